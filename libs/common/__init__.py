@@ -1,0 +1,1 @@
+"""Code shared by every Comptoir service: settings, logging, database, messages, broker plumbing."""

@@ -1,0 +1,109 @@
+"""Broker topology in one place.
+
+- Events: one durable topic exchange (`COMPTOIR_EVENTS_EXCHANGE`), routed by message type. Its
+  alternate exchange catches events no queue is bound for, so an event nobody consumes yet is kept
+  (queue `platform.unrouted`) instead of silently dropped.
+- Event queues: quorum queues `<service>.<purpose>` with a delivery limit and a dead-letter queue
+  `<queue>.dlq` (reached through the `<exchange>.dlx` exchange, routing key = queue name).
+- Retries: `<queue>.retry` holds a failed message for its back-off (per-message TTL) and then
+  dead-letters it back to `<queue>`; the attempt count travels in header `x-retry-count`.
+- Requests: classic durable queues `<service>.rpc.<name>`; each request carries an expiration equal
+  to its timeout, so a request nobody answered in time is not processed late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection, ExchangeType
+
+from libs.common.errors import ConfigurationError
+from libs.common.settings import Settings
+
+RETRY_HEADER = "x-retry-count"
+PARK_REASON_HEADER = "x-park-reason"
+PARK_QUEUE_HEADER = "x-original-queue"
+
+
+@dataclass(frozen=True)
+class Names:
+    settings: Settings
+
+    @property
+    def events(self) -> str:
+        return self.settings.events_exchange
+
+    @property
+    def unrouted_exchange(self) -> str:
+        return f"{self.events}.unrouted"
+
+    @property
+    def unrouted_queue(self) -> str:
+        return self.settings.queue("platform.unrouted")
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.events}.dlx"
+
+    def queue(self, name: str) -> str:
+        return self.settings.queue(name)
+
+    def rpc_queue(self, request_type: str) -> str:
+        service, _, name = request_type.partition(".")
+        return self.settings.queue(f"{service}.rpc.{name}")
+
+
+def event_queue_arguments(names: Names, queue: str) -> dict[str, Any]:
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": names.settings.delivery_limit,
+        "x-dead-letter-exchange": names.dead_letter_exchange,
+        "x-dead-letter-routing-key": queue,
+    }
+
+
+async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobustConnection:
+    url = settings.amqp_url.get_secret_value()
+    try:
+        return await aio_pika.connect_robust(url, client_properties={"connection_name": name}, timeout=10)
+    except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
+        safe = url.split("@")[-1]
+        reason = str(exc) or type(exc).__name__
+        raise ConfigurationError(f"cannot connect to RabbitMQ at {safe}: {reason}") from exc
+
+
+async def declare_events_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:
+    unrouted = await channel.declare_exchange(names.unrouted_exchange, ExchangeType.FANOUT, durable=True)
+    queue = await channel.declare_queue(
+        names.unrouted_queue, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await queue.bind(unrouted)
+    return await channel.declare_exchange(
+        names.events, ExchangeType.TOPIC, durable=True,
+        arguments={"alternate-exchange": names.unrouted_exchange},
+    )
+
+
+async def declare_event_queue(
+    channel: AbstractChannel, names: Names, queue: str, routing_keys: list[str]
+) -> None:
+    """Declare `queue` (full name), its dead-letter and retry queues, and bind it to the events."""
+    events = await declare_events_exchange(channel, names)
+    dlx = await channel.declare_exchange(names.dead_letter_exchange, ExchangeType.DIRECT, durable=True)
+    dlq = await channel.declare_queue(f"{queue}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    await dlq.bind(dlx, routing_key=queue)
+    await channel.declare_queue(
+        f"{queue}.retry", durable=True,
+        arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
+    )
+    main = await channel.declare_queue(queue, durable=True, arguments=event_queue_arguments(names, queue))
+    for key in routing_keys:
+        await main.bind(events, routing_key=key)
+
+
+async def declare_rpc_queue(channel: AbstractChannel, names: Names, request_type: str) -> str:
+    queue = names.rpc_queue(request_type)
+    await channel.declare_queue(queue, durable=True)
+    return queue

@@ -1,0 +1,124 @@
+"""`comptoir` command line. Core commands live here; each service adds its own through `cli.py`.
+
+A service module `services.<name>.cli` may define `register(subparsers)`; it is imported lazily so a
+service's heavy dependencies load only when one of its commands runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from libs.common.db import connect, resolve_dsn
+from libs.common.embedded_pg import stop_embedded
+from libs.common.errors import ComptoirError
+from libs.common.logging import configure_logging
+from libs.common.migrate import Migration, migrate, status
+from libs.common.settings import get_settings
+
+SERVICE_CLI_MODULES = (
+    "services.gateway.cli",
+    "services.chat.cli",
+    "services.rag.cli",
+    "services.security.cli",
+    "services.billing.cli",
+    "services.agents.cli",
+)
+
+Handler = Callable[[argparse.Namespace], Awaitable[int] | int]
+
+
+def _cmd_migrate(args: argparse.Namespace) -> Awaitable[int]:
+    async def run() -> int:
+        settings = get_settings()
+        conn = await connect(settings)
+        try:
+            def show(m: Migration) -> None:
+                print(f"applying {m.name} …", file=sys.stderr, flush=True)
+
+            applied = await migrate(conn, progress=show)
+        finally:
+            await conn.close()
+        print(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
+        return 0
+
+    return run()
+
+
+def _cmd_status(args: argparse.Namespace) -> Awaitable[int]:
+    async def run() -> int:
+        conn = await connect(get_settings())
+        try:
+            states = await status(conn)
+        finally:
+            await conn.close()
+        for state in states:
+            mark = "applied " + (state.applied_at or "") if state.applied else "pending"
+            print(f"{state.migration.name:60} {mark}")
+        pending = sum(not s.applied for s in states)
+        print(f"{len(states) - pending} applied, {pending} pending")
+        return 0
+
+    return run()
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.db_command == "url":
+        print(resolve_dsn(settings))
+        return 0
+    if settings.database_url is not None:
+        print("DATABASE_URL is set: the embedded server is not in use", file=sys.stderr)
+        return 2
+    print("embedded Postgres stopped" if stop_embedded(settings.data_dir) else "no embedded Postgres here")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="comptoir", description="Comptoir — AI sales assistant")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
+    sub.add_parser("status", help="show applied and pending migrations").set_defaults(handler=_cmd_status)
+    db = sub.add_parser("db", help="embedded database helpers")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("url", help="print the database DSN (starts the embedded server if needed)")
+    db_sub.add_parser("stop", help="stop the embedded server")
+    db.set_defaults(handler=_cmd_db)
+    for module_name in SERVICE_CLI_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    result: Any = handler(args)
+    if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
+        result = asyncio.run(result)  # type: ignore[arg-type]
+    return int(result or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(args.log_level or settings.log_level, settings.log_json)
+    try:
+        return run_handler(args.handler, args)
+    except ComptoirError as exc:
+        print(f"comptoir: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""asyncpg pool factory: pgvector registered on every connection, statement timeout, clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from pgvector.asyncpg import register_vector
+
+from libs.common.embedded_pg import embedded_dsn
+from libs.common.errors import ConfigurationError
+from libs.common.settings import Settings
+
+Pool = asyncpg.Pool
+# A connection as handlers see it: a plain connection or one borrowed from a pool.
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+
+def resolve_dsn(settings: Settings) -> str:
+    """DATABASE_URL when set, otherwise the embedded server's DSN (started on demand)."""
+    if settings.database_url is not None and settings.database_url.get_secret_value():
+        return settings.database_url.get_secret_value()
+    return embedded_dsn(settings.data_dir)
+
+
+def describe_dsn(dsn: str) -> str:
+    """The DSN without its password, for error messages and logs."""
+    parts = urlsplit(dsn)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.username or ''}@{host}{port}{parts.path}"
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # ValueError: the vector extension does not exist yet (before the first migration)
+    with contextlib.suppress(ValueError):
+        await register_vector(conn)
+
+
+async def create_pool(settings: Settings, dsn: str | None = None, **overrides: Any) -> asyncpg.Pool:
+    dsn = dsn or resolve_dsn(settings)
+    options: dict[str, Any] = {
+        "min_size": settings.db_pool_min,
+        "max_size": settings.db_pool_max,
+        "init": init_connection,
+        "timeout": settings.db_connect_timeout_s,
+        "server_settings": {
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "application_name": "comptoir",
+        },
+    }
+    options.update(overrides)
+    try:
+        pool = await asyncpg.create_pool(dsn, **options)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise ConfigurationError(f"cannot connect to database {describe_dsn(dsn)}: {exc}") from exc
+    assert pool is not None
+    return pool
+
+
+async def connect(settings: Settings, dsn: str | None = None) -> asyncpg.Connection:
+    dsn = dsn or resolve_dsn(settings)
+    try:
+        conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=settings.db_connect_timeout_s)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise ConfigurationError(f"cannot connect to database {describe_dsn(dsn)}: {exc}") from exc
+    await init_connection(conn)
+    return conn

@@ -1,0 +1,26 @@
+"""Typed errors shared across services; each carries a message fit for an operator or a client."""
+
+
+class ComptoirError(Exception):
+    """Base class: the message is safe to show (never contains secrets)."""
+
+
+class ConfigurationError(ComptoirError):
+    """Settings are missing or wrong, or a dependency (DB, broker) cannot be reached."""
+
+
+class InvalidMessage(ComptoirError):
+    """A message body that cannot be decoded or validated: parked, never retried."""
+
+
+class RequestTimeout(ComptoirError):
+    """A request/reply call got no answer in time."""
+
+
+class RemoteError(ComptoirError):
+    """A request/reply handler answered with an error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

@@ -1,0 +1,78 @@
+"""Platform-wide settings, read from environment variables (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 - marks generated development secrets
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="COMPTOIR_ENV"
+    )
+    database_url: SecretStr | None = Field(None, validation_alias="DATABASE_URL")
+    amqp_url: SecretStr = Field(
+        SecretStr("amqp://guest:guest@127.0.0.1:5672/"), validation_alias="AMQP_URL"
+    )
+    data_dir: Path = Field(REPO_ROOT / ".comptoir", validation_alias="COMPTOIR_DATA_DIR")
+    secret_key: SecretStr | None = Field(None, validation_alias="COMPTOIR_SECRET_KEY")
+
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    log_json: bool | None = Field(None, validation_alias="LOG_JSON")
+
+    db_pool_min: int = Field(1, ge=0, validation_alias="DB_POOL_MIN")
+    db_pool_max: int = Field(10, ge=1, validation_alias="DB_POOL_MAX")
+    db_statement_timeout_ms: int = Field(15_000, ge=100, validation_alias="DB_STATEMENT_TIMEOUT_MS")
+    db_connect_timeout_s: float = Field(10.0, gt=0, validation_alias="DB_CONNECT_TIMEOUT_S")
+
+    events_exchange: str = Field("comptoir.events", validation_alias="COMPTOIR_EVENTS_EXCHANGE")
+    queue_prefix: str = Field("", validation_alias="COMPTOIR_QUEUE_PREFIX")
+    delivery_limit: int = Field(5, ge=1, validation_alias="COMPTOIR_DELIVERY_LIMIT")
+    rpc_timeout_s: float = Field(10.0, gt=0, validation_alias="COMPTOIR_RPC_TIMEOUT_S")
+    outbox_retention_days: int = Field(30, ge=0, validation_alias="OUTBOX_RETENTION_DAYS")
+    outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
+    outbox_batch_size: int = Field(200, ge=1, validation_alias="OUTBOX_BATCH_SIZE")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        missing = [
+            name
+            for name, value in (("COMPTOIR_SECRET_KEY", self.secret_key), ("DATABASE_URL", self.database_url))
+            if value is None or not value.get_secret_value()
+        ]
+        if "guest:guest@" in self.amqp_url.get_secret_value():
+            missing.append("AMQP_URL (guest credentials)")
+        if missing:
+            raise ValueError(f"production mode needs explicit settings: {', '.join(missing)}")
+        return self
+
+    def secret(self) -> str:
+        """The signing secret; outside production a per-data-dir random one is created once."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(DEV_SECRET_PREFIX + secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def queue(self, name: str) -> str:
+        return f"{self.queue_prefix}{name}"
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: set-up, local services, lint, type check, then the whole suite against a real
+# (embedded) Postgres and the real RabbitMQ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/services.sh
+echo "test: ruff"
+.venv/bin/ruff check .
+echo "test: mypy"
+.venv/bin/mypy libs services
+echo "test: pytest"
+exec .venv/bin/pytest "$@"
