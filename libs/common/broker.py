@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +67,20 @@ def event_queue_arguments(names: Names, queue: str) -> dict[str, Any]:
 
 async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobustConnection:
     url = settings.amqp_url.get_secret_value()
+    # the first connect's failure is reported once, by our error; aio-pika would also log it
+    quiet = [logging.getLogger(n) for n in ("aio_pika", "aiormq")]
+    levels = [logger.level for logger in quiet]
     try:
+        for logger in quiet:
+            logger.setLevel(logging.CRITICAL)
         return await aio_pika.connect_robust(url, client_properties={"connection_name": name}, timeout=10)
     except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
         safe = url.split("@")[-1]
         reason = str(exc) or type(exc).__name__
         raise ConfigurationError(f"cannot connect to RabbitMQ at {safe}: {reason}") from exc
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
 
 
 async def declare_events_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:

@@ -13,6 +13,9 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
+from libs.common.broker import connect as broker_connect
 from libs.common.db import connect, resolve_dsn
 from libs.common.embedded_pg import stop_embedded
 from libs.common.errors import ComptoirError
@@ -66,6 +69,25 @@ def _cmd_status(args: argparse.Namespace) -> Awaitable[int]:
     return run()
 
 
+def _cmd_check(args: argparse.Namespace) -> Awaitable[int]:
+    """Reach the database and the broker; one line each, exit 1 on the first failure."""
+
+    async def run() -> int:
+        settings = get_settings()
+        conn = await connect(settings)
+        try:
+            version = await conn.fetchval("SHOW server_version")
+        finally:
+            await conn.close()
+        print(f"database: ok (PostgreSQL {version})")
+        connection = await broker_connect(settings, name="comptoir-check")
+        await connection.close()
+        print("broker: ok")
+        return 0
+
+    return run()
+
+
 def _cmd_db(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.db_command == "url":
@@ -84,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
     sub.add_parser("status", help="show applied and pending migrations").set_defaults(handler=_cmd_status)
+    sub.add_parser("check", help="check that the database and the broker are reachable").set_defaults(
+        handler=_cmd_check)
     db = sub.add_parser("db", help="embedded database helpers")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("url", help="print the database DSN (starts the embedded server if needed)")
@@ -109,7 +133,12 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"comptoir: error: invalid settings: {problems}", file=sys.stderr)
+        return 2
     configure_logging(args.log_level or settings.log_level, settings.log_json)
     try:
         return run_handler(args.handler, args)

