@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -88,6 +90,19 @@ def _cmd_check(args: argparse.Namespace) -> Awaitable[int]:
     return run()
 
 
+def _cmd_asyncapi(args: argparse.Namespace) -> int:
+    from libs.common.asyncapi import build_document, load_service_apps
+
+    document = build_document(load_service_apps(), get_settings())
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"AsyncAPI document written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_db(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.db_command == "url":
@@ -108,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show applied and pending migrations").set_defaults(handler=_cmd_status)
     sub.add_parser("check", help="check that the database and the broker are reachable").set_defaults(
         handler=_cmd_check)
+    asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of every service")
+    asyncapi.add_argument("--out", help="write to this file instead of standard output")
+    asyncapi.set_defaults(handler=_cmd_asyncapi)
     db = sub.add_parser("db", help="embedded database helpers")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("url", help="print the database DSN (starts the embedded server if needed)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -17,7 +17,10 @@ from libs.common.settings import Settings
 
 Pool = asyncpg.Pool
 # A connection as handlers see it: a plain connection or one borrowed from a pool.
-Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+if TYPE_CHECKING:
+    Conn: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Conn = asyncpg.Connection | PoolConnectionProxy
 
 
 def resolve_dsn(settings: Settings) -> str:
