@@ -12,6 +12,7 @@ import importlib
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,26 @@ def _cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> Awaitable[int]:
+    from libs.common.db import create_pool
+    from libs.common.replay import queue_name, replay
+
+    async def run() -> int:
+        settings = get_settings()
+        pool = await create_pool(settings, min_size=1, max_size=2)
+        try:
+            count = await replay(
+                settings, pool, queue_name(settings, args.queue), types=args.type or None,
+                since=args.since, progress=lambda n: print(f"\rreplayed {n} events", end="", file=sys.stderr),
+            )
+        finally:
+            await pool.close()
+        print(f"\n{count} event(s) replayed into {args.queue}", file=sys.stderr)
+        return 0
+
+    return run()
+
+
 def _cmd_db(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.db_command == "url":
@@ -126,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi = sub.add_parser("asyncapi", help="print the AsyncAPI document of every service")
     asyncapi.add_argument("--out", help="write to this file instead of standard output")
     asyncapi.set_defaults(handler=_cmd_asyncapi)
+    replay = sub.add_parser("replay", help="replay the event log into one queue (consumers dedupe)")
+    replay.add_argument("queue", help="queue name without prefix, e.g. billing.purchases")
+    replay.add_argument("--type", action="append", help="only this event type (repeatable)")
+    replay.add_argument("--since", type=datetime.fromisoformat, help="ISO timestamp")
+    replay.set_defaults(handler=_cmd_replay)
     db = sub.add_parser("db", help="embedded database helpers")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("url", help="print the database DSN (starts the embedded server if needed)")

@@ -270,3 +270,30 @@ async def test_envelope_round_trip() -> None:
     again = Envelope.decode(env.model_dump_json())
     assert again == env
     assert again.payload() == ThingHappened(key="k", n=2)
+
+
+async def test_replay_into_a_fresh_consumer_rebuilds_the_same_state(
+        msettings: Settings, pool: asyncpg.Pool, effects: str) -> None:
+    from libs.common.replay import queue_name, replay
+
+    keys = [uuid.uuid4().hex for _ in range(20)]
+    async with build_service(effects).running(msettings, pool):
+        async with pool.acquire() as conn, conn.transaction():
+            for i, key in enumerate(keys):
+                await add_event(conn, ThingHappened(key=key, n=i), source="test")
+        await wait_for(lambda: _all_done(pool, effects, keys))
+        original = await pool.fetch(f"SELECT key, n FROM {effects} ORDER BY key")
+        # a fresh consumer: its state and its inbox are gone
+        await pool.execute(f"DELETE FROM {effects}")
+        await pool.execute("DELETE FROM app_inbox WHERE consumer = 'testsvc.things'")
+        replayed = await replay(msettings, pool, queue_name(msettings, "testsvc.things"),
+                                types=["testsvc.thing_happened"])
+        assert replayed >= len(keys)
+        await wait_for(lambda: _all_done(pool, effects, keys))
+        await asyncio.sleep(0.5)
+        rebuilt = await pool.fetch(f"SELECT key, n FROM {effects} WHERE key = ANY($1) ORDER BY key", keys)
+        assert [tuple(r) for r in rebuilt] == [tuple(r) for r in original if r["key"] in keys]
+        # replaying again into the same consumer has no second effect
+        await replay(msettings, pool, queue_name(msettings, "testsvc.things"), types=["testsvc.thing_happened"])
+        await asyncio.sleep(1.0)
+        assert int(await pool.fetchval(f"SELECT count(*) FROM {effects} WHERE key = ANY($1)", keys)) == len(keys)
