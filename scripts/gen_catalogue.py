@@ -14,6 +14,8 @@ MARK = "## Event catalogue"
 def catalogue() -> str:
     lines = ["| type | model | owner | description |", "|---|---|---|---|"]
     for type_name, model in sorted(registry().items()):
+        if not model.__module__.startswith("libs.common.events."):
+            continue
         owner = model.__module__.rsplit(".", 1)[-1]
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         lines.append(f"| `{type_name}` | `{model.__name__}` | {owner} | {doc.replace('|', '/')} |")
