@@ -14,6 +14,7 @@ no checksum of applied files, and has no notion of a migration that must run out
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -135,7 +136,10 @@ async def migrate(
 ) -> list[Migration]:
     """Apply pending migrations; returns those applied (empty on a re-run)."""
     migrations = load_migrations(directory)
-    await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_ID)
+    # Poll instead of blocking in pg_advisory_lock: a session waiting there holds a snapshot that
+    # the lock holder's CREATE INDEX CONCURRENTLY would wait for — a deadlock between replicas.
+    while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_LOCK_ID):  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
     try:
         applied = await _applied(conn)
         _verify(migrations, applied)
