@@ -1,0 +1,131 @@
+"""`comptoir quote …`: operators create, list and print quotes straight against the database.
+
+Events go through the outbox in the same transaction as the quote, so a running relay (any
+service) publishes `quote.created` even though no broker is touched here. Heavy modules (fpdf,
+stripe) are imported inside the commands: `comptoir` builds every service's parser at start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from libs.common.events.billing import CreateQuote, QuoteView
+from services.billing.errors import PaymentProviderError, QuoteError
+from services.billing.money import format_amount
+
+if TYPE_CHECKING:
+    from services.billing.deps import Billing
+
+STATUSES = ("pending", "paid", "expired", "cancelled")
+
+
+def register(subparsers: Any) -> None:
+    quote = subparsers.add_parser("quote", help="create, list and print quotes")
+    sub = quote.add_subparsers(dest="quote_command", required=True)
+    create = sub.add_parser("create", help="create a custom quote from free lines")
+    create.add_argument("--email", help="customer e-mail")
+    create.add_argument("--session", help="conversation session id")
+    create.add_argument("--line", action="append", required=True, metavar="LABEL:UNIT_PRICE:QTY",
+                        help="a line; repeat for several (price with . or ,)")
+    create.add_argument("--currency", default=None, help="ISO code (default BILLING_CURRENCY, EUR)")
+    create.add_argument("--json", action="store_true", help="print the quote as JSON")
+    create.set_defaults(handler=_create)
+    pdf = sub.add_parser("pdf", help="write a quote's PDF and print its path")
+    pdf.add_argument("id", help="quote id")
+    pdf.set_defaults(handler=_pdf)
+    listing = sub.add_parser("list", help="list recent quotes")
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+
+
+async def _with_billing(action: Callable[[Billing], Awaitable[int]]) -> int:
+    from libs.common.db import create_pool
+    from libs.common.settings import get_settings
+    from services.billing.config import BillingSettings
+    from services.billing.deps import build_billing
+
+    settings = get_settings()
+    pool = await create_pool(settings, min_size=1, max_size=2)
+    billing = build_billing(settings, BillingSettings(), pool)
+    try:
+        return await action(billing)
+    except (QuoteError, PaymentProviderError) as exc:
+        print(f"comptoir quote: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await billing.close()
+        await pool.close()
+
+
+def _create(args: argparse.Namespace) -> Awaitable[int] | int:
+    from services.billing.quotes import parse_cli_line
+
+    try:
+        lines = [parse_cli_line(text) for text in args.line]
+    except QuoteError as exc:
+        print(f"comptoir quote: error: {exc}", file=sys.stderr)
+        return 2
+
+    async def run(billing: Billing) -> int:
+        from services.billing import handlers
+
+        req = CreateQuote(type="custom", email=args.email, session_id=args.session, lines=lines,
+                          currency=args.currency or billing.cfg.currency)
+        quote = await handlers.create_quote(req, billing)
+        print(_as_json(quote) if args.json else _as_text(quote))
+        return 0
+
+    return _with_billing(run)
+
+
+def _pdf(args: argparse.Namespace) -> Awaitable[int]:
+    async def run(billing: Billing) -> int:
+        from services.billing import handlers
+
+        quote = await handlers.render_pdf(args.id, billing)
+        path = billing.storage.local_path(handlers.pdf_key(quote.id))
+        print(str(path) if path is not None else quote.pdf_url)
+        return 0
+
+    return _with_billing(run)
+
+
+def _list(args: argparse.Namespace) -> Awaitable[int]:
+    async def run(billing: Billing) -> int:
+        from services.billing import repo
+
+        found = await repo.list_quotes(billing.pool, args.status, None, max(1, min(args.limit, 1000)))
+        if args.json:
+            print(json.dumps([q.model_dump(mode="json") for q in found], ensure_ascii=False, indent=2))
+            return 0
+        for q in found:
+            print(f"{q.id}  {q.status:9}  {format_amount(q.totals.gross, q.currency):>14}  "
+                  f"{q.created_at:%Y-%m-%d %H:%M}  {q.email or '-'}")
+        print(f"{len(found)} quote(s)")
+        return 0
+
+    return _with_billing(run)
+
+
+def _as_json(quote: QuoteView) -> str:
+    return json.dumps(quote.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def _as_text(quote: QuoteView) -> str:
+    out = [f"quote {quote.id}  [{quote.status}]  expires {quote.expires_at:%Y-%m-%d %H:%M %Z}"]
+    for line in quote.lines:
+        out.append(f"  {line.quantity} × {line.label}  @ {format_amount(line.unit_price, quote.currency)}"
+                   f"  = {format_amount(line.line_total, quote.currency)}")
+    t = quote.totals
+    out.append(f"  total HT {format_amount(t.net, quote.currency)}  TVA {format_amount(t.vat, quote.currency)}"
+               f"  TTC {format_amount(t.gross, quote.currency)}")
+    out.append(f"  pdf: {quote.pdf_url}")
+    if quote.checkout_url:
+        out.append(f"  checkout: {quote.checkout_url}")
+    return "\n".join(out)

@@ -1,0 +1,52 @@
+"""The resources billing's handlers use, made once at start-up (service or CLI) and closed at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+
+from libs.common.settings import Settings
+from services.billing.catalog import Catalog
+from services.billing.config import BillingSettings
+from services.billing.storage import LocalStorage, Storage
+from services.billing.stripe_client import StripeCheckout
+from services.billing.wix import WixClient
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Billing:
+    cfg: BillingSettings
+    pool: asyncpg.Pool
+    storage: Storage
+    catalog: Catalog
+    stripe: StripeCheckout | None = None
+    wix: WixClient | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    async def close(self) -> None:
+        await self.catalog.close()
+        if self.stripe is not None:
+            await self.stripe.close()
+        if self.wix is not None:
+            await self.wix.close()
+
+
+def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) -> Billing:
+    stripe = None
+    if cfg.stripe_api_key is not None and cfg.stripe_api_key.get_secret_value():
+        stripe = StripeCheckout(cfg.stripe_api_key.get_secret_value(), cfg.stripe_api_base,
+                                cfg.stripe_timeout_s, cfg.stripe_max_retries)
+    wix = None
+    if cfg.wix_api_key is not None and cfg.wix_api_key.get_secret_value():
+        wix = WixClient(cfg.wix_api_base, cfg.wix_api_key.get_secret_value(), cfg.wix_site_id,
+                        cfg.wix_timeout_s, cfg.wix_max_retries)
+    storage = LocalStorage(cfg.storage_dir or settings.data_dir / "files", cfg.public_files_url)
+    return Billing(cfg=cfg, pool=pool, storage=storage, catalog=Catalog(pool, wix, cfg),
+                   stripe=stripe, wix=wix)

@@ -1,0 +1,72 @@
+"""Billing fixtures: local Stripe and Wix servers, and a `Billing` wired to them on the per-run DB."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.billing.catalog import Catalog
+from services.billing.config import BillingSettings
+from services.billing.deps import Billing
+from services.billing.storage import LocalStorage
+from services.billing.stripe_client import StripeCheckout
+from services.billing.wix import WixClient
+from tests.fakes.stripe_server import FakeStripeServer
+from tests.fakes.wix_server import FakeWixServer, WixSigner
+
+STRIPE_KEY = "sk_test_comptoir"
+STRIPE_WEBHOOK_SECRET = "whsec_billing_tests"
+WIX_KEY = "wix-api-key"
+
+
+@pytest.fixture(scope="session")
+def wix_signer() -> WixSigner:
+    return WixSigner()
+
+
+@pytest.fixture
+async def stripe_fake() -> AsyncIterator[FakeStripeServer]:
+    async with FakeStripeServer(api_key=STRIPE_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def wix_fake() -> AsyncIterator[FakeWixServer]:
+    async with FakeWixServer(api_key=WIX_KEY) as fake:
+        yield fake
+
+
+def billing_config(**overrides: Any) -> BillingSettings:
+    values: dict[str, Any] = {"stripe_webhook_secret": STRIPE_WEBHOOK_SECRET, "stripe_timeout_s": 2.0,
+                              "stripe_max_retries": 2, "wix_timeout_s": 1.0, "wix_max_retries": 2,
+                              "payment_provider": "none"}
+    values.update(overrides)
+    return BillingSettings(_env_file=None, **values)
+
+
+BillingFactory = Callable[..., Billing]
+
+
+@pytest.fixture
+async def make_billing(pool: asyncpg.Pool, tmp_path: Path,
+                       stripe_fake: FakeStripeServer, wix_fake: FakeWixServer) -> AsyncIterator[BillingFactory]:
+    made: list[Billing] = []
+
+    def make(*, stripe: bool = True, wix: bool = True, **overrides: Any) -> Billing:
+        cfg = billing_config(**overrides)
+        wix_client = WixClient(wix_fake.base_url, WIX_KEY, "site-1", cfg.wix_timeout_s, cfg.wix_max_retries,
+                               backoff_s=0.01) if wix else None
+        stripe_client = StripeCheckout(STRIPE_KEY, stripe_fake.base_url, cfg.stripe_timeout_s,
+                                       cfg.stripe_max_retries) if stripe else None
+        billing = Billing(cfg=cfg, pool=pool, storage=LocalStorage(tmp_path / "files"),
+                          catalog=Catalog(pool, wix_client, cfg), stripe=stripe_client, wix=wix_client)
+        made.append(billing)
+        return billing
+
+    yield make
+    for billing in made:
+        await billing.close()

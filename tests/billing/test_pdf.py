@@ -1,0 +1,79 @@
+"""The PDF quote, rendered and read back; the storage it goes to."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from libs.common.events.billing import CreateQuote, QuoteLineIn
+from services.billing.config import BillingSettings
+from services.billing.pdf import render_quote_pdf
+from services.billing.quotes import new_quote
+from services.billing.storage import LocalStorage, StorageError
+
+FACTS = {"brand_name": "Maison Élodie", "contact_email": "bonjour@elodie.fr", "app_name": "[APP_NAME]",
+         "siret": "SIRET 123 456 789 00012"}
+
+
+def text_of(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def a_quote(lines: list[QuoteLineIn], **update: object):
+    quote = new_quote(CreateQuote(email="Zoé@example.fr", lines=lines), {}, BillingSettings(_env_file=None),
+                      datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    return quote.model_copy(update=update)
+
+
+def test_the_pdf_shows_brand_lines_totals_validity_and_payment_link() -> None:
+    quote = a_quote([QuoteLineIn(label="Crème « bio » à l'œillet", unit_price=Decimal("12.50"), quantity=3),
+                     QuoteLineIn(label="Livraison 🚚 express", unit_price=Decimal("1234.99"), quantity=1)],
+                    checkout_url="https://checkout.stripe.com/c/pay/cs_test_abc")
+    pdf = render_quote_pdf(quote, FACTS)
+    text = text_of(pdf)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
+    for expected in ("Maison Élodie", "bonjour@elodie.fr", "DEVIS", f"Devis n° {quote.id[:8].upper()}",
+                     "Crème « bio » à l'œillet", "37,50 €", "1 234,99 €", "Total HT", "TVA (20 %)",
+                     "Total TTC", "1 272,49 €", "Valable jusqu'au 27/11/2026 à 10:30", "cs_test_abc",
+                     "zoé@example.fr"):
+        assert expected in text, expected
+    assert "[APP_NAME]" not in text
+    assert "Livraison ? express" in text  # outside Windows-1252: replaced, not a crash
+
+
+def test_a_long_quote_flows_onto_a_second_page_with_page_numbers() -> None:
+    lines = [QuoteLineIn(label=f"Article n° {i}", unit_price=Decimal("1.10"), quantity=i + 1) for i in range(60)]
+    reader = pypdf.PdfReader(io.BytesIO(render_quote_pdf(a_quote(lines), {})))
+    assert len(reader.pages) >= 2
+    assert "Page 2/" in reader.pages[1].extract_text()
+    assert "Comptoir" in reader.pages[0].extract_text()
+
+
+def test_a_unicode_ttf_can_be_configured() -> None:
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font.exists():
+        pytest.skip("no DejaVu font on this machine")
+    quote = a_quote([QuoteLineIn(label="Чай ☕ thé", unit_price=Decimal("3.00"))])
+    assert "Чай ☕ thé" in text_of(render_quote_pdf(quote, FACTS, font))
+
+
+async def test_local_storage_writes_atomically_and_refuses_escaping_keys(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "files")
+    url = await storage.put("quotes/a.pdf", b"%PDF-1.4 x", "application/pdf")
+    assert url == (tmp_path / "files" / "quotes" / "a.pdf").resolve().as_uri()
+    assert await storage.get("quotes/a.pdf") == b"%PDF-1.4 x"
+    assert [p.name for p in (tmp_path / "files" / "quotes").iterdir()] == ["a.pdf"]
+    public = LocalStorage(tmp_path / "files", "https://shop.example/files/")
+    assert await public.put("quotes/b.pdf", b"x", "application/pdf") == "https://shop.example/files/quotes/b.pdf"
+    for bad in ("../etc/passwd", "/abs.pdf", "quotes/../../x", ""):
+        with pytest.raises(StorageError):
+            await storage.put(bad, b"x", "application/pdf")
+    with pytest.raises(StorageError, match="no stored object"):
+        await storage.get("quotes/missing.pdf")
