@@ -1,0 +1,209 @@
+"""Text normalisation before matching: attackers hide the same words behind many spellings.
+
+`normalise(text)` returns the folded text (NFKC, look-alikes mapped, accents and case folded,
+invisible characters removed, spacing collapsed) plus the variants worth matching too: leetspeak
+undone, letter-by-letter spacing joined, hidden Unicode tag text, and base64 / hex / URL-encoded blobs
+decoded. It also reports the tricks it saw, which are themselves signals.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+import string
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+# Cyrillic and Greek letters that render like Latin ones (the common subset of Unicode confusables).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m", "н": "h", "т": "t",
+    "в": "b", "ь": "b", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+    "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ı": "i", "ȷ": "j", "ß": "ss", "œ": "oe", "æ": "ae",
+    # small capitals and other phonetic letters that read as Latin
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
+    "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
+    "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
+                       "$": "s", "!": "i", "|": "l", "€": "e", "9": "g", "+": "t"})
+
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_BIDI = re.compile("[\u202d\u202e\u2066-\u2069]")
+_TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_SPACES = re.compile(r"\s+")
+_LEET_HINT = re.compile(r"[a-z][0-9@$|€]|[0-9@$|€][a-z]")
+# Runs of four or more single letters split by one separator: "i g n o r e", "i.g.n.o.r.e".
+_SPACED_RUN = re.compile(r"(?<!\w)(?:\w[ .\-_*/|,]){3,}\w(?!\w)")
+_SEPARATOR = re.compile(r"[ .\-_*/|,]")
+# One pass finds candidate blobs (base64, url-safe base64, hex, \\x-escaped hex); each is then tried.
+_BLOB = re.compile(r"(?<![A-Za-z0-9+/_\\-])[A-Za-z0-9+/_\\-]{16,}+={0,2}")
+_SPACED_HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[\s:,]){7,}+[0-9a-fA-F]{2}")
+_URL_ESCAPE = re.compile(r"(?:%[0-9a-fA-F]{2}){3,}")
+_CODEPOINTS = re.compile(r"(?:(?:U\+|\\u)[0-9A-Fa-f]{4,5}[\s,]*){3,}")
+_HTML_ENTITY = re.compile(r"&#?[0-9a-zA-Z]{2,8};")
+_LATIN = re.compile(r"[a-z]")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u052f\u0131\u0237\u0261\u00df\u00e6\u0153\u0280-\u02af"
+                       "\u1d00-\u1d2b\ua730-\ua7ff]")
+_GREEK_CYRILLIC = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_MAX_BLOBS = 6
+
+
+@dataclass
+class Normalised:
+    """The folded text, the extra variants to match, and the tricks noticed on the way."""
+
+    text: str
+    variants: list[str] = field(default_factory=list)
+    decoded: list[tuple[str, str]] = field(default_factory=list)  # (encoding, folded decoded text)
+    tricks: list[str] = field(default_factory=list)
+    squashed: str | None = None  # letters only, when letter-spacing tricks were seen
+
+
+def fold(text: str) -> str:
+    """NFKC, look-alikes to Latin, casefold, accents removed, whitespace collapsed."""
+    if text.isascii():
+        return _SPACES.sub(" ", text.lower().replace("`", "'")).strip()
+    text = unicodedata.normalize("NFKC", text)
+    if _LOOKALIKE.search(text):
+        text = text.translate(_CONFUSABLES)
+    text = text.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("’", "'")
+    return _SPACES.sub(" ", text.replace("`", "'")).strip()
+
+
+def _printable_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\t\r")
+    return good / len(text)
+
+
+def _as_text(raw: bytes) -> str | None:
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    letters = sum(ch.isalpha() for ch in decoded)
+    if len(decoded) < 6 or _printable_ratio(decoded) < 0.95 or letters < len(decoded) * 0.5:
+        return None
+    return decoded
+
+
+def _decode_base64(blob: str) -> str | None:
+    padded = blob + "=" * (-len(blob) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded) if ("-" in blob or "_" in blob) else base64.b64decode(padded)
+    except (binascii.Error, ValueError):
+        return None
+    return _as_text(raw)
+
+
+def _decode_hex(blob: str) -> str | None:
+    digits = re.sub(r"\\x|0x|[\s:,]", "", blob)
+    if len(digits) % 2:
+        return None
+    try:
+        return _as_text(bytes.fromhex(digits))
+    except ValueError:
+        return None
+
+
+def _decode_blob(blob: str) -> tuple[str, str] | None:
+    hex_digits = re.sub(r"\\x|0x|[\s:,]", "", blob)
+    if len(hex_digits) >= 16 and all(ch in string.hexdigits for ch in hex_digits):
+        decoded = _decode_hex(hex_digits)
+        if decoded is not None:
+            return ("hex", decoded)
+    if "\\" in blob:
+        return None
+    decoded = _decode_base64(blob)
+    return ("base64", decoded) if decoded is not None else None
+
+
+def _decoded_blobs(raw: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    candidates = [m.group(0) for m in _BLOB.finditer(raw)][:_MAX_BLOBS]
+    candidates += [m.group(0) for m in _SPACED_HEX.finditer(raw)][:_MAX_BLOBS]
+    for blob in candidates:
+        result = _decode_blob(blob)
+        if result is not None and all(result[1] != d for _, d in found):
+            found.append(result)
+    for match in _CODEPOINTS.finditer(raw):
+        points = re.findall(r"(?:U\+|\\u)([0-9A-Fa-f]{4,5})", match.group(0))
+        found.append(("codepoints", "".join(chr(int(p, 16)) for p in points if int(p, 16) < 0x110000)))
+    if _URL_ESCAPE.search(raw):
+        found.append(("url", unquote(raw)))
+    if _HTML_ENTITY.search(raw):
+        found.append(("html", html.unescape(raw)))
+    return found
+
+
+def _tag_text(raw: str) -> str:
+    """Unicode tag characters (U+E0020…E007E) mirror ASCII and render as nothing: hidden text."""
+    hidden = "".join(_TAG_CHARS.findall(raw))
+    return "".join(chr(ord(ch) - 0xE0000) for ch in hidden if 0x20 <= ord(ch) - 0xE0000 < 0x7F)
+
+
+def _despace(text: str) -> str:
+    return _SPACED_RUN.sub(lambda m: _SEPARATOR.sub("", m.group(0)), text)
+
+
+def _mixed_script(raw: str) -> bool:
+    """A word mixing Latin with Cyrillic/Greek letters is a look-alike disguise, not a language."""
+    for word in raw.split():
+        scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in word if ch.isalpha()}
+        if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
+            return True
+    return False
+
+
+def normalise(raw: str) -> Normalised:
+    tricks: list[str] = []
+    hidden = _tag_text(raw)
+    if hidden:
+        tricks.append("tag_smuggling")
+        raw = _TAG_CHARS.sub("", raw) + " " + hidden
+    bidi = _BIDI.search(raw) is not None
+    if bidi:
+        tricks.append("bidi_override")
+    cleaned, invisible = _INVISIBLE.subn("", raw)
+    if invisible >= 2:
+        tricks.append("invisible_chars" if invisible < 5 else "many_invisible_chars")
+    cleaned, controls = _CONTROL.subn(" ", cleaned)
+    if controls:
+        tricks.append("control_chars")
+    if not cleaned.isascii() and _GREEK_CYRILLIC.search(cleaned) and _mixed_script(cleaned):
+        tricks.append("mixed_script")
+    result = Normalised(text=fold(cleaned), tricks=tricks)
+    if bidi:  # right-to-left override: what is displayed is the reverse of what is stored
+        result.variants.append(result.text[::-1])
+    _add_variants(result)
+    for encoding, decoded in _decoded_blobs(cleaned):
+        result.decoded.append((encoding, fold(decoded)))
+    return result
+
+
+def _add_variants(result: Normalised) -> None:
+    text = result.text
+    if _LEET_HINT.search(text):
+        leet = text.translate(_LEET)
+        if leet != text:
+            result.variants.append(leet)
+            result.tricks.append("leetspeak")
+    if _SPACED_RUN.search(text):
+        despaced = _despace(text)
+        result.variants.append(despaced)
+        if _LATIN.search(despaced):
+            result.tricks.append("letter_spacing")
+            result.squashed = re.sub(r"[^a-z]", "", text.translate(_LEET))

@@ -1,0 +1,179 @@
+"""In-process screening of visitor messages: pure, fast (p99 well under 2 ms for 500 characters).
+
+    from services.security.screening import Screener
+    result = Screener().screen("Ignore all previous instructions")   # Screening(verdict="block", ...)
+
+The chat service may import this directly; the security service wraps it with rate limits, incidents
+and escalation (`security.screen`). An optional ONNX classifier joins the rules when configured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from libs.common.events.security import IncidentType, Severity, Verdict
+from services.security.normalise import Normalised, normalise
+from services.security.screening.cues import cue_signal
+from services.security.screening.rules import ROLE_TAG_RULES, RULES, SQUASHED_RULES, Rule, present_keys
+
+__all__ = ["Classifier", "GuardFlags", "Screener", "Screening", "Thresholds"]
+
+_TYPE_ORDER: tuple[IncidentType, ...] = ("injection", "disclosure", "role_override", "anomaly")
+_TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.45, "invisible_chars": 0.35,
+"many_invisible_chars": 0.6,
+                  "control_chars": 0.3}
+_ENCODING_WEIGHTS = {"base64": 0.3, "hex": 0.3, "codepoints": 0.5}
+_OBFUSCATION_BONUS = 0.1
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
+
+
+class Classifier(Protocol):
+    def score(self, text: str) -> float:
+        """Probability that `text` is a prompt attack."""
+        ...
+
+
+@dataclass(frozen=True)
+class GuardFlags:
+    """Runtime flags: `conversationGuardEnabled` (all rules) and `roleLockEnabled` (role-override rules)."""
+
+    conversation_guard: bool = True
+    role_lock: bool = True
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    flag: float = 0.5
+    block: float = 0.85
+    max_chars: int = 6000  # longer messages are an anomaly by themselves
+    scan_head: int = 8000  # past this, only the head and the tail are scanned (attacks hide at the end)
+    scan_tail: int = 2000
+    classifier_min: float = 0.5
+    classifier_weight: float = 0.9
+
+
+@dataclass
+class Screening:
+    verdict: Verdict
+    type: IncidentType
+    severity: Severity
+    score: float
+    signals: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Hits:
+    weights: dict[str, tuple[IncidentType, float]] = field(default_factory=dict)
+
+    def add(self, name: str, kind: IncidentType, weight: float) -> None:
+        current = self.weights.get(name)
+        if current is None or current[1] < weight:
+            self.weights[name] = (kind, min(weight, 0.99))
+
+
+def _severity(score: float) -> Severity:
+    if score >= 0.95:
+        return "critical"
+    if score >= 0.85:
+        return "high"
+    return "medium" if score >= 0.5 else "low"
+
+
+class Screener:
+    def __init__(self, thresholds: Thresholds | None = None, classifier: Classifier | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.classifier = classifier
+
+    def screen(self, text: str, flags: GuardFlags | None = None) -> Screening:
+        flags = flags or GuardFlags()
+        if not flags.conversation_guard:
+            return Screening("allow", "none", "low", 0.0, ["guard_disabled"])
+        if not text or not text.strip():
+            return Screening("allow", "none", "low", 0.0, ["empty"])
+        hits = _Hits()
+        scanned = self._shape(text, hits)
+        norm = normalise(scanned)
+        rules = RULES + ROLE_TAG_RULES if flags.role_lock else tuple(r for r in RULES if r.type != "role_override")
+        self._match(norm, rules, hits, flags)
+        self._classify(norm.text, hits)
+        return self._verdict(hits)
+
+    def _shape(self, text: str, hits: _Hits) -> str:
+        limits = self.thresholds
+        if len(text) > limits.max_chars:
+            hits.add("oversized", "anomaly", 0.55)
+        head = text[:2000]
+        if len(_UNPRINTABLE.findall(head)) > 0.1 * len(head):
+            hits.add("binary_content", "anomaly", 0.7)
+        if len(text) > limits.scan_head + limits.scan_tail:
+            return text[: limits.scan_head] + "\n" + text[-limits.scan_tail :]
+        return text
+
+    def _match(self, norm: Normalised, rules: tuple[Rule, ...], hits: _Hits, flags: GuardFlags) -> None:
+        for trick in norm.tricks:
+            if trick in _TRICK_WEIGHTS:
+                hits.add(trick, "anomaly", _TRICK_WEIGHTS[trick])
+        _apply(rules, norm.text, hits, "")
+        for variant in norm.variants:
+            unseen = tuple(r for r in rules if r.name not in hits.weights)
+            if _apply(unseen, variant, hits, "", _OBFUSCATION_BONUS):
+                hits.add("obfuscation", "anomaly", 0.2)
+        for encoding, decoded in norm.decoded:
+            hits.add(f"encoded_{encoding}", "anomaly", _ENCODING_WEIGHTS.get(encoding, 0.0))
+            _apply(rules, decoded, hits, f"@{encoding}", _OBFUSCATION_BONUS)
+        if norm.squashed:
+            squashed = SQUASHED_RULES if flags.role_lock else tuple(
+                r for r in SQUASHED_RULES if r.type != "role_override")
+            _apply(squashed, norm.squashed, hits, "")
+        cue = cue_signal(norm.text)
+        if cue is not None and (flags.role_lock or cue[1] != "role_override"):
+            hits.add(*cue)
+        if _repetitive(norm.text):
+            hits.add("repetition", "anomaly", 0.35)
+
+    def _classify(self, text: str, hits: _Hits) -> None:
+        if self.classifier is None:
+            return
+        try:
+            probability = self.classifier.score(text)
+        except Exception:  # a model failure must not take screening down: the rules still stand
+            hits.add("classifier_error", "anomaly", 0.0)
+            return
+        if probability >= self.thresholds.classifier_min:
+            hits.add("classifier", "injection", probability * self.thresholds.classifier_weight)
+
+    def _verdict(self, hits: _Hits) -> Screening:
+        if not hits.weights:
+            return Screening("allow", "none", "low", 0.0, [])
+        keep = 1.0
+        strongest: tuple[float, int, IncidentType] = (0.0, 0, "none")
+        for kind, weight in hits.weights.values():
+            keep *= 1.0 - weight
+            rank = (weight, -_TYPE_ORDER.index(kind) if kind in _TYPE_ORDER else -9, kind)
+            strongest = max(strongest, rank)
+        score = round(1.0 - keep, 4)
+        verdict: Verdict = (
+            "block" if score >= self.thresholds.block else "flag" if score >= self.thresholds.flag else "allow"
+        )
+        signals = sorted(hits.weights, key=lambda name: -hits.weights[name][1])
+        kind = strongest[2] if verdict != "allow" else "none"
+        return Screening(verdict, kind, _severity(score), score, signals)
+
+
+def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:
+    matched = 0
+    present = present_keys(text)
+    for rule in rules:
+        if rule.search(text, present):
+            hits.add(rule.name + suffix, rule.type, rule.weight + bonus)
+            matched += 1
+    return matched
+
+
+def _repetitive(text: str) -> bool:
+    words = text.split()
+    if len(words) < 40:
+        return False
+    return len(set(words)) < len(words) * 0.15
