@@ -1,0 +1,286 @@
+"""Chat turn through the whole stack, as a visitor's browser sees it: HTTP POST → gateway → security
+(rate limit + screening) → chat → rag (real MiniLM on the demo knowledge base) → LLM (the local fake
+OpenAI server, answering at once) → guard → reply, at 1, 10 and 50 concurrent sessions.
+
+The servers run in their own processes: `comptoir up` (all in one, as a developer runs it) or, with
+`--topology split`, one `comptoir serve <service>` process each (as in production). The fake LLM runs
+in another process.
+Baselines measured in the same run and at the same concurrency: a bare broker request/reply round
+trip (an echo service) and a bare HTTP round trip to the same server (`GET /healthz`).
+Targets (issue 4): p50 ≤ 30 ms at 1 session; ≥ 100 turns/s at 50 sessions with p99 ≤ 500 ms.
+
+    .venv/bin/python -m bench.gateway_chat [--turns 100] [--topology up|split]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench._common import bench_database, bench_settings, write_result
+from libs.common.db import create_pool
+from libs.common.logging import configure_logging
+from libs.common.messages import Message, message_type
+from libs.common.rpc import RpcClient
+from libs.common.service import HandlerContext, ServiceApp
+from libs.common.settings import REPO_ROOT, Settings
+
+QUESTIONS = [
+    "Quels sont les frais de livraison ?", "Puis-je retourner une lampe qui ne me plaît pas ?",
+    "Quelle est la garantie de vos luminaires ?", "Livrez-vous en Suisse ?",
+    "Quels moyens de paiement acceptez-vous ?", "Où se trouve votre boutique ?",
+    "Quelle ampoule pour une suspension en verre ?", "Comment se passe un échange ?",
+]
+LEVELS = (1, 10, 50)
+NO_LIMITS = json.dumps({"session": {"max": 1_000_000, "window_seconds": 60},
+                        "ip": {"max": 1_000_000, "window_seconds": 60},
+                        "routes": {"default": {"max": 1_000_000, "window_seconds": 60}}})
+
+
+@message_type("bench.gw_echo")
+class GwEcho(Message):
+    text: str
+
+
+@message_type("bench.gw_echo.reply")
+class GwEchoReply(Message):
+    text: str
+
+
+def echo_app() -> ServiceApp:
+    app = ServiceApp("benchgw", run_relay=False)
+
+    @app.on_request("bench.gw_echo", prefetch=128)
+    async def echo(req: GwEcho, ctx: HandlerContext) -> GwEchoReply:
+        return GwEchoReply(text=req.text)
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get(url, timeout=2)).status_code < 500:
+                    return
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{url} not ready within {timeout:g}s")
+
+
+def start_fake_llm(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "tests.fakes.llm_server", "--port", str(port)],
+                            cwd=REPO_ROOT, stdout=subprocess.DEVNULL)
+
+
+def server_env(settings: Settings, dsn: str, llm_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "LLM_", "SECURITY_"))}
+    env.update({"DATABASE_URL": dsn, "COMPTOIR_DATA_DIR": str(REPO_ROOT / ".comptoir"),
+                "COMPTOIR_QUEUE_PREFIX": settings.queue_prefix, "COMPTOIR_EVENTS_EXCHANGE": settings.events_exchange,
+                "LLM_BASE_URL": f"http://127.0.0.1:{llm_port}/v1", "LLM_API_KEY": "bench", "LLM_MODEL": "fake",
+                "SECURITY_RATE_LIMITS": NO_LIMITS, "LOG_LEVEL": "WARNING", "LOG_JSON": "true"})
+    return env
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "libs.common.cli", *args],
+                                cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def start_servers(topology: str, settings: Settings, env: dict[str, str], port: int,
+                        log: Path) -> list[subprocess.Popen[bytes]]:
+    """`up`: everything in one process (development). `split`: one process per service (production)."""
+    if topology == "up":
+        return [spawn(["up", "--port", str(port)], env, log)]
+    from services.gateway.runner import seed_demo
+
+    pool = await create_pool(settings, min_size=1, max_size=4)
+    try:
+        await seed_demo(pool, settings, progress=lambda line: None)
+    finally:
+        await pool.close()
+    services = [spawn(["serve", name], env, log) for name in ("security", "rag", "chat")]
+    return [*services, spawn(["serve", "gateway", "--port", str(port)], env, log)]
+
+
+async def warm_up(base: str, timeout: float = 90.0) -> None:
+    """Until a turn goes all the way through (each service has consumed its request queue)."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while time.monotonic() < deadline:
+            response = await http.post("/v1/chat/messages", json={"message": QUESTIONS[0]})
+            if response.status_code == 200 and response.json()["mode"] == "llm":
+                return
+            await asyncio.sleep(0.5)
+    raise RuntimeError("no chat turn went through the stack in time")
+
+
+async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, total: int) -> dict[str, float]:
+    latencies: list[float] = []
+    per_worker = max(1, total // workers)
+
+    async def worker(w: int) -> None:
+        for i in range(per_worker):
+            started = time.perf_counter()
+            await call(w, i)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(workers)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "per_s": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2)}
+
+
+class Visitors:
+    """Each worker is a visitor: a session started by its first turn, continued with its token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.sessions: dict[int, dict[str, str]] = {}
+        self.modes: dict[str, int] = {}
+        self.stages: dict[str, list[float]] = {}
+
+    async def turn(self, w: int, i: int) -> None:
+        if i % 20 == 0:  # a fresh session every 20 turns keeps clear of maxTurns
+            self.sessions.pop(w, None)
+        body: dict[str, Any] = {"message": QUESTIONS[(w + i) % len(QUESTIONS)]}
+        headers = {}
+        if w in self.sessions:
+            body["session_id"] = self.sessions[w]["id"]
+            headers["X-Session-Token"] = self.sessions[w]["token"]
+        response = await self.http.post("/v1/chat/messages", json=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"turn failed: {response.status_code} {response.text[:300]}")
+        for part in response.headers.get("Server-Timing", "").split(","):
+            stage, _, ms = part.strip().partition(";dur=")
+            if ms:
+                self.stages.setdefault(stage, []).append(float(ms))
+        reply = response.json()
+        self.sessions[w] = {"id": reply["session_id"], "token": reply["session_token"]}
+        self.modes[reply["mode"]] = self.modes.get(reply["mode"], 0) + 1
+
+    async def stream(self, w: int, i: int) -> float:
+        """A streamed turn; returns the time to the first token (ms)."""
+        started = time.perf_counter()
+        first = 0.0
+        async with self.http.stream("POST", "/v1/chat/messages/stream",
+                                    json={"message": QUESTIONS[i % len(QUESTIONS)]}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event: token") and not first:
+                    first = (time.perf_counter() - started) * 1000
+        return first
+
+
+async def measure(settings: Settings, base: str, turns: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with RpcClient(settings, source="bench") as rpc, \
+            httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        visitors = Visitors(http)
+
+        async def echo(w: int, i: int) -> None:
+            await rpc.request(GwEcho.TYPE, GwEcho(text="ping"), GwEchoReply, timeout=30)
+
+        async def health(w: int, i: int) -> None:
+            (await http.get("/healthz")).raise_for_status()
+
+        await run_level(visitors.turn, 4, 40)  # warm-up: pools, caches, lazy imports
+        for workers in LEVELS:
+            count = turns if workers == 1 else max(turns * 2, workers * 10)
+            figures[f"broker_rtt_{workers}"] = await run_level(echo, workers, count)
+            figures[f"http_rtt_{workers}"] = await run_level(health, workers, count)
+            visitors.stages.clear()
+            figures[f"http_chat_turn_{workers}"] = await run_level(visitors.turn, workers, count)
+            figures[f"stages_p50_ms_{workers}"] = {stage: round(statistics.median(values), 2)
+                                                   for stage, values in visitors.stages.items()}
+            print(workers, figures[f"broker_rtt_{workers}"], figures[f"http_rtt_{workers}"],
+                  figures[f"http_chat_turn_{workers}"], figures[f"stages_p50_ms_{workers}"], flush=True)
+        firsts = sorted([await visitors.stream(0, i) for i in range(20)])
+        figures["stream_first_token_1"] = {"requests": len(firsts), "p50_ms": round(statistics.median(firsts), 2),
+                                           "p99_ms": round(firsts[-1], 2)}
+        figures["reply_modes"] = visitors.modes
+    return figures
+
+
+async def main(turns: int, topology: str) -> None:
+    configure_logging("WARNING", json=True)
+    llm_port, port = free_port(), free_port()
+    llm = start_fake_llm(llm_port)
+    log = Path(tempfile.gettempdir()) / f"bench-gateway-{uuid.uuid4().hex[:6]}.log"
+    servers: list[subprocess.Popen[bytes]] = []
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with bench_database() as dsn, contextlib.AsyncExitStack() as stack:
+            settings = bench_settings(dsn)
+            servers = await start_servers(topology, settings, server_env(settings, dsn, llm_port), port, log)
+            await wait_http(f"http://127.0.0.1:{llm_port}/v1/models", llm, 20)
+            await wait_http(f"{base}/readyz", servers[-1], 150)
+            await warm_up(base)
+            pool = await create_pool(settings, min_size=1, max_size=4)
+            stack.push_async_callback(pool.close)
+            await stack.enter_async_context(echo_app().running(settings, pool))
+            figures = await measure(settings, base, turns)
+            for server in reversed(servers):
+                server.send_signal(signal.SIGINT)
+                await asyncio.to_thread(server.wait, 30)
+    finally:
+        for process in (*servers, llm):
+            if process.poll() is None:
+                process.kill()
+    report(figures, topology)
+
+
+def report(figures: dict[str, Any], topology: str) -> None:
+    one, fifty = figures["http_chat_turn_1"], figures["http_chat_turn_50"]
+    servers = ("one `comptoir up` process" if topology == "up"
+               else "one process per service (`comptoir serve security|rag|chat|gateway`)")
+    write_result("gateway_chat" if topology == "up" else f"gateway_chat_{topology}", {
+        "path": "HTTP POST /v1/chat/messages → gateway → security (rate limit, screen) → chat → rag (MiniLM) "
+                "→ fake LLM → guard_output → reply",
+        "topology": servers,
+        "figures": figures,
+        "ratios": {f"chat_vs_broker_p50_{w}": round(figures[f"http_chat_turn_{w}"]["p50_ms"]
+                                                    / max(figures[f"broker_rtt_{w}"]["p50_ms"], 0.01), 1)
+                   for w in LEVELS},
+        "targets": {"p50_1_session_ms": 30, "turns_per_s_50": 100, "p99_50_ms": 500},
+        "met": {"p50_1_session": one["p50_ms"] <= 30, "throughput_50": fifty["per_s"] >= 100,
+                "p99_50": fifty["p99_ms"] <= 500},
+    })
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=100, help="turns at 1 session (more at 10 and 50)")
+    parser.add_argument("--topology", choices=("up", "split"), default="up",
+                        help="up: all in one process; split: one process per service")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.turns, arguments.topology))

@@ -1,0 +1,47 @@
+"""What a request handler gets: the gateway's resources, made once at start-up (see app.lifespan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+from aio_pika.abc import AbstractRobustConnection
+from fastapi import Depends, Request
+
+from libs.common.rpc import RpcClient
+from libs.common.settings import Settings
+from services.billing.config import BillingSettings
+from services.gateway.config import GatewaySettings
+from services.gateway.metrics import GatewayMetrics
+from services.gateway.streams import StreamRouter
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    config: GatewaySettings
+    pool: asyncpg.Pool
+    rpc: RpcClient
+    streams: StreamRouter
+    connection: AbstractRobustConnection
+    metrics: GatewayMetrics
+    billing: BillingSettings
+    secret: str  # Settings.secret() read once: it may live in a file
+
+
+def get_gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first[:100]
+    return request.client.host if request.client else None

@@ -1,0 +1,89 @@
+"""HTTP error shape and handlers: every failure answers `{"error": code, "detail": reason}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from libs.common.errors import ConfigurationError, RemoteError, RequestTimeout
+from libs.common.logging import get_logger
+
+log = get_logger("gateway.errors")
+
+
+class ApiError(Exception):
+    """An error answered as is to the client (status, machine code, human reason, extra headers)."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def error_response(
+    status: int, code: str, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _validation_reason(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    code = codes.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, exc.detail, dict(exc.headers or {}))
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, "invalid_request", _validation_reason(exc))
+
+
+async def _timeout(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("upstream_timeout", path=request.url.path, error=str(exc))
+    return error_response(504, "upstream_timeout", "a backend service did not answer in time; retry later")
+
+
+async def _remote(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RemoteError)
+    if exc.code == "bad_request":
+        return error_response(400, "bad_request", exc.message)
+    log.warning("upstream_error", path=request.url.path, code=exc.code, error=exc.message)
+    return error_response(502, "upstream_error", f"a backend service failed ({exc.code})")
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("dependency_unavailable", path=request.url.path, error=str(exc))
+    return error_response(503, "unavailable", str(exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path)
+    return error_response(500, "internal", "unexpected server error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestTimeout, _timeout)
+    app.add_exception_handler(RemoteError, _remote)
+    app.add_exception_handler(ConfigurationError, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,85 @@
+"""Admin API (bearer GATEWAY_ADMIN_TOKEN): incidents, logs, leads, quotes, runtime flags."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.gateway import repo
+from services.gateway.deps import Gateway, GatewayDep, get_gateway
+from services.gateway.errors import ApiError
+
+_FLAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+
+
+def require_admin(request: Request, gw: Annotated[Gateway, Depends(get_gateway)]) -> None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    expected = gw.config.admin_token.get_secret_value()
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "admin_token_required", "send the admin token as Authorization: Bearer",
+                       {"WWW-Authenticate": "Bearer"})
+    if not expected or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(403, "bad_admin_token", "this admin token is not valid")
+
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    limit: int
+    offset: int
+
+
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: bool | int | float | str | dict[str, Any] | list[Any] | None = Field(
+        description="any JSON value; the chat service reads flags live")
+
+
+@router.get("/security/incidents", response_model=Page)
+async def incidents(gw: GatewayDep, type: str | None = None, severity: str | None = None,
+                    resolved: bool | None = None, limit: Limit = 50, offset: Offset = 0) -> Page:
+    items = await repo.list_incidents(gw.pool, type_=type, severity=severity, resolved=resolved,
+                                      limit=limit, offset=offset)
+    return Page(items=items, limit=limit, offset=offset)
+
+
+@router.get("/logs", response_model=Page)
+async def admin_logs(gw: GatewayDep, level: str | None = None, category: str | None = None,
+                     session_id: str | None = None, limit: Limit = 50, offset: Offset = 0) -> Page:
+    items = await repo.list_admin_logs(gw.pool, level=level, category=category, session_id=session_id,
+                                       limit=limit, offset=offset)
+    return Page(items=items, limit=limit, offset=offset)
+
+
+@router.get("/leads", response_model=Page)
+async def leads(gw: GatewayDep, min_score: Annotated[int | None, Query(ge=0, le=1000)] = None,
+                limit: Limit = 50, offset: Offset = 0) -> Page:
+    items = await repo.list_leads(gw.pool, min_score=min_score, limit=limit, offset=offset)
+    return Page(items=items, limit=limit, offset=offset)
+
+
+@router.get("/quotes", response_model=Page)
+async def quotes(gw: GatewayDep, status: str | None = None, limit: Limit = 50, offset: Offset = 0) -> Page:
+    items = await repo.list_quotes(gw.pool, status=status, limit=limit, offset=offset)
+    return Page(items=items, limit=limit, offset=offset)
+
+
+@router.get("/flags")
+async def flags(gw: GatewayDep) -> dict[str, Any]:
+    return {"flags": await repo.list_flags(gw.pool)}
+
+
+@router.put("/flags/{key}")
+async def set_flag(key: str, body: FlagIn, gw: GatewayDep) -> dict[str, Any]:
+    if not _FLAG_NAME.match(key):
+        raise ApiError(422, "invalid_flag_name", "flag names are letters, digits, _ . - (max 64)")
+    return await repo.set_flag(gw.pool, key, body.value)

@@ -1,0 +1,75 @@
+"""Health, readiness, Prometheus metrics, the widget script and the demo page."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from services.gateway.deps import Gateway, GatewayDep
+from services.gateway.metrics import CONTENT_TYPE
+
+router = APIRouter(tags=["ops"])
+
+
+@cache
+def static_text(name: str) -> str:
+    return resources.files("services.gateway").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _check_db(gw: Gateway) -> str:
+    try:
+        await asyncio.wait_for(gw.pool.fetchval("SELECT 1"), 2.0)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+async def _check_broker(gw: Gateway) -> str:
+    if gw.connection.is_closed:
+        return "error: connection closed"
+    try:
+        channel = await asyncio.wait_for(gw.connection.channel(), 2.0)
+        await channel.close()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@router.get("/readyz", summary="Database and broker reachable")
+async def readyz(gw: GatewayDep) -> JSONResponse:
+    db, broker = await asyncio.gather(_check_db(gw), _check_broker(gw))
+    checks: dict[str, Any] = {"database": db, "broker": broker}
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(gw: GatewayDep) -> Response:
+    return Response(gw.metrics.render(), media_type=CONTENT_TYPE)
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget() -> Response:
+    return Response(static_text("widget.js"), media_type="application/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/", include_in_schema=False)
+@router.get("/demo", include_in_schema=False)
+async def demo(request: Request) -> HTMLResponse:
+    locale = "en" if request.query_params.get("lang", "").lower().startswith("en") else "fr"
+    page = static_text("demo.html").replace("__LOCALE__", locale)
+    if locale == "en":
+        page = page.replace('<html lang="fr">', '<html lang="en">')
+    return HTMLResponse(page)

@@ -1,0 +1,79 @@
+"""Stripe and Wix webhooks: verify, write the command to the outbox, answer 200 fast (Wix allows 1,250 ms).
+
+Billing processes the command from its queue; providers retry for days, so a webhook accepted here is
+never lost (outbox, same transaction) and a rejected one is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from libs.common.events.billing import (
+    MAX_WEBHOOK_BYTES,
+    StripeWebhookReceived,
+    WebhookRejected,
+    WixWebhookReceived,
+)
+from libs.common.logging import get_logger
+from libs.common.messages import Message
+from libs.common.outbox import add_event
+from services.billing.webhooks import (
+    WebhookVerificationError,
+    body_sha256,
+    verify_stripe_signature,
+    verify_wix_webhook,
+)
+from services.gateway.body import read_limited
+from services.gateway.deps import Gateway, GatewayDep, client_ip
+from services.gateway.errors import ApiError
+
+log = get_logger("gateway.webhooks")
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+_FORWARDED_HEADERS = ("stripe-signature", "content-type", "user-agent")
+
+
+async def _publish(gw: Gateway, message: Message, aggregate_id: str) -> None:
+    async with gw.pool.acquire() as conn, conn.transaction():
+        await add_event(conn, message, source="gateway", aggregate_id=aggregate_id)
+
+
+async def _receive(request: Request, gw: Gateway, provider: str,
+                   verify: Callable[[bytes], dict[str, Any]]) -> JSONResponse:
+    body = await read_limited(request, MAX_WEBHOOK_BYTES)
+    received_at = datetime.now(UTC)
+    try:
+        text = body.decode("utf-8")
+        event = verify(body)
+    except (WebhookVerificationError, UnicodeDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, WebhookVerificationError) else "body is not UTF-8"
+        gw.metrics.webhooks.labels(provider, "rejected").inc()
+        log.warning("webhook_rejected", provider=provider, reason=reason)
+        await _publish(gw, WebhookRejected(
+            provider=provider, reason=reason[:500], body_sha256=body_sha256(body), received_at=received_at,
+            remote_addr=client_ip(request, gw.config.trust_forwarded_for)), f"webhook:{provider}")
+        raise ApiError(401, "webhook_unverified", reason) from exc
+    headers = {k: v for k, v in request.headers.items() if k in _FORWARDED_HEADERS}
+    model = StripeWebhookReceived if provider == "stripe" else WixWebhookReceived
+    event_id = str(event.get("id") or event.get("data", {}).get("id") or body_sha256(body))
+    await _publish(gw, model(body=text, headers=headers, received_at=received_at), f"{provider}:{event_id}")
+    gw.metrics.webhooks.labels(provider, "accepted").inc()
+    return JSONResponse({"received": True})
+
+
+@router.post("/stripe", summary="Stripe webhook (Stripe-Signature verified)")
+async def stripe_webhook(request: Request, gw: GatewayDep) -> JSONResponse:
+    secret = gw.billing.stripe_webhook_secret
+    header = request.headers.get("stripe-signature", "")
+    return await _receive(request, gw, "stripe", lambda body: verify_stripe_signature(
+        body, header, secret.get_secret_value() if secret else ""))
+
+
+@router.post("/wix", summary="Wix webhook (RS256 JWT verified)")
+async def wix_webhook(request: Request, gw: GatewayDep) -> JSONResponse:
+    key = gw.billing.wix_public_key or ""
+    return await _receive(request, gw, "wix", lambda body: verify_wix_webhook(body, key))

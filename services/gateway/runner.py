@@ -1,0 +1,175 @@
+"""`comptoir up`: the gateway and every service in one process, for development and demos.
+
+Start-up order: database (embedded when DATABASE_URL is unset) → migrations → demo knowledge base and
+company facts when empty → each service (`services.<name>.app:svc`) → the HTTP gateway. SIGINT or
+SIGTERM stops the HTTP server first (no new turns), then the services in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import uvicorn
+
+from libs.common.db import connect, create_pool, describe_dsn, resolve_dsn
+from libs.common.logging import get_logger
+from libs.common.migrate import migrate
+from libs.common.service import ServiceApp
+from libs.common.settings import Settings
+from services.gateway.app import create_app
+from services.gateway.config import GatewaySettings
+
+log = get_logger("gateway.runner")
+SERVICE_NAMES = ("security", "rag", "chat", "billing", "agents")
+# all services share one pool in this mode: room for each one's consumers plus the HTTP edge
+SHARED_POOL_SIZE = 40
+
+Progress = Callable[[str], None]
+
+
+def say(line: str) -> None:
+    print(f"comptoir up: {line}", file=sys.stderr, flush=True)
+
+
+def load_services(names: tuple[str, ...] = SERVICE_NAMES, progress: Progress = say) -> list[ServiceApp]:
+    found: list[ServiceApp] = []
+    for name in names:
+        module_name = f"services.{name}.app"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module_name, f"services.{name}"):
+                raise
+            progress(f"warning: service {name} is not built yet (no {module_name}); skipped")
+            continue
+        svc = getattr(module, "svc", None)
+        if not isinstance(svc, ServiceApp):
+            progress(f"warning: {module_name} has no ServiceApp `svc`; skipped")
+            continue
+        found.append(svc)
+    return found
+
+
+async def prepare_database(settings: Settings, progress: Progress = say) -> asyncpg.Pool:
+    dsn = resolve_dsn(settings)
+    where = "embedded Postgres in " + str(settings.data_dir) if settings.database_url is None else describe_dsn(dsn)
+    progress(f"database: {where}")
+    conn = await connect(settings, dsn)
+    try:
+        applied = await migrate(conn, progress=lambda m: progress(f"applying migration {m.name}"))
+    finally:
+        await conn.close()
+    progress(f"{len(applied)} migration(s) applied" if applied else "database schema is up to date")
+    return await create_pool(settings, dsn, max_size=max(settings.db_pool_max, SHARED_POOL_SIZE))
+
+
+async def seed_demo(pool: asyncpg.Pool, settings: Settings, progress: Progress = say) -> None:
+    """Demo knowledge base (RAG) and shop facts (chat), each only when its tables are empty."""
+    rag_demo = _optional("services.rag.demo", progress)
+    if rag_demo is not None:
+        progress("demo knowledge base: loading (first run embeds the documents) …")
+        chunks = await rag_demo.load_demo(pool, settings)
+        progress(f"demo knowledge base: {chunks} chunks loaded" if chunks else
+                 "demo knowledge base: already present, left as is")
+    chat_demo = _optional("services.chat.demo_facts", progress)
+    if chat_demo is not None:
+        seeded = await chat_demo.seed_demo(pool)
+        progress("demo shop facts: loaded" if seeded else "demo shop facts: already present, left as is")
+
+
+def _optional(module_name: str, progress: Progress) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if not module_name.startswith(exc.name or "-"):
+            raise
+        progress(f"warning: {module_name} not available; no demo data from it")
+        return None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: `up` owns SIGINT/SIGTERM so services stop in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class UpOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    services: tuple[str, ...] = SERVICE_NAMES
+    demo: bool = True
+
+
+def _on_signals(server: _Server, progress: Progress) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        if server.should_exit:
+            server.force_exit = True
+            return
+        progress(f"{sig.name} received: shutting down (again to force)")
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+
+
+async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
+    config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
+    apps = load_services(options.services, progress)
+    pool = await prepare_database(settings, progress)
+    try:
+        if options.demo:
+            await seed_demo(pool, settings, progress)
+        async with contextlib.AsyncExitStack() as stack:
+            for index, svc in enumerate(apps):
+                svc.run_relay = index == 0  # one outbox relay per process is enough
+                progress(f"starting {svc.name} …")
+                await stack.enter_async_context(svc.running(settings, pool))
+            app = create_app(settings, config, pool=pool, run_relay=not apps)
+            server = _Server(uvicorn.Config(app, host=options.host, port=options.port, log_config=None,
+                                            access_log=False, lifespan="on"))
+            _on_signals(server, progress)
+            progress(f"gateway listening on http://{options.host}:{options.port}  "
+                     "(demo: /  API docs: /docs  health: /readyz)")
+            await server.serve()
+            progress("gateway stopped; stopping services …")
+    finally:
+        await pool.close()
+    progress("stopped")
+    return 0
+
+
+async def serve_one(settings: Settings, name: str, host: str, port: int, progress: Progress = say) -> int:
+    """`comptoir serve <name>`: one service alone (the gateway alone serves HTTP)."""
+    if name == "gateway":
+        config = GatewaySettings(host=host, port=port)
+        server = _Server(uvicorn.Config(create_app(settings, config), host=host, port=port, log_config=None,
+                                        access_log=False, lifespan="on"))
+        _on_signals(server, progress)
+        progress(f"gateway listening on http://{host}:{port}")
+        await server.serve()
+        return 0
+    apps = load_services((name,), progress)
+    if not apps:
+        return 2
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    async with apps[0].running(settings):
+        progress(f"{name} running; Ctrl-C to stop")
+        await stopping.wait()
+    progress(f"{name} stopped")
+    return 0

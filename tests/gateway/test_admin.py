@@ -1,0 +1,74 @@
+"""Admin API: bearer token required; lists read the real tables; flags are written live."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.gateway.conftest import ADMIN_TOKEN
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.mark.parametrize("path", ["/v1/admin/security/incidents", "/v1/admin/logs", "/v1/admin/leads",
+                                  "/v1/admin/quotes", "/v1/admin/flags"])
+async def test_admin_routes_need_the_token(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 401
+    wrong = await client.get(path, headers={"Authorization": "Bearer not-the-token"})
+    assert wrong.status_code == 403
+    assert (await client.get(path, headers=AUTH)).status_code == 200
+
+
+async def test_incidents_are_listed_newest_first_with_filters(client: httpx.AsyncClient,
+                                                              gw_pool: asyncpg.Pool) -> None:
+    session = f"adm-{uuid.uuid4().hex}"
+    for severity in ("low", "critical"):
+        await gw_pool.execute(
+            "INSERT INTO app_security_incidents (type, severity, session_id, details) VALUES ($1, $2, $3, $4)",
+            "injection", severity, session, {"signals": ["test"]})
+    response = await client.get("/v1/admin/security/incidents",
+                                params={"severity": "critical", "limit": 500}, headers=AUTH)
+    assert response.status_code == 200
+    mine = [i for i in response.json()["items"] if i["session_id"] == session]
+    assert [i["severity"] for i in mine] == ["critical"]
+    assert mine[0]["details"] == {"signals": ["test"]}
+
+
+async def test_leads_and_quotes_are_listed(client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    email = f"{uuid.uuid4().hex}@example.fr"
+    await gw_pool.execute("INSERT INTO app_leads (email, name, score) VALUES ($1, 'Camille', 87)", email)
+    await gw_pool.execute("INSERT INTO app_quotes (email, total, items) VALUES ($1, 12.50, '[]')", email)
+    leads = (await client.get("/v1/admin/leads", params={"min_score": 80, "limit": 500}, headers=AUTH)).json()
+    assert any(lead["email"] == email and lead["score"] == 87 for lead in leads["items"])
+    quotes = (await client.get("/v1/admin/quotes", params={"limit": 500}, headers=AUTH)).json()
+    assert any(q["email"] == email and q["total"] == 12.5 for q in quotes["items"])
+
+
+async def test_logs_are_filtered_by_session(client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    session = f"log-{uuid.uuid4().hex}"
+    await gw_pool.execute("INSERT INTO app_admin_logs (level, category, session_id, message) "
+                       "VALUES ('warn', 'chat', $1, 'slow answer')", session)
+    logs = (await client.get("/v1/admin/logs", params={"session_id": session}, headers=AUTH)).json()
+    assert [entry["message"] for entry in logs["items"]] == ["slow answer"]
+
+
+async def test_flags_are_read_and_set(client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    key = f"testFlag{uuid.uuid4().hex[:8]}"
+    response = await client.put(f"/v1/admin/flags/{key}", json={"value": True}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) is True
+    flags = (await client.get("/v1/admin/flags", headers=AUTH)).json()["flags"]
+    assert flags[key] is True
+    assert "v3KillSwitch" in flags
+    await client.put(f"/v1/admin/flags/{key}", json={"value": {"limit": 3}}, headers=AUTH)
+    assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) == {"limit": 3}
+    await gw_pool.execute("DELETE FROM app_runtime_state WHERE key = $1", key)
+
+
+async def test_bad_admin_input_is_a_4xx(client: httpx.AsyncClient) -> None:
+    assert (await client.put("/v1/admin/flags/bad name!", json={"value": 1}, headers=AUTH)).status_code == 422
+    assert (await client.put("/v1/admin/flags/ok", json={"nope": 1}, headers=AUTH)).status_code == 422
+    assert (await client.get("/v1/admin/leads", params={"limit": 0}, headers=AUTH)).status_code == 422
