@@ -2,7 +2,8 @@
 
 Consumers run on FastStream subscribers (one per queue, prefetch-bounded concurrency, manual ack)
 with a shared failure policy:
-- an undecodable or invalid message is parked at once in `<queue>.dlq` with the reason;
+- an undecodable or invalid message is parked at once in `<queue>.dlq` with the reason, and so is
+  one whose handler raises `InvalidMessage`;
 - an event handler runs in one transaction with its inbox row, so a redelivery has no second effect;
 - a failing event handler is retried through `<queue>.retry` with exponential back-off and jitter,
   up to COMPTOIR_DELIVERY_LIMIT attempts, then parked with the last error as the reason;
@@ -258,6 +259,9 @@ class _Runtime:
                         await sub.handler(payload, self.ctx.for_message(envelope, conn))
                     else:
                         log.info("duplicate_message_skipped")
+            except InvalidMessage as exc:  # the handler found the message unusable: retrying cannot help
+                log.error("message_parked", queue=queue, reason=str(exc))
+                await self._park(raw, queue, str(exc))
             except Exception as exc:
                 await self._retry_or_park(raw, queue, exc)
             await raw.ack()

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from libs.common.broker import PARK_QUEUE_HEADER, PARK_REASON_HEADER, RETRY_HEADER, Names
-from libs.common.errors import RemoteError, RequestTimeout
+from libs.common.errors import InvalidMessage, RemoteError, RequestTimeout
 from libs.common.messages import Envelope, Message, message_type
 from libs.common.outbox import OutboxRelay, add_event, amqp_message
 from libs.common.rpc import RpcClient
@@ -29,6 +29,11 @@ class ThingHappened(Message):
 
 @message_type("testsvc.always_fails")
 class AlwaysFails(Message):
+    key: str
+
+
+@message_type("testsvc.unusable")
+class Unusable(Message):
     key: str
 
 
@@ -72,6 +77,10 @@ def build_service(table: str) -> ServiceApp:
     @svc.on_event("testsvc.always_fails", queue="testsvc.failing")
     async def on_fail(event: AlwaysFails, ctx: HandlerContext) -> None:
         raise ValueError(f"cannot handle {event.key}")
+
+    @svc.on_event("testsvc.unusable", queue="testsvc.unusable")
+    async def on_unusable(event: Unusable, ctx: HandlerContext) -> None:
+        raise InvalidMessage(f"document {event.key} is empty")
 
     @svc.on_request("testsvc.add")
     async def add(req: Add, ctx: HandlerContext) -> Sum:
@@ -181,6 +190,18 @@ async def test_poison_message_is_parked_with_reason(msettings: Settings, pool: a
     assert f"cannot handle {key}" in str(headers[PARK_REASON_HEADER])
     assert headers[RETRY_HEADER] == msettings.delivery_limit
     assert str(headers[PARK_QUEUE_HEADER]).endswith("testsvc.failing")
+
+
+async def test_handler_rejecting_a_message_parks_it_at_once(msettings: Settings, pool: asyncpg.Pool,
+                                                            effects: str) -> None:
+    key = uuid.uuid4().hex
+    async with build_service(effects).running(msettings, pool):
+        async with pool.acquire() as conn, conn.transaction():
+            await add_event(conn, Unusable(key=key), source="test")
+        parked = await get_parked(msettings, "testsvc.unusable")
+    assert parked is not None
+    assert (parked.headers or {})[RETRY_HEADER] == 0
+    assert f"document {key} is empty" in str((parked.headers or {})[PARK_REASON_HEADER])
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"type": "testsvc.thing_happened"}',
