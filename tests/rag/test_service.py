@@ -1,0 +1,110 @@
+"""The RAG service on the real broker: rag.search / rag.embed requests, knowledge.* commands."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aio_pika
+import asyncpg
+import pytest
+
+from libs.common.broker import PARK_REASON_HEADER, Names
+from libs.common.errors import RemoteError
+from libs.common.events.rag import (
+    DeleteKnowledgeSource,
+    Embeddings,
+    EmbedTexts,
+    IngestDocument,
+    KnowledgeSearchResults,
+    SearchKnowledge,
+)
+from libs.common.outbox import add_event
+from libs.common.rpc import RpcClient
+from libs.common.settings import Settings
+from services.rag.app import svc
+from services.rag.runtime import RagRuntime
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+async def rsettings(settings: Settings) -> Settings:
+    prefix = f"{settings.queue_prefix}{uuid.uuid4().hex[:6]}."
+    return make_settings(settings.database_url.get_secret_value(),  # type: ignore[union-attr]
+                         settings.amqp_url.get_secret_value(), settings.data_dir, prefix,
+                         COMPTOIR_DELIVERY_LIMIT=2)
+
+
+async def _until(check, timeout: float = 20.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_search_and_embed_over_the_broker(rsettings: Settings, pool: asyncpg.Pool,
+                                                rag_runtime: RagRuntime) -> None:
+    tag = uuid.uuid4().hex[:8]
+    async with svc.running(rsettings, pool, deps={"rag": rag_runtime}), \
+            RpcClient(rsettings, source="test") as rpc:
+        async with pool.acquire() as conn, conn.transaction():
+            await add_event(conn, IngestDocument(
+                source=f"{tag}.md", doc_id=f"{tag}-doc", category="faq", format="markdown",
+                text="# Garantie\n\nTous nos luminaires sont garantis 5 ans pièces et main-d'œuvre."),
+                source="test")
+
+        async def found() -> KnowledgeSearchResults | None:
+            res = await rpc.request("rag.search", SearchKnowledge(query="garantie des lampes",
+                                                                  source=f"{tag}.md"), KnowledgeSearchResults)
+            return res if res.hits else None
+
+        results = await _until(found)
+        assert results.hits[0].metadata["doc_id"] == f"{tag}-doc"
+        assert results.hits[0].source == f"{tag}.md"
+
+        vectors = await rpc.request("rag.embed", EmbedTexts(texts=["bonjour", "au revoir"]), Embeddings)
+        assert vectors.dim == 384 and len(vectors.vectors) == 2 and len(vectors.vectors[0]) == 384
+
+        with pytest.raises(RemoteError) as err:
+            await rpc.request("rag.search", SearchKnowledge(query="   "), KnowledgeSearchResults)
+        assert err.value.code == "bad_request" and "empty" in err.value.message
+        with pytest.raises(RemoteError) as err:
+            await rpc.request("rag.embed", EmbedTexts(texts=["x" * 20_001]), Embeddings)
+        assert err.value.code == "bad_request"
+
+        async with pool.acquire() as conn, conn.transaction():
+            await add_event(conn, DeleteKnowledgeSource(source=f"{tag}.md"), source="test")
+
+        async def gone() -> bool:
+            return not await pool.fetchval(
+                "SELECT count(*) FROM app_knowledge_documents WHERE source = $1", f"{tag}.md")
+
+        await _until(gone)
+        assert await pool.fetchval("SELECT count(*) FROM app_outbox WHERE type = 'knowledge.document.deleted' "
+                                   "AND aggregate_id = $1", f"knowledge:{tag}-doc") == 1
+
+
+async def test_unusable_document_command_is_parked_with_its_reason(rsettings: Settings, pool: asyncpg.Pool,
+                                                                   rag_runtime: RagRuntime) -> None:
+    tag = uuid.uuid4().hex[:8]
+    async with svc.running(rsettings, pool, deps={"rag": rag_runtime}):
+        async with pool.acquire() as conn, conn.transaction():
+            await add_event(conn, IngestDocument(source=f"{tag}-empty", text="   \n  "), source="test")
+        connection = await aio_pika.connect(rsettings.amqp_url.get_secret_value())
+        async with connection:
+            channel = await connection.channel()
+            dlq = await channel.get_queue(f"{Names(rsettings).queue('rag.ingest')}.dlq", ensure=True)
+
+            async def parked() -> aio_pika.abc.AbstractIncomingMessage | None:
+                return await dlq.get(fail=False)
+
+            message = await _until(parked)
+            await message.ack()
+    reason = str((message.headers or {}).get(PARK_REASON_HEADER))
+    assert f"cannot ingest {tag}-empty" in reason and "empty" in reason
+    assert not await pool.fetchval("SELECT count(*) FROM app_knowledge_documents WHERE source = $1",
+                                   f"{tag}-empty")
