@@ -1,0 +1,410 @@
+"""Client for any OpenAI-compatible chat-completions endpoint (OpenAI, Mistral, Ollama, vLLM, llama.cpp).
+
+Streaming and tool calls, a timeout per attempt, bounded retries with full jitter on transient errors
+(connection failures, timeouts, 408/409/429/5xx), and a circuit breaker so a dead endpoint costs
+callers nothing while it is open: they get `LLMUnavailable` at once and fall back to grounded mode.
+A stream is retried only until its first delta was handed out; after that a failure is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.common.errors import ComptoirError
+from libs.common.logging import get_logger
+
+log = get_logger(__name__)
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+class LLMSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LLM_", env_file=".env", extra="ignore")
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(20.0, gt=0)
+    connect_timeout_s: float = Field(3.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    backoff_base_s: float = Field(0.2, ge=0)
+    backoff_max_s: float = Field(2.0, ge=0)
+    breaker_failures: int = Field(5, ge=1)
+    breaker_reset_s: float = Field(30.0, gt=0)
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int = Field(600, ge=1)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+
+class LLMError(ComptoirError):
+    """The endpoint could not give an answer; callers fall back."""
+
+
+class LLMUnavailable(LLMError):
+    """Not configured, or the circuit breaker is open."""
+
+
+class LLMTimeout(LLMError):
+    pass
+
+
+class LLMHTTPError(LLMError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"LLM endpoint answered {status}: {message}")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.arguments or "{}")
+        except json.JSONDecodeError as exc:
+            raise LLMError(f"tool call {self.name} has invalid JSON arguments") from exc
+        if not isinstance(value, dict):
+            raise LLMError(f"tool call {self.name} arguments are not an object")
+        return value
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """A text delta while streaming; the last event carries the whole `completion`."""
+
+    text: str = ""
+    completion: Completion | None = None
+
+
+class CircuitBreaker:
+    """Opens after `threshold` consecutive failures; after `reset_s` lets one trial call through."""
+
+    def __init__(self, threshold: int, reset_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.reset_s = reset_s
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_in_flight = False
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        return "half_open" if self._clock() - self._opened_at >= self.reset_s else "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self._trial_in_flight:
+            self._trial_in_flight = True
+            return True
+        return False
+
+    def record_success(self) -> None:
+        self._failures = 0
+        self._opened_at = None
+        self._trial_in_flight = False
+
+    def record_failure(self) -> None:
+        self._failures += 1
+        if self._trial_in_flight or self._failures >= self.threshold:
+            self._opened_at = self._clock()
+        self._trial_in_flight = False
+
+
+def _backoff(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
+    if retry_after is not None:
+        return min(retry_after, cap)
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return str(body.get("error", {}).get("message") or body)[:300]
+    except (ValueError, AttributeError):
+        return response.text[:300]
+
+
+class _Retryable(LLMError):
+    def __init__(self, error: LLMError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class _ToolCallBuilder:
+    def __init__(self) -> None:
+        self.parts: dict[int, dict[str, str]] = {}
+
+    def add(self, fragments: list[dict[str, Any]]) -> None:
+        for frag in fragments:
+            part = self.parts.setdefault(int(frag.get("index", 0)), {"id": "", "name": "", "arguments": ""})
+            part["id"] = frag.get("id") or part["id"]
+            function = frag.get("function") or {}
+            part["name"] += function.get("name") or ""
+            part["arguments"] += function.get("arguments") or ""
+
+    def build(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(**self.parts[i]) for i in sorted(self.parts))
+
+
+def _parse_completion(body: dict[str, Any]) -> Completion:
+    try:
+        choice = body["choices"][0]
+        message = choice["message"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise LLMError(f"malformed chat completion: {str(body)[:200]}") from exc
+    calls = tuple(
+        ToolCall(id=c.get("id", ""), name=c["function"]["name"], arguments=c["function"].get("arguments", ""))
+        for c in message.get("tool_calls") or []
+    )
+    return Completion(
+        content=message.get("content") or "",
+        tool_calls=calls,
+        finish_reason=choice.get("finish_reason"),
+        usage=body.get("usage") or {},
+        model=body.get("model", ""),
+    )
+
+
+class LLMClient:
+    """One per service, made at start-up (`async with LLMClient(settings) as llm`)."""
+
+    def __init__(self, settings: LLMSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
+        headers = {"content-type": "application/json"}
+        if settings.api_key is not None:
+            headers["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        self._http = httpx.AsyncClient(
+            base_url=(settings.base_url or "http://unconfigured.invalid").rstrip("/") + "/",
+            headers=headers,
+            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def available(self) -> bool:
+        return self.settings.configured and self.breaker.state != "open"
+
+    def _body(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[dict[str, Any]] | None,
+        stream: bool,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.settings.model,
+            "messages": list(messages),
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+            "stream": stream,
+        }
+        if tools:
+            body["tools"] = list(tools)
+        body.update(extra)
+        return body
+
+    def _check_allowed(self) -> None:
+        if not self.settings.configured:
+            raise LLMUnavailable("no LLM endpoint configured (LLM_BASE_URL)")
+        if not self.breaker.allow():
+            raise LLMUnavailable("LLM circuit breaker is open")
+
+    def _attempts(self) -> Iterator[int]:
+        """Yields attempt numbers, checking the breaker before each; the caller returns on success."""
+        for attempt in range(self.settings.max_retries + 1):
+            self._check_allowed()
+            yield attempt
+
+    async def complete(
+        self,
+        messages: Sequence[dict[str, Any]],
+        *,
+        tools: Sequence[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> Completion:
+        body = self._body(messages, tools, False, extra)
+        last: LLMError = LLMError("no attempt made")
+        for attempt in self._attempts():
+            try:
+                completion = await self._complete_once(body)
+            except _Retryable as exc:
+                last = self._failed(exc.error, attempt)
+                await self._sleep_before_retry(attempt, exc.retry_after)
+                continue
+            except LLMError:
+                self.breaker.record_success()  # the endpoint is alive; the request was wrong
+                raise
+            self.breaker.record_success()
+            return completion
+        raise last
+
+    async def _complete_once(self, body: dict[str, Any]) -> Completion:
+        try:
+            async with asyncio.timeout(self.settings.timeout_s):
+                response = await self._http.post("chat/completions", json=body)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise _Retryable(LLMTimeout(f"LLM call timed out after {self.settings.timeout_s}s")) from exc
+        except httpx.HTTPError as exc:
+            raise _Retryable(LLMError(f"LLM endpoint unreachable: {exc!r}")) from exc
+        self._raise_for_status(response)
+        try:
+            return _parse_completion(response.json())
+        except ValueError as exc:
+            raise _Retryable(LLMError("LLM endpoint sent a non-JSON body")) from exc
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        if response.status_code < 400:
+            return
+        error = LLMHTTPError(response.status_code, _error_text(response))
+        if response.status_code in RETRYABLE_STATUS:
+            raise _Retryable(error, _retry_after(response))
+        raise error
+
+    def _failed(self, error: LLMError, attempt: int) -> LLMError:
+        self.breaker.record_failure()
+        log.warning("llm.attempt_failed", attempt=attempt, error=str(error), breaker=self.breaker.state)
+        return error
+
+    async def _sleep_before_retry(self, attempt: int, retry_after: float | None) -> None:
+        if attempt < self.settings.max_retries:
+            await asyncio.sleep(
+                _backoff(attempt, self.settings.backoff_base_s, self.settings.backoff_max_s, retry_after)
+            )
+
+    async def stream(
+        self,
+        messages: Sequence[dict[str, Any]],
+        *,
+        tools: Sequence[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        body = self._body(messages, tools, True, extra)
+        last: LLMError = LLMError("no attempt made")
+        for attempt in self._attempts():
+            started = False
+            try:
+                async for event in self._stream_once(body):
+                    started = True
+                    yield event
+            except _Retryable as exc:
+                last = self._failed(exc.error, attempt)
+                if started:
+                    raise exc.error from exc
+                await self._sleep_before_retry(attempt, exc.retry_after)
+                continue
+            except LLMError:
+                self.breaker.record_success()
+                raise
+            self.breaker.record_success()
+            return
+        raise last
+
+    async def _stream_once(self, body: dict[str, Any]) -> AsyncIterator[StreamEvent]:
+        deadline = asyncio.get_running_loop().time() + self.settings.timeout_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                request = self._http.build_request("POST", "chat/completions", json=body)
+                response = await self._http.send(request, stream=True)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            timeout = LLMTimeout(f"LLM stream did not start within {self.settings.timeout_s}s")
+            raise _Retryable(timeout) from exc
+        except httpx.HTTPError as exc:
+            raise _Retryable(LLMError(f"LLM endpoint unreachable: {exc!r}")) from exc
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                self._raise_for_status(response)
+            async for event in self._read_sse(response, deadline):
+                yield event
+        finally:
+            await response.aclose()
+
+    async def _read_sse(self, response: httpx.Response, deadline: float) -> AsyncIterator[StreamEvent]:
+        text: list[str] = []
+        tools = _ToolCallBuilder()
+        finish: str | None = None
+        usage: dict[str, int] = {}
+        lines = response.aiter_lines()
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    line = await anext(lines, None)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise _Retryable(LLMTimeout(f"LLM stream exceeded {self.settings.timeout_s}s")) from exc
+            except httpx.HTTPError as exc:
+                raise _Retryable(LLMError(f"LLM stream broke: {exc!r}")) from exc
+            if line is None:
+                raise _Retryable(LLMError("LLM stream ended without [DONE]"))
+            if not line.startswith("data:"):
+                continue
+            data = line[5:].strip()
+            if data == "[DONE]":
+                break
+            chunk = self._decode_chunk(data)
+            usage = chunk.get("usage") or usage
+            for choice in chunk.get("choices") or []:
+                delta = choice.get("delta") or {}
+                finish = choice.get("finish_reason") or finish
+                tools.add(delta.get("tool_calls") or [])
+                if delta.get("content"):
+                    text.append(delta["content"])
+                    yield StreamEvent(text=delta["content"])
+        completion = Completion("".join(text), tools.build(), finish, usage, self.settings.model)
+        yield StreamEvent(completion=completion)
+
+    @staticmethod
+    def _decode_chunk(data: str) -> dict[str, Any]:
+        try:
+            chunk = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise LLMError(f"LLM stream sent invalid JSON: {data[:120]}") from exc
+        if not isinstance(chunk, dict):
+            raise LLMError("LLM stream chunk is not an object")
+        if "error" in chunk:
+            raise _Retryable(LLMError(f"LLM stream error: {str(chunk['error'])[:200]}"))
+        return chunk

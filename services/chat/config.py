@@ -1,0 +1,39 @@
+"""Chat settings (env prefix CHAT_). LLM settings are `libs.common.llm.LLMSettings` (prefix LLM_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChatSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHAT_", env_file=".env", extra="ignore")
+
+    security_timeout_s: float = Field(1.0, gt=0)
+    security_fail_closed: bool = False
+    rag_timeout_s: float = Field(2.0, gt=0)
+    rag_top_k: int = Field(4, ge=1, le=20)
+    # Below this cosine similarity a chunk is not relevant enough to answer from ("I don't know").
+    # Measured on the demo knowledge base with MiniLM: on-topic French questions score 0.48–0.72,
+    # off-topic ones 0.29–0.41.
+    min_relevance: float = Field(0.45, ge=0, le=1)
+    embed_timeout_s: float = Field(2.0, gt=0)
+    billing_timeout_s: float = Field(5.0, gt=0)
+    guard_timeout_s: float = Field(1.0, gt=0)
+    # Check replies in process first (services.security.output_guard); false: always ask security.
+    local_output_guard: bool = True
+    # The whole LLM phase of a turn (retries included); past it the turn answers in grounded mode.
+    llm_budget_s: float = Field(25.0, gt=0)
+
+    # Rolling summary: past this many stored messages, the oldest are folded into the summary.
+    summary_after_messages: int = Field(12, ge=4)
+    keep_recent_messages: int = Field(8, ge=2)
+    summary_max_chars: int = Field(1500, ge=200)
+
+    # Prompt store / facts / chat_config are re-read at most this often.
+    config_cache_s: float = Field(2.0, ge=0)
+    flags_poll_s: float = Field(0.5, gt=0)
+    stream_deltas: bool = True
+    # LLM tokens are coalesced into deltas of at least this many characters, or sent after this wait.
+    stream_min_chars: int = Field(12, ge=1)
+    stream_max_wait_s: float = Field(0.05, ge=0)

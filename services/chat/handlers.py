@@ -1,0 +1,62 @@
+"""Request handlers of the chat service: a turn, a session's history, a reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from libs.common.events.chat import (
+    ChatHistory,
+    ChatSessionReset,
+    ChatSessionResetReply,
+    ChatTurn,
+    ChatTurnReply,
+    Citation,
+    GetChatHistory,
+    HistoryMessage,
+    ResetChatSession,
+)
+from libs.common.service import HandlerContext
+from services.chat import repo
+from services.chat.deps import ChatDeps
+from services.chat.turn import Turn
+
+
+def chat_deps(ctx: HandlerContext) -> ChatDeps:
+    deps: ChatDeps = ctx.deps["chat"]
+    return deps
+
+
+async def turn(req: ChatTurn, ctx: HandlerContext) -> ChatTurnReply:
+    return await Turn(req, ctx, chat_deps(ctx)).run()
+
+
+def _history_message(raw: dict[str, Any]) -> HistoryMessage | None:
+    if raw.get("role") not in ("user", "assistant"):
+        return None
+    citations = [Citation.model_validate(c) for c in raw.get("citations") or []]
+    return HistoryMessage(
+        role=raw["role"], content=str(raw.get("content", "")), at=str(raw.get("at", "")), citations=citations
+    )
+
+
+async def history(req: GetChatHistory, ctx: HandlerContext) -> ChatHistory:
+    async with ctx.pool.acquire() as conn:
+        session = await repo.load_session(conn, req.session_id)
+    messages = [m for m in map(_history_message, session.messages[-req.limit :]) if m is not None]
+    return ChatHistory(
+        session_id=req.session_id,
+        exists=session.exists,
+        messages=messages,
+        message_count=session.message_count,
+        summary=session.summary,
+    )
+
+
+async def reset(req: ResetChatSession, ctx: HandlerContext) -> ChatSessionResetReply:
+    async with ctx.transaction() as conn:
+        done = await repo.reset_session(conn, req.session_id)
+        if done:
+            await ctx.emit(
+                ChatSessionReset(session_id=req.session_id), aggregate_id=req.session_id, session_id=req.session_id
+            )
+    return ChatSessionResetReply(session_id=req.session_id, reset=done)

@@ -1,0 +1,191 @@
+"""Calls to other services during a turn, each with its timeout and its fallback.
+
+None of them can fail a turn: screening fails open to the in-process rules (or closed, if
+configured), search to "no chunks", the output guard to a local canary check, embedding to a null
+vector, a quote to "no quote".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from libs.common.errors import ComptoirError
+from libs.common.events.billing import CreateQuote, QuoteLineIn, QuoteReply
+from libs.common.events.chat import QuoteSummary
+from libs.common.events.rag import Embeddings, EmbedTexts, KnowledgeSearchResults, SearchKnowledge
+from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessage, ScreenVerdict
+from libs.common.logging import get_logger
+from libs.common.service import HandlerContext
+from services.chat.deps import ChatDeps
+from services.chat.fallback import Chunk
+from services.chat.flags import RuntimeFlags
+
+log = get_logger(__name__)
+CONTEXT_DIM = 1024
+QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Screen:
+    blocked: bool
+    safe_reply: str | None = None
+    signals: tuple[str, ...] = ()
+
+
+async def screen(
+    ctx: HandlerContext,
+    deps: ChatDeps,
+    text: str,
+    *,
+    session_id: str,
+    ip: str | None,
+    locale: str,
+    flags: RuntimeFlags,
+) -> Screen:
+    request = ScreenMessage(text=text, session_id=session_id, ip=ip, route="chat", locale=locale, rate_limit=False)
+    try:
+        verdict = await ctx.request(
+            ScreenMessage.TYPE, request, ScreenVerdict, timeout=deps.settings.security_timeout_s
+        )
+    except ComptoirError as exc:
+        log.warning("security_unavailable", error=str(exc), fail_closed=deps.settings.security_fail_closed)
+        return _local_screen(deps, text, flags)
+    return Screen(verdict.verdict == "block", verdict.safe_reply, tuple(verdict.signals))
+
+
+def _local_screen(deps: ChatDeps, text: str, flags: RuntimeFlags) -> Screen:
+    if deps.settings.security_fail_closed:
+        return Screen(True, None, ("security_unavailable",))
+    if deps.screener is None:
+        return Screen(False, None, ("security_unavailable",))
+    from services.security.screening import GuardFlags
+
+    result = deps.screener.screen(text, GuardFlags(flags.conversation_guard, flags.role_lock))
+    return Screen(result.verdict == "block", None, ("local_rules", *result.signals))
+
+
+async def search(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[Chunk]:
+    request = SearchKnowledge(query=text[:QUERY_CHARS], k=deps.settings.rag_top_k)
+    try:
+        results = await ctx.request(
+            SearchKnowledge.TYPE, request, KnowledgeSearchResults, timeout=deps.settings.rag_timeout_s
+        )
+    except ComptoirError as exc:
+        log.warning("rag_unavailable", error=str(exc))
+        return []
+    chunks = []
+    for hit in results.hits:
+        similarity = hit.similarity
+        relevant = similarity >= deps.settings.min_relevance if similarity is not None else hit.score > 0
+        chunks.append(
+            Chunk(
+                id=hit.id,
+                content=hit.content,
+                source=hit.source or "knowledge",
+                title=hit.metadata.get("title"),
+                doc_id=hit.metadata.get("doc_id") or hit.document_id,
+                score=round(similarity if similarity is not None else hit.score, 4),
+                relevant=relevant,
+            )
+        )
+    return chunks
+
+
+async def guard(
+    ctx: HandlerContext,
+    deps: ChatDeps,
+    reply: str,
+    *,
+    canary: str,
+    system_prompt: str,
+    session_id: str,
+    locale: str,
+    allowed: list[str],
+) -> tuple[str, bool]:
+    """The reply to show and whether it was replaced.
+
+    The security service's own check runs in process first; only a reply it does not allow goes to
+    `security.guard_output`, which records the incident and picks the safe answer. A clean reply
+    (nearly all of them) thus costs no broker round trip.
+    """
+    fingerprint = deps.guard.fingerprint(system_prompt) if deps.guard is not None else []
+    if deps.guard is not None and deps.guard.allows(reply, canary, fingerprint, allowed):
+        return reply, False
+    request = GuardOutput(
+        reply=reply,
+        session_id=session_id,
+        locale=locale,
+        canary=canary,
+        prompt_fingerprint=fingerprint,
+        allowed_values=allowed,
+    )
+    try:
+        verdict = await ctx.request(GuardOutput.TYPE, request, OutputVerdict, timeout=deps.settings.guard_timeout_s)
+    except ComptoirError as exc:
+        log.warning("output_guard_unavailable", error=str(exc))
+        unsafe = deps.guard is not None or canary in reply
+        return (_canary_refusal(locale), True) if unsafe else (reply, False)
+    return verdict.reply, verdict.verdict == "block" or verdict.reply != reply
+
+
+def _canary_refusal(locale: str) -> str:
+    if locale.startswith("en"):
+        return "Sorry, I can't share that. How else can I help you with our products or orders?"
+    return "Désolé, je ne peux pas partager cela. Puis-je vous aider autrement sur nos produits ou commandes ?"
+
+
+async def embed(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[float] | None:
+    """A 1024-d vector for app_conversation_contexts; a shorter model's vector is zero-padded
+    (cosine similarity between padded vectors is unchanged), a longer one is not stored."""
+    try:
+        result = await ctx.request(
+            EmbedTexts.TYPE,
+            EmbedTexts(texts=[text[:QUERY_CHARS]]),
+            Embeddings,
+            timeout=deps.settings.embed_timeout_s,
+        )
+    except ComptoirError as exc:
+        log.warning("embed_unavailable", error=str(exc))
+        return None
+    vector = result.vectors[0] if result.vectors else []
+    if not vector or len(vector) > CONTEXT_DIM:
+        return None
+    return [float(v) for v in vector] + [0.0] * (CONTEXT_DIM - len(vector))
+
+
+def quote_lines(arguments: dict[str, Any]) -> list[QuoteLineIn]:
+    lines = []
+    for raw in arguments.get("lines") or []:
+        if not isinstance(raw, dict):
+            continue
+        try:
+            price = Decimal(str(raw["unit_price"])) if raw.get("unit_price") is not None else None
+        except InvalidOperation:
+            price = None
+        quantity = max(1, int(raw.get("quantity") or 1))
+        lines.append(
+            QuoteLineIn(label=raw.get("label"), unit_price=price, quantity=quantity, product_id=raw.get("product_id"))
+        )
+    return lines
+
+
+async def create_quote(
+    ctx: HandlerContext, deps: ChatDeps, arguments: dict[str, Any], *, session_id: str, email: str | None
+) -> QuoteSummary | None:
+    try:
+        lines = quote_lines(arguments)
+        request = CreateQuote(session_id=session_id, email=arguments.get("email") or email, lines=lines)
+        reply = await ctx.request(CreateQuote.TYPE, request, QuoteReply, timeout=deps.settings.billing_timeout_s)
+    except (ComptoirError, ValueError, TypeError) as exc:
+        log.warning("quote_failed", error=str(exc))
+        return None
+    quote = reply.quote
+    return QuoteSummary(
+        quote_id=quote.id,
+        total=str(quote.totals.gross),
+        currency=quote.currency,
+        checkout_url=quote.checkout_url,
+        pdf_url=quote.pdf_url,
+    )

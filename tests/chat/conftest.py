@@ -1,0 +1,249 @@
+"""Chat integration harness: the real chat ServiceApp on the real broker and database, the real LLM
+client against the local fake OpenAI server, and small stand-ins for our own ports (security, rag,
+billing) registered as ServiceApps so every call crosses RabbitMQ as in production.
+
+The stand-in security service runs the security service's real checks (services.security.screening
+and services.security.output_guard) without its incidents and rate limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from libs.common.errors import RemoteError
+from libs.common.events.billing import CreateQuote, QuoteLine, QuoteReply, QuoteTotals, QuoteView
+from libs.common.events.chat import (
+    ChatHistory,
+    ChatSessionResetReply,
+    ChatTurn,
+    ChatTurnReply,
+    GetChatHistory,
+    ResetChatSession,
+)
+from libs.common.events.rag import Embeddings, EmbedTexts, KnowledgeHit, KnowledgeSearchResults, SearchKnowledge
+from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessage, ScreenVerdict
+from libs.common.llm import LLMClient, LLMSettings
+from libs.common.rpc import RpcClient
+from libs.common.service import HandlerContext, ServiceApp
+from services.chat.app import svc as chat_app
+from services.chat.config import ChatSettings
+from services.chat.demo_facts import seed_demo
+from services.chat.deps import ChatDeps
+from services.chat.entities import fold
+from services.security.output_guard import check_output
+from services.security.screening import Screener
+from tests.fakes.llm_server import FakeLLMServer
+
+KNOWLEDGE = [
+    (
+        "c-livraison",
+        "demo/livraison.md",
+        "Livraison",
+        "La livraison est offerte dès 80 € d'achat en France métropolitaine. En dessous, les frais de port "
+        "s'élèvent à 5,90 €. La livraison prend 2 à 4 jours ouvrés avec Colissimo.",
+    ),
+    (
+        "c-retours",
+        "demo/retours.md",
+        "Retours et échanges",
+        "Vous disposez de 30 jours après réception pour nous retourner un article. Le remboursement est "
+        "effectué dans les 10 jours.",
+    ),
+    (
+        "c-opale",
+        "demo/produits.md",
+        "Produits",
+        "La suspension Opale en verre soufflé coûte 189 €. Elle existe en laiton doré et en noir mat.",
+    ),
+]
+STOP = {"dans", "pour", "avec", "vous", "est", "les", "des", "une", "que", "qui", "quel", "quelle", "votre"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]{4,}", fold(text)) if w not in STOP}
+
+
+def _search(query: str, k: int) -> list[KnowledgeHit]:
+    asked = _words(query)
+    hits = []
+    for ident, source, title, content in KNOWLEDGE:
+        shared = asked & _words(content + " " + title)
+        if shared:
+            similarity = min(0.95, 0.35 + 0.15 * len(shared))
+            hits.append(
+                KnowledgeHit(
+                    id=ident,
+                    content=content,
+                    source=source,
+                    category=None,
+                    language="fr",
+                    score=similarity,
+                    similarity=similarity,
+                    chunk_index=0,
+                    total_chunks=1,
+                    document_id=None,
+                    metadata={"title": title, "doc_id": source},
+                )
+            )
+    return sorted(hits, key=lambda h: -h.score)[:k]
+
+
+def build_stub_services(state: dict[str, Any]) -> list[ServiceApp]:
+    security = ServiceApp("security", run_relay=False)
+    rag = ServiceApp("rag", run_relay=False)
+    billing = ServiceApp("billing", run_relay=False)
+    screener = Screener(model=False)  # the rules: stable whatever the shipped model's state
+
+    @security.on_request("security.screen")
+    async def screen(req: ScreenMessage, ctx: HandlerContext) -> ScreenVerdict:
+        state["screened"] += 1
+        if req.session_id and req.session_id.startswith("secdown-"):
+            raise RuntimeError("security stand-in is down for this session")
+        result = screener.screen(req.text)
+        return ScreenVerdict(
+            verdict=result.verdict,
+            type=result.type,
+            severity=result.severity,
+            score=result.score,
+            signals=result.signals,
+        )
+
+    @security.on_request("security.guard_output")
+    async def guard(req: GuardOutput, ctx: HandlerContext) -> OutputVerdict:
+        state["guarded"] += 1
+        result = check_output(
+            req.reply, canary=req.canary, prompt_fingerprint=req.prompt_fingerprint, allowed_values=req.allowed_values
+        )
+        if result.verdict == "block":
+            return OutputVerdict(
+                verdict="block",
+                type="disclosure",
+                severity=result.severity,
+                signals=result.signals,
+                reply="Je ne peux pas partager cela.",
+            )
+        return OutputVerdict(verdict="allow", type="none", severity="low", reply=req.reply)
+
+    @rag.on_request("rag.search")
+    async def search(req: SearchKnowledge, ctx: HandlerContext) -> KnowledgeSearchResults:
+        return KnowledgeSearchResults(query=req.query, hits=_search(req.query, req.k), table="stub", took_ms=0.1)
+
+    @rag.on_request("rag.embed")
+    async def embed(req: EmbedTexts, ctx: HandlerContext) -> Embeddings:
+        state["embedded"] += 1
+        return Embeddings(model="stub-384", dim=384, vectors=[[0.1] * 384 for _ in req.texts])
+
+    @billing.on_request("billing.create_quote")
+    async def create_quote(req: CreateQuote, ctx: HandlerContext) -> QuoteReply:
+        if not req.lines:
+            raise RemoteError("bad_request", "no lines")
+        lines = [
+            QuoteLine(
+                label=line.label or "article",
+                unit_price=line.unit_price or Decimal("0"),
+                quantity=line.quantity,
+                line_total=(line.unit_price or Decimal("0")) * line.quantity,
+            )
+            for line in req.lines
+        ]
+        gross = sum((line.line_total for line in lines), Decimal("0"))
+        now = datetime.now(UTC)
+        view = QuoteView(
+            id=str(uuid.uuid4()),
+            type="custom",
+            status="pending",
+            session_id=req.session_id,
+            email=req.email,
+            currency=req.currency,
+            lines=lines,
+            totals=QuoteTotals(
+                net=gross, vat=Decimal("0"), gross=gross, vat_rate=Decimal("0.2"), prices_include_vat=True
+            ),
+            created_at=now,
+            expires_at=now + timedelta(hours=48),
+            checkout_url="https://pay.example/q1",
+        )
+        state["quotes"].append(req)
+        return QuoteReply(quote=view)
+
+    return [security, rag, billing]
+
+
+class ChatHarness:
+    def __init__(self, rpc: RpcClient, deps: ChatDeps, fake: FakeLLMServer, state: dict[str, Any]) -> None:
+        self.rpc = rpc
+        self.deps = deps
+        self.fake = fake
+        self.state = state
+
+    def use_llm(self, **overrides: Any) -> None:
+        values: dict[str, Any] = {
+            "base_url": self.fake.base_url,
+            "api_key": "sk-test",
+            "model": "fake-model",
+            "timeout_s": 2.0,
+            "max_retries": 1,
+            "backoff_base_s": 0.01,
+            "backoff_max_s": 0.02,
+            "breaker_failures": 50,
+        }
+        values.update(overrides)
+        self.deps.llm = LLMClient(LLMSettings.model_validate(values))
+
+    def no_llm(self) -> None:
+        self.deps.llm = LLMClient(LLMSettings(base_url=None))
+
+    async def turn(self, message: str, session_id: str | None = None, **fields: Any) -> ChatTurnReply:
+        body = ChatTurn(
+            session_id=session_id or f"s-{uuid.uuid4().hex}", message=message, request_id=uuid.uuid4().hex, **fields
+        )
+        return await self.rpc.request(ChatTurn.TYPE, body, ChatTurnReply, timeout=15)
+
+    async def history(self, session_id: str) -> ChatHistory:
+        return await self.rpc.request(GetChatHistory.TYPE, GetChatHistory(session_id=session_id), ChatHistory)
+
+    async def reset(self, session_id: str) -> ChatSessionResetReply:
+        body = ResetChatSession(session_id=session_id)
+        return await self.rpc.request(ResetChatSession.TYPE, body, ChatSessionResetReply)
+
+
+@pytest.fixture(scope="module")
+async def chat(settings, pool) -> AsyncIterator[ChatHarness]:
+    await seed_demo(pool)
+    state: dict[str, Any] = {"screened": 0, "embedded": 0, "guarded": 0, "quotes": []}
+    chat_settings = ChatSettings(
+        flags_poll_s=0.2,
+        config_cache_s=0.2,
+        security_timeout_s=2.0,
+        rag_timeout_s=2.0,
+        guard_timeout_s=2.0,
+        embed_timeout_s=2.0,
+        llm_budget_s=5.0,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        fake = await stack.enter_async_context(FakeLLMServer(api_key="sk-test"))
+        for stub in build_stub_services(state):
+            await stack.enter_async_context(stub.running(settings, pool))
+        ctx = await stack.enter_async_context(
+            chat_app.running(
+                settings, pool, deps={"chat_settings": chat_settings, "llm_settings": LLMSettings(base_url=None)}
+            )
+        )
+        rpc = await stack.enter_async_context(RpcClient(settings, source="test-chat"))
+        yield ChatHarness(rpc, ctx.deps["chat"], fake, state)
+
+
+@pytest.fixture
+def harness(chat: ChatHarness) -> ChatHarness:
+    chat.no_llm()
+    chat.fake.requests.clear()
+    chat.fake._script.clear()
+    return chat

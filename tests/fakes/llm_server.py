@@ -1,0 +1,224 @@
+"""A local OpenAI-compatible chat-completions server for tests and benchmarks.
+
+It speaks the real protocol (JSON bodies, `text/event-stream` with `data: {...}` chunks and
+`data: [DONE]`, `{"error": {...}}` bodies, `Retry-After`), so `libs.common.llm.LLMClient` runs
+unchanged against it. Behaviour is scripted per call with `Step`s; with the script empty it answers
+`default_text` (a callable of the request body may compute it).
+
+    async with FakeLLMServer() as fake:
+        fake.script(Step(status=503), Step(text="Bonjour !"))
+        settings = LLMSettings(base_url=fake.base_url, api_key="k")
+
+Run alone (for a benchmark in another process): `python -m tests.fakes.llm_server --port 8911`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+@dataclass
+class Step:
+    """One scripted answer. `status` ≥ 400 sends an error body; `drop_after` cuts a stream."""
+
+    text: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    drop_after: int | None = None
+    retry_after: str | None = None
+    raw_body: str | None = None
+
+
+TextFn = Callable[[dict[str, Any]], str]
+
+
+class FakeLLMServer:
+    def __init__(
+        self, default_text: str | TextFn = "Réponse de test.", api_key: str | None = None, port: int = 0
+    ) -> None:
+        self.default_text = default_text
+        self.api_key = api_key
+        self.port = port
+        self.requests: list[dict[str, Any]] = []
+        self._script: deque[Step] = deque()
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *steps: Step) -> None:
+        self._script.extend(steps)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._completions, methods=["POST"]),
+                Route("/v1/models", self._models, methods=["GET"]),
+            ]
+        )
+
+    async def __aenter__(self) -> FakeLLMServer:
+        config = uvicorn.Config(
+            self.app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None and self._task is not None
+        self._server.should_exit = True
+        await self._task
+
+    async def _models(self, request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    def _unauthorised(self, request: Request) -> Response | None:
+        if self.api_key is None or request.headers.get("authorization") == f"Bearer {self.api_key}":
+            return None
+        return _error(401, "invalid api key", "invalid_request_error")
+
+    async def _completions(self, request: Request) -> Response:
+        denied = self._unauthorised(request)
+        if denied is not None:
+            return denied
+        try:
+            body = json.loads(await request.body())
+        except json.JSONDecodeError:
+            return _error(400, "body is not JSON", "invalid_request_error")
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return _error(400, "'messages' is required", "invalid_request_error")
+        self.requests.append(body)
+        step = self._script.popleft() if self._script else Step()
+        if step.delay_s:
+            await asyncio.sleep(step.delay_s)
+        if step.status >= 400:
+            headers = {"retry-after": step.retry_after} if step.retry_after else None
+            return _error(step.status, f"scripted failure {step.status}", "server_error", headers)
+        if step.raw_body is not None:
+            return Response(step.raw_body, media_type="application/json")
+        text = self._text(step, body)
+        if body.get("stream"):
+            return StreamingResponse(self._chunks(step, text, body), media_type="text/event-stream")
+        return JSONResponse(_completion(text, step.tool_calls, body))
+
+    def _text(self, step: Step, body: dict[str, Any]) -> str:
+        if step.text is not None:
+            return step.text
+        return self.default_text(body) if callable(self.default_text) else self.default_text
+
+    async def _chunks(self, step: Step, text: str, body: dict[str, Any]) -> AsyncIterator[bytes]:
+        ident = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        pieces = _split_words(text)
+        for index, piece in enumerate(pieces):
+            if step.drop_after is not None and index >= step.drop_after:
+                raise ConnectionResetError("scripted stream drop")
+            if step.chunk_delay_s:
+                await asyncio.sleep(step.chunk_delay_s)
+            yield _sse(_chunk(ident, body, {"content": piece} if index else {"role": "assistant", "content": piece}))
+        for index, call in enumerate(step.tool_calls):
+            delta = {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": call.get("id", f"call_{index}"),
+                        "type": "function",
+                        "function": {"name": call["name"], "arguments": call["arguments"]},
+                    }
+                ]
+            }
+            yield _sse(_chunk(ident, body, delta))
+        finish = "tool_calls" if step.tool_calls else "stop"
+        yield _sse(_chunk(ident, body, {}, finish))
+        yield b"data: [DONE]\n\n"
+
+
+def _split_words(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w if i == 0 else " " + w for i, w in enumerate(words)] if text else []
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+
+
+def _chunk(ident: str, body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", "fake-model"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _completion(text: str, tool_calls: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text if not tool_calls else None}
+    if tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": c.get("id", f"call_{i}"),
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["arguments"]},
+            }
+            for i, c in enumerate(tool_calls)
+        ]
+    prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake-model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(text.split()),
+            "total_tokens": prompt_tokens + len(text.split()),
+        },
+    }
+
+
+def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "code": status}}, status_code=status, headers=headers
+    )
+
+
+async def _serve_forever(port: int) -> None:
+    async with FakeLLMServer(port=port) as fake:
+        print(f"fake LLM listening on {fake.base_url}", flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8911)
+    asyncio.run(_serve_forever(parser.parse_args().port))
