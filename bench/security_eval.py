@@ -1,44 +1,79 @@
-"""Detection and false-positive rates of the screening rules, per language and per incident type.
+"""Detection and false-positive rates of screening (rules ∪ n-gram model), per language and type.
 
-Sets: our labelled set (tests/security/data/labelled.jsonl, written for this project) and, as an
-independent check we never tuned on, the public sets in ../shared/data (deepset/prompt-injections,
-Apache-2.0; PurpleLlama French prompt-injection rows, MIT) when that folder is present.
+Sets, and how honest each figure is:
+- `own`: tests/security/data/labelled.jsonl, written for this project; the rules were tuned on it and
+  the shipped model trained on it, so its `shipped` figure is optimistic. `own_cv` is fairer: rules as
+  shipped + a model trained on the other folds (k-fold, contiguous blocks) and deepset.
+- `deepset_cv`: deepset/prompt-injections (EN/DE, Apache-2.0), k-fold: the model is trained on our set,
+  the benign templates and k-1 contiguous folds, and scores the held-out fold (rules as shipped; a few
+  rule families were widened after reading deepset misses, so the rules part is not blind). Mean of
+  the folds and pooled.
+- `purplellama_fr`: PurpleLlama French prompt-injection rows (MIT), never used for training or rules.
+- `heldout`: tests/security/data/heldout.jsonl, 70 messages written before this round of tuning and
+  never trained on; `heldout_before` is its score with the rules as they were (stored once, in
+  bench/results/security_heldout_before.json), `heldout_after_blind` its score after tuning but before
+  any change prompted by a heldout error (bench/results/security_heldout_after_blind.json). Two
+  false-positive families seen in it were fixed afterwards, so `heldout` itself is no longer blind.
 
-    .venv/bin/python bench/security_eval.py            # writes bench/results/security_eval.json
+    .venv/bin/python bench/security_eval.py [--folds 5]   # writes bench/results/security_eval.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.security.screening import Screener  # noqa: E402
+from services.security.normalise import normalise  # noqa: E402
+from services.security.screening import HashedModel, Screener, Thresholds  # noqa: E402
+from services.security.screening.train import (  # noqa: E402
+    Example,
+    deepset_examples,
+    own_examples,
+    template_examples,
+    train,
+)
 
-OWN_SET = ROOT / "tests" / "security" / "data" / "labelled.jsonl"
+DATA = ROOT / "tests" / "security" / "data"
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "security_eval.json"
+BEFORE = ROOT / "bench" / "results" / "security_heldout_before.json"
+AFTER_BLIND = ROOT / "bench" / "results" / "security_heldout_after_blind.json"
+
+Row = dict[str, Any]
+Judge = Callable[[str], bool]
 
 
-def load_own() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in OWN_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _jsonl(path: Path) -> list[Row]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_deepset() -> list[dict[str, Any]]:
-    path = SHARED / "prompt-injections-deepset.jsonl"
-    if not path.exists():
-        return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [{"text": r["text"], "label": "attack" if r["label"] == 1 else "benign", "type": "injection"
-             if r["label"] == 1 else "none", "lang": "en/de"} for r in rows]
+def load_own() -> list[Row]:
+    return _jsonl(DATA / "labelled.jsonl")
 
 
-def load_purplellama() -> list[dict[str, Any]]:
+def load_heldout() -> list[Row]:
+    return _jsonl(DATA / "heldout.jsonl")
+
+
+def load_deepset_raw() -> list[Row]:
+    return _jsonl(DATA / "public" / "deepset_prompt_injections.jsonl")
+
+
+def as_rows(deepset: list[Row]) -> list[Row]:
+    return [{"text": r["text"], "label": "attack" if r["label"] == 1 else "benign",
+             "type": "injection" if r["label"] == 1 else "none", "lang": "en/de"} for r in deepset]
+
+
+def load_purplellama() -> list[Row]:
     path = SHARED / "prompt-injection-purplellama-fr.json"
     if not path.exists():
         return []
@@ -51,12 +86,12 @@ def _rate(hit: int, total: int) -> float | None:
     return round(hit / total, 4) if total else None
 
 
-def evaluate(rows: list[dict[str, Any]], screener: Screener) -> dict[str, Any]:
+def evaluate(rows: list[Row], flagged_by: Judge) -> dict[str, Any]:
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # key -> [flagged, total]
     misses: list[str] = []
     false_positives: list[str] = []
     for row in rows:
-        flagged = screener.screen(row["text"]).verdict != "allow"
+        flagged = flagged_by(row["text"])
         attack = row["label"] == "attack"
         keys = ["all", f"lang:{row['lang']}", f"type:{row['type']}"] if attack else ["all", f"lang:{row['lang']}"]
         if row.get("variant"):
@@ -77,27 +112,99 @@ def evaluate(rows: list[dict[str, Any]], screener: Screener) -> dict[str, Any]:
     return {"rates": rates, "missed_attacks": misses, "false_positives": false_positives}
 
 
-def _summary(name: str, report: dict[str, Any]) -> str:
+def screened(screener: Screener) -> Judge:
+    return lambda text: screener.screen(text).verdict != "allow"
+
+
+def model_alone(model: HashedModel, threshold: float) -> Judge:
+    return lambda text: model.score(normalise(text).text) >= threshold
+
+
+def folds(n: int, k: int) -> list[range]:
+    """Contiguous blocks: deepset lists an English block and its German translation near it, so
+    interleaved folds would put a message and its translation on both sides of the split."""
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [range(bounds[i], bounds[i + 1]) for i in range(k)]
+
+
+def cross_validate(rows: list[Row], examples: list[Example], fixed: list[Example], k: int) -> dict[str, Any]:
+    """Train on `fixed` + the other folds' `examples`, judge each held-out fold's `rows`."""
+    limits = Thresholds()
+    pooled: dict[str, list[bool]] = {"combined": [], "model_only": []}
+    per_fold: dict[str, list[tuple[float | None, float | None]]] = {"combined": [], "model_only": []}
+    for block in folds(len(rows), k):
+        held = set(block)
+        model = train(fixed + [e for i, e in enumerate(examples) if i not in held])
+        judges = {"combined": screened(Screener(limits, model=model)),
+                  "model_only": model_alone(model, limits.model_flag)}
+        for name, judge in judges.items():
+            verdicts = [judge(rows[i]["text"]) for i in block]
+            pooled[name] += verdicts
+            attacks = [v for i, v in zip(block, verdicts, strict=True) if rows[i]["label"] == "attack"]
+            benign = [v for i, v in zip(block, verdicts, strict=True) if rows[i]["label"] != "attack"]
+            per_fold[name].append((_rate(sum(attacks), len(attacks)), _rate(sum(benign), len(benign))))
+    report: dict[str, Any] = {"folds": k}
+    for name in pooled:
+        flags = iter(pooled[name])
+        report[name] = evaluate(rows, lambda _text: next(flags))  # noqa: B023 - consumed right here
+        detections = [d for d, _ in per_fold[name] if d is not None]
+        fps = [f for _, f in per_fold[name] if f is not None]
+        report[name]["fold_mean"] = {"detection_rate": round(statistics.fmean(detections), 4) if detections else None,
+                                     "false_positive_rate": round(statistics.fmean(fps), 4) if fps else None,
+                                     "per_fold": per_fold[name]}
+    return report
+
+
+def _line(name: str, report: dict[str, Any]) -> str:
     rates = report["rates"]
-    attack = rates.get("attack all", {}).get("detection_rate")
-    benign = rates.get("benign all", {}).get("false_positive_rate")
-    return f"{name:24} detection={attack}  false_positive={benign}"
+    attack = rates.get("attack all", {})
+    benign = rates.get("benign all", {})
+    text = f"{name:34} attacks {attack.get('flagged')}/{attack.get('total')} = {attack.get('detection_rate')}"
+    if benign:
+        text += f"   benign flagged {benign['flagged']}/{benign['total']} = {benign['false_positive_rate']}"
+    return text
 
 
 def main() -> int:
-    screener = Screener()
-    sets = {"own": load_own(), "deepset": load_deepset(), "purplellama_fr": load_purplellama()}
-    results = {name: evaluate(rows, screener) for name, rows in sets.items() if rows}
-    for name, report in results.items():
-        print(_summary(name, report))
-        for key, value in report["rates"].items():
-            rate = value.get("detection_rate", value.get("false_positive_rate"))
-            print(f"    {key:32} {value['flagged']:4}/{value['total']:<4} {rate}")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    own, heldout, purple = load_own(), load_heldout(), load_purplellama()
+    deepset_raw = load_deepset_raw()
+    deepset = as_rows(deepset_raw)
+    shipped, rules = Screener(), Screener(model=False)
+    limits = Thresholds()
+    model = shipped.model
+    assert model is not None
+    sets: dict[str, Any] = {}
+    for name, rows in (("own", own), ("heldout", heldout), ("purplellama_fr", purple), ("deepset", deepset)):
+        if not rows:
+            continue
+        sets[name] = {"shipped": evaluate(rows, screened(shipped)), "rules_only": evaluate(rows, screened(rules)),
+                      "model_only": evaluate(rows, model_alone(model, limits.model_flag))}
+    sets["deepset"]["note"] = "shipped model trained on all of deepset: see deepset_cv for the honest figure"
+    templates = template_examples()  # benign shop templates: always on the training side, never evaluated
+    sets["deepset_cv"] = cross_validate(deepset, deepset_examples(deepset_raw), own_examples(own) + templates,
+                                        args.folds)
+    sets["own_cv"] = cross_validate(own, own_examples(own), deepset_examples(deepset_raw) + templates, args.folds)
+    for name, path in (("heldout_before", BEFORE), ("heldout_after_blind", AFTER_BLIND)):
+        if path.exists():  # snapshots: before tuning, and after it but before any heldout error was read
+            sets[name] = json.loads(path.read_text(encoding="utf-8"))
+    for name, report in sets.items():
+        for variant in ("shipped", "combined", "rules_only", "model_only"):
+            if variant in report:
+                print(_line(f"{name} / {variant}", report[variant]))
+        if "attacks_flagged" in report:
+            print(f"{name:34} attacks {report['attacks_flagged']}   benign flagged {report['benign_flagged']}")
+        if "fold_mean" in report.get("combined", {}):
+            print(f"{'':34} fold mean (combined): {report['combined']['fold_mean']['detection_rate']} / "
+                  f"{report['combined']['fold_mean']['false_positive_rate']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"benchmark": "security_eval", "sets": results}, indent=2, ensure_ascii=False))
+    RESULTS.write_text(json.dumps({"benchmark": "security_eval", "thresholds": limits.__dict__, "sets": sets},
+                                  indent=1, ensure_ascii=False))
     print(f"written {RESULTS.relative_to(ROOT)}")
-    own = results["own"]["rates"]
-    ok = own["attack all"]["detection_rate"] >= 0.9 and own["benign all"]["false_positive_rate"] <= 0.03
+    own_rates = sets["own"]["shipped"]["rates"]
+    ok = own_rates["attack all"]["detection_rate"] >= 0.9 and own_rates["benign all"]["false_positive_rate"] <= 0.03
     return 0 if ok else 1
 
 

@@ -3,8 +3,9 @@
     from services.security.screening import Screener
     result = Screener().screen("Ignore all previous instructions")   # Screening(verdict="block", ...)
 
-The chat service may import this directly; the security service wraps it with rate limits, incidents
-and escalation (`security.screen`). An optional ONNX classifier joins the rules when configured.
+Rules (regexes over normalised text) and the shipped hashed n-gram model (`model.py`) run together;
+an optional ONNX classifier joins them when configured. The chat service may import this directly;
+the security service wraps it with rate limits, incidents and escalation (`security.screen`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Protocol
 from libs.common.events.security import IncidentType, Severity, Verdict
 from services.security.normalise import Normalised, normalise
 from services.security.screening.cues import cue_signal
+from services.security.screening.model import HashedModel, default_model
 from services.security.screening.rules import ROLE_TAG_RULES, RULES, SQUASHED_RULES, Rule, present_keys
 
-__all__ = ["Classifier", "GuardFlags", "Screener", "Screening", "Thresholds"]
+__all__ = ["Classifier", "GuardFlags", "HashedModel", "Screener", "Screening", "Thresholds"]
 
 _TYPE_ORDER: tuple[IncidentType, ...] = ("injection", "disclosure", "role_override", "anomaly")
 _TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.45, "invisible_chars": 0.35,
@@ -52,6 +54,8 @@ class Thresholds:
     scan_tail: int = 2000
     classifier_min: float = 0.5
     classifier_weight: float = 0.9
+    model_flag: float = 0.75  # the shipped n-gram model's probability that flags on its own…
+    model_block: float = 0.995  # …and blocks on its own; in between, its weight joins the rules' noisy-or
 
 
 @dataclass
@@ -82,9 +86,12 @@ def _severity(score: float) -> Severity:
 
 
 class Screener:
-    def __init__(self, thresholds: Thresholds | None = None, classifier: Classifier | None = None) -> None:
+    def __init__(self, thresholds: Thresholds | None = None, classifier: Classifier | None = None,
+                 model: HashedModel | bool | None = True) -> None:
+        """`model`: True (default) → the n-gram model shipped in the package; False/None → rules only."""
         self.thresholds = thresholds or Thresholds()
         self.classifier = classifier
+        self.model = default_model() if model is True else model or None
 
     def screen(self, text: str, flags: GuardFlags | None = None) -> Screening:
         flags = flags or GuardFlags()
@@ -97,6 +104,7 @@ class Screener:
         norm = normalise(scanned)
         rules = RULES + ROLE_TAG_RULES if flags.role_lock else tuple(r for r in RULES if r.type != "role_override")
         self._match(norm, rules, hits, flags)
+        self._model(norm, hits)
         self._classify(norm.text, hits)
         return self._verdict(hits)
 
@@ -133,6 +141,15 @@ class Screener:
         if _repetitive(norm.text):
             hits.add("repetition", "anomaly", 0.35)
 
+    def _model(self, norm: Normalised, hits: _Hits) -> None:
+        if self.model is None:
+            return
+        texts = [norm.text, *norm.variants[:2], *(decoded for _, decoded in norm.decoded[:2])]
+        probability = max(self.model.score(text) for text in texts)
+        weight = _model_weight(probability, self.thresholds)
+        if weight > 0:
+            hits.add("model", "injection", weight)
+
     def _classify(self, text: str, hits: _Hits) -> None:
         if self.classifier is None:
             return
@@ -160,6 +177,16 @@ class Screener:
         signals = sorted(hits.weights, key=lambda name: -hits.weights[name][1])
         kind = strongest[2] if verdict != "allow" else "none"
         return Screening(verdict, kind, _severity(score), score, signals)
+
+
+def _model_weight(probability: float, limits: Thresholds) -> float:
+    """Map the model's probability onto the rules' weight scale: model_flag → the flag threshold,
+    model_block → the block threshold, linear in between (and above, capped)."""
+    if probability < limits.model_flag:
+        return 0.0
+    span = max(limits.model_block - limits.model_flag, 1e-6)
+    weight = limits.flag + (probability - limits.model_flag) / span * (limits.block - limits.flag)
+    return min(weight, 0.97)
 
 
 def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:

@@ -49,6 +49,7 @@ _SHOP_OWN = {
     "for", "of", "on", "about", "de", "du", "des", "pour", "sur", "concernant", "regarding", "para", "del",
     "fur", "zum", "zur", "per", "di", "della", "reset", "policy", "page", "d",
 }
+_TO_ME = {"me", "m", "mir", "mi", "moi"}
 _PRONOUN_SUFFIXES = {"moi", "nous", "toi", "le", "la", "les", "lui"}
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -64,6 +65,9 @@ def _owned_target(words: list[str], i: int) -> bool:
     """The target belongs to the assistant ("your rules", "the rules you follow"), not to the shop."""
     if i + 1 < len(words) and words[i + 1] in _SHOP_OWN:
         return False
+    after = words[i + 1:i + 5]
+    if not _TO_ME.isdisjoint(after) and not _YOU.isdisjoint(after):
+        return False  # "the instructions you gave me": what the assistant told the visitor is the visitor's
     return not _YOU.isdisjoint(words[max(0, i - 2):i]) or not _YOU.isdisjoint(words[i + 1:i + 4])
 
 

@@ -21,7 +21,8 @@ IGNORE = alt(
     r"oubli(?:e[rsz]?|ons)", "skip", "overrid(?:e|ing)", "bypass(?:ing)?", r"neglig(?:e[rsz]?|ez)", "drop",
     r"ne (?:tiens|tenez|tenons) (?:pas|plus) compte (?:de|des|du)", "fai(?:s|tes) abstraction (?:de|des|du)",
     r"pay no attention to", r"do not (?:follow|obey|respect)", r"don'?t (?:follow|obey|respect)",
-    r"stop (?:following|obeying)", r"ne (?:suis|suivez|respecte[sz]?|tiens) plus", "passe[rz]? outre",
+    r"stop (?:following|obeying)", r"arrete[sz]? de (?:suivre|respecter|t'en tenir a)", r"deja de seguir",
+    r"smetti di seguire", r"ne (?:suis|suivez|respecte[sz]?|tiens) plus", "passe[rz]? outre",
     r"laisse[rz]? tomber", r"olvid(?:a|e|ar|ad)", "omit(?:e|ir|a)", "descarta", "haz caso omiso (?:a|de)",
     r"no (?:sigas|obedezcas|respetes)", r"vergiss(?:t)?", r"vergessen sie", "missachte(?:n)?",
     r"dimentica(?:re)?", r"trascura(?:re)?", r"non (?:seguire|rispettare)", "abandon(?:ne[rz]?)?",
@@ -41,9 +42,10 @@ INSTRUCTIONS = alt(
     r"(?:todo )?lo (?:anterior|que te (?:dijeron|han dicho))", r"was man dir gesagt hat",
     r"quello che ti hanno detto", r"(?:the )?guidance you (?:received|were given)",
     r"(?:whatever|what|everything|anything) (?:the shop|they|the owner|the developers?|someone|the admin|your \w+) "
-    r"(?:told|taught|gave) you", r"alles(?:,)? (?:was|bisherige|vorherige|zuvor|oben)",
+    r"(?:told|taught|gave) you", r"alles(?:,)? (?:was(?! ich)|bisherige|vorherige|zuvor|oben)",
     r"tutto (?:quello che|cio che|quanto) (?:ti|e stato)", r"(?:all|any) (?:previous|prior) (?:text|context)",
-    r"what (?:you were|you've been|you have been) told", "your (?:instructions|rules|programming|training)",
+    r"what (?:you were|you've been|you have been) told", "your (?:instructions|rules|programming|training|script)",
+    r"(?:ton|votre|tu|dein(?:en)?|il tuo) script",
 )
 PREVIOUS = alt(
     "previous", "prior", "above", "earlier", "preceding", "initial", "original", "system", "all",
@@ -155,14 +157,16 @@ ROLE_SWITCH = alt(
     r"imagine you are", "you will now act",
     r"(?:tu es|vous etes) (?:maintenant|desormais|a present|dorenavant) (?:un|une|le|la|l'|en mode|libre|sans|"
     r"dan|\w+gpt|\w+bot)\b", r"(?:maintenant|desormais),? tu es (?:un|une|le|la|l'|libre|dan)\b",
-    r"fai(?:s|tes) (?:semblant|comme si) (?:d'etre|que tu es|tu etais)", r"jouez? le role",
+    r"fai(?:s|tes) (?:semblant|comme si) (?:d'etre|que tu es|tu etais)", r"(?<!je )jouez? le role",
     r"imagine[rz]? que (?:tu es|vous etes)", r"comporte-toi comme", r"tu n'es plus", r"incarne[rz]? ",
-    r"a partir de maintenant,? (?:tu|vous) (?:es|etes|vas|allez|dois|devez)", r"ahora (?:tu )?eres",
+    r"a partir de maintenant,? (?:tu|vous) (?:es|etes|vas|allez|dois|devez)",
+    r"ahora (?:tu )?eres(?! (?:mi|mis|nuestr\w*) )",
     r"a partir de ahora(?:,)? (?:eres|seras|vas a)", r"finge (?:ser|que eres)", r"ya no eres",
     r"du bist (?:jetzt|nun|ab sofort|ab jetzt)",
     r"(?:ab jetzt|ab sofort|jetzt|nun) bist du (?:ein|eine|der|die|das|mein|frei|dan)\b",
     r"tu so,? als (?:ob|warst)", r"spiel(?:e)? die rolle", r"du bist kein", r"stell dir vor,? du bist",
-    r"(?:ora|adesso) (?:tu )?sei", r"d'ora in poi (?:sei|sarai)", r"fingi di essere", r"interpreta il ruolo",
+    r"(?:ora|adesso) (?:tu )?sei(?! (?:il mio|la mia|il nostro|la nostra) )",
+    r"d'ora in poi (?:sei|sarai)", r"fingi di essere", r"interpreta il ruolo",
     r"non sei piu",
 )
 # Persona requests are common from customers too ("act as my personal shopper"): weak on their own.
@@ -187,7 +191,8 @@ NO_LIMITS = alt(
     "unzensiert", "senza censura",
 )
 MODE = alt(
-    r"developer mode", r"dev mode", "god mode", r"admin(?:istrator)? mode", r"debug mode", "maintenance mode",
+    r"developer mode(?! (?:on|of|for|in|sur|de) (?:the|my|this|a|ma|mon|la|le) )",
+    r"dev mode", "god mode", r"admin(?:istrator)? mode", r"debug mode", "maintenance mode",
     r"jailbre(?:ak|aked|aking)", r"do anything now",
     r"mode (?:developpeur|admin|administrateur|debug|dieu|sans restriction|sans filtre|maintenance)",
     r"modo (?:desarrollador|dios|administrador|sin restricciones|sviluppatore|amministratore)",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from libs.common.events.security import IncidentType
 from services.security.screening import lexicon as x
+from services.security.screening.families import FAMILY_SPECS
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ _OBJECT_KEYS = (
     "constraint", "contraint", "restric", "indicac", "directric", "regla", "anweis", "regeln", "vorgab",
     "befehl", "richtlin", "istruz", "regol", "dirett", "indicaz", "order", "ordre", "command", "training",
     "everything", "tout ce", "todo lo", "alles", "tutto", "text", "context", "told", "above", "precede",
-    "obig", "anterior", "sopra", "ausfuhrung",
+    "obig", "anterior", "sopra", "ausfuhrung", "qu'on t", "on t'a", "script",
 )
 _SECRET_KEYS = (
     "key", "cle", "passe", "password", "credential", "identifiant", "token", "jeton", "env", "database",
@@ -88,7 +89,7 @@ _INJECTION: list[Spec] = [
                           "regol", "task", "tache", "aufgabe", "compit", "tarea", "priorit", "vorrangig"),
      "injection", 0.6,
      r"(?<!my )(?<!mes )(?<!ma )(?<!mon )(?<!mis )(?<!mi )(?<!meine )(?<!our )(?<!nos )(?<!le mie )"
-     r"(?:new|updated|real|actual|true|further|nouvel(?:le)?s?|vraies?|nuevas?|neue[nr]?|weitere|nuov[ae]|echten) "
+     r"(?:new|updated|real|actual|true|further|nouvel(?:le)?s?|vraies?|nuevas?|neue[nr]?|weitere|nuov[aeo]|echten) "
      r"(?:instructions?|consignes?|directives?|instrucciones|anweisungen|istruzioni|rules?|regles?|reglas?|regeln?|"
      r"regola|regole|tasks?|taches?|aufgaben?|compiti|compito|tareas?)(?:\s+[\w']+){0,4}?\s*(?::|-|are|sont|follow|"
      r"folgen|suivent|siguen|seguono)|"
@@ -269,7 +270,7 @@ _DISCLOSURE: list[Spec] = [
     ("reveal_secret", _SECRET_KEYS, "disclosure", 0.85, x.REVEAL + r"\s+" + x.FILLER + x.SECRET + r"(?!\w)"
      r"(?! (?:du |de la |for the |for my |of the |of my |de mon |de ma |del |des )?(?:wifi|wi-fi|compte|account|"
      r"cuenta|konto|conto|espace client|site|app|policy|policies|requirements|rules|reset|strength|politique|"
-     r"exigences|regles|reinitialisation|complexity|change)\b)"),
+     r"exigences|regles|reinitialisation|complexity|change|carte|card|tarjeta|karte|carta|gift|cadeau)\b)"),
     ("secret_mention", _SECRET_KEYS, "disclosure", 0.4,
      r"(?<!\w)" + x.SECRET + r"(?!\w)(?! (?:oublie|forgot|perdu|lost|reset|reinitialis))"),
     ("verbatim_request", ("verbatim", "word for word", "mot pour mot", "textuel", "palabra por", "wort fur",
@@ -338,7 +339,7 @@ def _compile(spec: list[Spec], flags: int = 0) -> tuple[Rule, ...]:
     return tuple(Rule(name, keys, kind, weight, re.compile(regex, flags)) for name, keys, kind, weight, regex in spec)
 
 
-RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE, re.MULTILINE)
+RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE + FAMILY_SPECS, re.MULTILINE)
 ROLE_TAG_RULES = _compile(_ROLE_TAGS, re.MULTILINE)
 SQUASHED_RULES = _compile(_SQUASHED)
 ALL_KEYS = tuple(sorted({key for rule in RULES + ROLE_TAG_RULES for key in rule.keys}))

@@ -1,0 +1,117 @@
+"""The learned screen that runs beside the rules: hashed n-grams → logistic regression (numpy only).
+
+Rules see the phrasings someone wrote down; the model sees what attacks *look like* — character
+3–5-grams survive paraphrase, typos and inflection across French, English, Spanish, German and
+Italian; word uni/bigrams carry the intent ("now you are", "new task"). Both are taken over the same
+folded text the rules match (`normalise(text).text`), so look-alikes, accents and invisible
+characters are undone before the model sees anything.
+
+The weights (`screening_model.npz`, beside this file) are rebuilt deterministically by
+`scripts/train_screening_model.py`. Hashing is a fixed polynomial over code points in numpy (never
+Python's salted `hash`), so a feature maps to the same slot in every process.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from libs.common.errors import ConfigurationError
+
+DEFAULT_PATH = Path(__file__).with_name("screening_model.npz")
+CHAR_ORDERS = (3, 4, 5)
+HEAD_CHARS, TAIL_CHARS = 3000, 1000  # longer texts: the head and the tail are scored (bounded cost)
+SHORT_FEATURES = 48  # below this many n-grams (about 14 characters) the evidence is thin: scaled down
+
+_PRIME = np.uint64(1_000_003)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_WORD_SEED = np.uint64(0x51ED270B)
+_BIGRAM_MUL = np.uint64(0x100000001B3)
+_WORD = re.compile(r"\w+")
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+
+def _slots(hashes: npt.NDArray[np.uint64], bits: int) -> IntArray:
+    mixed = hashes * _MIX  # multiplicative hashing: the top bits are the well-mixed ones
+    return (mixed >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _char_hashes(text: str) -> npt.NDArray[np.uint64]:
+    codes = np.frombuffer((" " + text + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts = []
+    for order in CHAR_ORDERS:
+        if codes.size < order:
+            continue
+        span = codes.size - order + 1
+        acc = np.full(span, order, dtype=np.uint64)
+        for k in range(order):
+            acc = acc * _PRIME + codes[k : k + span]
+        parts.append(acc)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def _word_hashes(text: str) -> npt.NDArray[np.uint64]:
+    words = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(text)), dtype=np.uint64)
+    unigrams = words ^ _WORD_SEED
+    bigrams = (words[:-1] * _BIGRAM_MUL + words[1:] + np.uint64(7)) if words.size > 1 else words[:0]
+    return np.concatenate([unigrams, bigrams])
+
+
+def clip(text: str) -> str:
+    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+        return text
+    return text[:HEAD_CHARS] + " " + text[-TAIL_CHARS:]
+
+
+def features(folded: str, bits: int) -> IntArray:
+    """Sorted distinct feature slots of a folded text (binary bag of hashed n-grams)."""
+    folded = clip(folded)
+    with np.errstate(over="ignore"):  # wrap-around is the hash
+        hashes = np.concatenate([_char_hashes(folded), _word_hashes(folded)])
+        return np.unique(_slots(hashes, bits))
+
+
+def row_scale(n_features: int) -> float:
+    """Weight of each feature of a text with `n_features` distinct n-grams: L2 normalisation, shrunk
+    for very short texts so that one word ("Bonjour", "Stop") cannot carry a verdict by itself."""
+    if n_features <= 0:
+        return 0.0
+    return min(1.0, n_features / SHORT_FEATURES) / float(np.sqrt(n_features))
+
+
+class HashedModel:
+    """Logistic regression over L2-normalised binary hashed n-grams. `score(folded) → P(attack)`."""
+
+    def __init__(self, weights: FloatArray, bias: float, bits: int) -> None:
+        if weights.shape != (1 << bits,):
+            raise ConfigurationError(f"screening model: {weights.shape[0]} weights for {bits} hash bits")
+        self.weights = weights.astype(np.float32)
+        self.bias = float(bias)
+        self.bits = bits
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> HashedModel:
+        try:
+            with np.load(path) as data:
+                return cls(data["weights"].astype(np.float32), float(data["bias"]), int(data["bits"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigurationError(f"cannot load screening model {path}: {exc}") from exc
+
+    def logit(self, folded: str) -> float:
+        slots = features(folded, self.bits)
+        return self.bias + float(self.weights[slots].sum()) * row_scale(int(slots.size))
+
+    def score(self, folded: str) -> float:
+        return float(1.0 / (1.0 + np.exp(-np.clip(self.logit(folded), -30.0, 30.0))))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> HashedModel:
+    """The model shipped in the package, loaded once per process (read-only afterwards)."""
+    return HashedModel.load(DEFAULT_PATH)
