@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -26,8 +27,6 @@ RESULTS = Path(__file__).parent / "results"
 @asynccontextmanager
 async def bench_database(migrated: bool = True) -> AsyncIterator[str]:
     """A migrated database on a fresh embedded server (or on DATABASE_URL's server)."""
-    import os
-
     external = os.environ.get("DATABASE_URL")
     data_dir = None
     if external:
@@ -50,13 +49,26 @@ async def bench_database(migrated: bool = True) -> AsyncIterator[str]:
         conn = await asyncpg.connect(server)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+        await _delete_bench_broker_names()
         if data_dir is not None:
             stop_embedded(data_dir)
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
+async def _delete_bench_broker_names() -> None:
+    from tests.conftest import delete_broker_names
+
+    for prefix in _PREFIXES:
+        await delete_broker_names(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), prefix)
+    _PREFIXES.clear()
+
+
+_PREFIXES: list[str] = []
+
+
 def bench_settings(dsn: str, **extra: Any) -> Settings:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
+    _PREFIXES.append(prefix)
     values: dict[str, Any] = {
         "DATABASE_URL": dsn, "COMPTOIR_QUEUE_PREFIX": prefix,
         "COMPTOIR_EVENTS_EXCHANGE": f"{prefix}events", "LOG_LEVEL": "WARNING",
@@ -70,7 +82,8 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     payload = {
         "benchmark": name,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_1m": round(os.getloadavg()[0], 2)},
         **figures,
     }
     path = RESULTS / f"{name}.json"

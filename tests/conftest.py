@@ -9,6 +9,7 @@ are deleted at the end of the run.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -134,13 +135,20 @@ def make_settings(db_dsn: str, amqp_url: str, data_dir: Path, prefix: str, **ext
 
 @pytest.fixture(scope="session")
 async def settings(db_dsn: str, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
+    if os.environ.get("CI"):
+        # a run that was killed could not clean up; on CI nothing else uses this broker
+        await delete_broker_names(amqp_url, STALE_NAMES)
     prefix = f"t{RUN_ID}."
     yield make_settings(db_dsn, amqp_url, data_dir, prefix)
     await delete_broker_names(amqp_url, prefix)
 
 
-async def delete_broker_names(amqp_url: str, prefix: str) -> None:
-    """Delete every queue and exchange whose name starts with `prefix` (this run's names)."""
+# names made by test runs and benchmarks (t<run id>., gw…, bench<id>.)
+STALE_NAMES = re.compile(r"^(t[0-9a-f]{10}\w*|gw\w*|bench\w*)\.")
+
+
+async def delete_broker_names(amqp_url: str, prefix: str | re.Pattern[str]) -> None:
+    """Delete every queue and exchange whose name starts with `prefix` (or matches the pattern)."""
     import json
     import subprocess
 
@@ -149,12 +157,12 @@ async def delete_broker_names(amqp_url: str, prefix: str) -> None:
             ["rabbitmqctl", "list_queues", "name", "--formatter", "json", "-q"],
             capture_output=True, text=True, timeout=30, check=True,
         ).stdout
-        queues = [q["name"] for q in json.loads(out or "[]") if q["name"].startswith(prefix)]
+        queues = [q["name"] for q in json.loads(out or "[]") if _ours(q["name"], prefix)]
         out = subprocess.run(
             ["rabbitmqctl", "list_exchanges", "name", "--formatter", "json", "-q"],
             capture_output=True, text=True, timeout=30, check=True,
         ).stdout
-        exchanges = [e["name"] for e in json.loads(out or "[]") if e["name"].startswith(prefix)]
+        exchanges = [e["name"] for e in json.loads(out or "[]") if _ours(e["name"], prefix)]
     except (OSError, subprocess.SubprocessError, ValueError):
         return
     connection = await aio_pika.connect(amqp_url)
@@ -164,6 +172,10 @@ async def delete_broker_names(amqp_url: str, prefix: str) -> None:
             await channel.queue_delete(name)
         for name in exchanges:
             await channel.exchange_delete(name)
+
+
+def _ours(name: str, prefix: str | re.Pattern[str]) -> bool:
+    return bool(prefix.match(name)) if isinstance(prefix, re.Pattern) else name.startswith(prefix)
 
 
 @pytest.fixture(scope="session")

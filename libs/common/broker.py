@@ -4,7 +4,8 @@
   alternate exchange catches events no queue is bound for, so an event nobody consumes yet is kept
   (queue `platform.unrouted`) instead of silently dropped.
 - Event queues: quorum queues `<service>.<purpose>` with a delivery limit and a dead-letter queue
-  `<queue>.dlq` (reached through the `<exchange>.dlx` exchange, routing key = queue name).
+  `<queue>.dlq` (durable classic, reached through the `<exchange>.dlx` exchange, routing key = queue
+  name).
 - Retries: `<queue>.retry` holds a failed message for its back-off (per-message TTL) and then
   dead-letters it back to `<queue>`; the attempt count travels in header `x-retry-count`.
 - Requests: classic durable queues `<service>.rpc.<name>`; each request carries an expiration equal
@@ -85,9 +86,9 @@ async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobu
 
 async def declare_events_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:
     unrouted = await channel.declare_exchange(names.unrouted_exchange, ExchangeType.FANOUT, durable=True)
-    queue = await channel.declare_queue(
-        names.unrouted_queue, durable=True, arguments={"x-queue-type": "quorum"}
-    )
+    # parking and unrouted queues are durable classic queues: written rarely, read by operators;
+    # quorum replication is kept for the queues that carry the traffic
+    queue = await channel.declare_queue(names.unrouted_queue, durable=True)
     await queue.bind(unrouted)
     return await channel.declare_exchange(
         names.events, ExchangeType.TOPIC, durable=True,
@@ -101,7 +102,7 @@ async def declare_event_queue(
     """Declare `queue` (full name), its dead-letter and retry queues, and bind it to the events."""
     events = await declare_events_exchange(channel, names)
     dlx = await channel.declare_exchange(names.dead_letter_exchange, ExchangeType.DIRECT, durable=True)
-    dlq = await channel.declare_queue(f"{queue}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    dlq = await channel.declare_queue(f"{queue}.dlq", durable=True)
     await dlq.bind(dlx, routing_key=queue)
     await channel.declare_queue(
         f"{queue}.retry", durable=True,
