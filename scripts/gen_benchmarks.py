@@ -10,6 +10,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 MARK = "## Appendix: every recorded figure"
+MAX_ROWS = 40
 
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -35,7 +36,10 @@ def section(path: Path) -> str:
     lines = [f"### {name}", "", f"`bench/results/{path.name}` — measured {measured}, "
              f"{machine.get('cpus', '?')} CPUs, Python {machine.get('python', '?')}", "",
              "| figure | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in flatten(data)]
+    rows = flatten(data)
+    lines += [f"| {key} | {value} |" for key, value in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        lines.append(f"| … | {len(rows) - MAX_ROWS} more figures in the JSON file |")
     return "\n".join(lines) + "\n"
 
 
