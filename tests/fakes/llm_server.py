@@ -24,11 +24,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes._server import LocalServer
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Step:
 TextFn = Callable[[dict[str, Any]], str]
 
 
-class FakeLLMServer:
+class FakeLLMServer(LocalServer):
     def __init__(
         self, default_text: str | TextFn = "Réponse de test.", api_key: str | None = None, port: int = 0
     ) -> None:
@@ -57,8 +58,6 @@ class FakeLLMServer:
         self.port = port
         self.requests: list[dict[str, Any]] = []
         self._script: deque[Step] = deque()
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -75,28 +74,6 @@ class FakeLLMServer:
             ]
         )
 
-    async def __aenter__(self) -> FakeLLMServer:
-        config = uvicorn.Config(
-            self.app(),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None and self._task is not None
-        self._server.should_exit = True
-        await self._task
 
     async def _models(self, request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes._server import LocalServer
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
 
@@ -85,7 +86,7 @@ def stripe_error(status: int, message: str, kind: str = "invalid_request_error",
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
-class FakeStripeServer:
+class FakeStripeServer(LocalServer):
     def __init__(self, api_key: str = "sk_test_comptoir", port: int = 0) -> None:
         self.api_key = api_key
         self.port = port
@@ -95,12 +96,7 @@ class FakeStripeServer:
         self._idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self._in_flight: set[str] = set()
         self._script: deque[Step] = deque()
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def script(self, *steps: Step) -> None:
         self._script.extend(steps)
@@ -111,22 +107,6 @@ class FakeStripeServer:
             Route("/v1/checkout/sessions/{sid}", self._get_session, methods=["GET"]),
         ])
 
-    async def __aenter__(self) -> FakeStripeServer:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None and self._task is not None
-        self._server.should_exit = True
-        await self._task
 
     def _unauthorised(self, request: Request) -> Response | None:
         if request.headers.get("authorization") == f"Bearer {self.api_key}":

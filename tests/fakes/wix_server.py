@@ -21,13 +21,14 @@ from decimal import Decimal
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes._server import LocalServer
 
 
 @dataclass
@@ -53,7 +54,7 @@ def product(product_id: str, name: str, price: str, currency: str = "EUR") -> di
             "stock": {"trackInventory": False, "inStock": True}}
 
 
-class FakeWixServer:
+class FakeWixServer(LocalServer):
     def __init__(self, api_key: str = "wix-api-key", port: int = 0) -> None:
         self.api_key = api_key
         self.port = port
@@ -62,12 +63,7 @@ class FakeWixServer:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
         self._script: deque[Step] = deque()
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def script(self, *steps: Step) -> None:
         self._script.extend(steps)
@@ -85,22 +81,6 @@ class FakeWixServer:
             Route("/invoices/v2/invoices/{iid}/send", self._send_invoice, methods=["POST"]),
         ])
 
-    async def __aenter__(self) -> FakeWixServer:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None and self._task is not None
-        self._server.should_exit = True
-        await self._task
 
     async def _gate(self, request: Request) -> Response | None:
         """Auth, call log and scripted behaviour shared by every route."""
