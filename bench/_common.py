@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -18,7 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from libs.common.embedded_pg import embedded_dsn, stop_embedded
+from libs.common.messages import Message, message_type
 from libs.common.migrate import migrate
+from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -90,3 +93,31 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(payload, indent=2, ensure_ascii=False))
     return path
+
+
+@message_type("bench.echo")
+class Echo(Message):
+    text: str
+
+
+@message_type("bench.echo.reply")
+class EchoReply(Message):
+    text: str
+
+
+def echo_app(name: str = "bench") -> ServiceApp:
+    """A request handler that does nothing: the bare broker round trip baseline."""
+    app = ServiceApp(name, run_relay=False)
+
+    @app.on_request("bench.echo", prefetch=128)
+    async def echo(req: Echo, ctx: HandlerContext) -> EchoReply:
+        return EchoReply(text=req.text)
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

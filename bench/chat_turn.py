@@ -30,16 +30,14 @@ from typing import Any
 
 import aio_pika
 
-from bench._common import bench_database, bench_settings, write_result
+from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, write_result
 from libs.common.db import create_pool
 from libs.common.errors import ComptoirError
 from libs.common.events.chat import ChatTurn, ChatTurnReply
 from libs.common.events.rag import KnowledgeSearchResults, SearchKnowledge
 from libs.common.llm import LLMSettings
 from libs.common.logging import configure_logging
-from libs.common.messages import Message, message_type
 from libs.common.rpc import RpcClient
-from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import REPO_ROOT, Settings
 from services.chat.app import svc as chat_app
 from services.chat.config import ChatSettings
@@ -71,31 +69,6 @@ STUB_QUESTIONS = [
 LEVELS = (1, 10, 50)
 
 
-@message_type("bench.echo")
-class Echo(Message):
-    text: str
-
-
-@message_type("bench.echo.reply")
-class EchoReply(Message):
-    text: str
-
-
-def echo_app() -> ServiceApp:
-    app = ServiceApp("bench", run_relay=False)
-
-    @app.on_request("bench.echo", prefetch=128)
-    async def echo(req: Echo, ctx: HandlerContext) -> EchoReply:
-        return EchoReply(text=req.text)
-
-    return app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def start_fake_llm() -> tuple[asyncio.subprocess.Process, str]:
@@ -164,7 +137,7 @@ async def start_services(
     await stack.enter_async_context(
         chat_app.running(settings, pool, deps={"chat_settings": ChatSettings(), "llm_settings": llm})
     )
-    await stack.enter_async_context(echo_app().running(settings, pool))
+    await stack.enter_async_context(echo_app("bench").running(settings, pool))
 
 
 def service_env(settings: Settings, llm_url: str) -> dict[str, str]:
@@ -197,7 +170,7 @@ async def start_processes(stack: contextlib.AsyncExitStack, settings: Settings, 
             sys.executable, "-m", f"services.{name}", cwd=REPO_ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
         )
         stack.push_async_callback(_stop, process)
-    await stack.enter_async_context(echo_app().running(settings, pool))
+    await stack.enter_async_context(echo_app("bench").running(settings, pool))
     await _wait_for_chat(settings)
 
 

@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,12 +32,10 @@ from typing import Any
 
 import httpx
 
-from bench._common import bench_database, bench_settings, write_result
+from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, write_result
 from libs.common.db import create_pool
 from libs.common.logging import configure_logging
-from libs.common.messages import Message, message_type
 from libs.common.rpc import RpcClient
-from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import REPO_ROOT, Settings
 
 QUESTIONS = [
@@ -53,31 +50,6 @@ NO_LIMITS = json.dumps({"session": {"max": 1_000_000, "window_seconds": 60},
                         "routes": {"default": {"max": 1_000_000, "window_seconds": 60}}})
 
 
-@message_type("bench.gw_echo")
-class GwEcho(Message):
-    text: str
-
-
-@message_type("bench.gw_echo.reply")
-class GwEchoReply(Message):
-    text: str
-
-
-def echo_app() -> ServiceApp:
-    app = ServiceApp("benchgw", run_relay=False)
-
-    @app.on_request("bench.gw_echo", prefetch=128)
-    async def echo(req: GwEcho, ctx: HandlerContext) -> GwEchoReply:
-        return GwEchoReply(text=req.text)
-
-    return app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -208,7 +180,7 @@ async def measure(settings: Settings, base: str, turns: int) -> dict[str, Any]:
         visitors = Visitors(http)
 
         async def echo(w: int, i: int) -> None:
-            await rpc.request(GwEcho.TYPE, GwEcho(text="ping"), GwEchoReply, timeout=30)
+            await rpc.request(Echo.TYPE, Echo(text="ping"), EchoReply, timeout=30)
 
         async def health(w: int, i: int) -> None:
             (await http.get("/healthz")).raise_for_status()
@@ -247,7 +219,7 @@ async def main(turns: int, topology: str) -> None:
             await warm_up(base)
             pool = await create_pool(settings, min_size=1, max_size=4)
             stack.push_async_callback(pool.close)
-            await stack.enter_async_context(echo_app().running(settings, pool))
+            await stack.enter_async_context(echo_app("benchgw").running(settings, pool))
             figures = await measure(settings, base, turns)
             for server in reversed(servers):
                 server.send_signal(signal.SIGINT)
