@@ -94,3 +94,57 @@ async def set_flag(pool: asyncpg.Pool, key: str, value: Any) -> dict[str, Any]:
     record = await pool.fetchrow(UPSERT_FLAG, key, value)
     assert record is not None
     return _row(record)
+
+
+SELECT_FACTS = """
+SELECT key, value, category, version, active, updated_at FROM app_company_facts ORDER BY key
+"""
+
+# the CTE reads the value before the upsert, for the version history
+UPSERT_FACT = """
+WITH old AS (SELECT value FROM app_company_facts WHERE key = $1)
+INSERT INTO app_company_facts (key, value, category) VALUES ($1, $2, COALESCE($3, 'general'))
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+  category = COALESCE($3, app_company_facts.category),
+  version = app_company_facts.version + 1, active = TRUE, updated_at = NOW()
+RETURNING key, value, category, version, active, updated_at, (SELECT value FROM old) AS old_value
+"""
+
+INSERT_FACT_VERSION = """
+INSERT INTO app_company_facts_versions (fact_key, old_value, new_value, version, changed_by)
+VALUES ($1, $2, $3, $4, 'admin')
+"""
+
+SELECT_PROMPTS = "SELECT name, content, version, active, updated_at FROM app_prompt_store ORDER BY name"
+
+UPSERT_PROMPT = """
+INSERT INTO app_prompt_store (name, content) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET content = EXCLUDED.content,
+  version = app_prompt_store.version + 1, active = TRUE, updated_at = NOW()
+RETURNING name, content, version, active, updated_at
+"""
+
+
+async def list_facts(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    return [_row(r) for r in await pool.fetch(SELECT_FACTS)]
+
+
+async def set_fact(pool: asyncpg.Pool, key: str, value: str, category: str | None) -> dict[str, Any]:
+    """Update a company fact and record the change in its version history, in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        record = await conn.fetchrow(UPSERT_FACT, key, value, category)
+        assert record is not None
+        await conn.execute(INSERT_FACT_VERSION, key, record["old_value"], value, record["version"])
+    fact = _row(record)
+    fact.pop("old_value")
+    return fact
+
+
+async def list_prompts(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    return [_row(r) for r in await pool.fetch(SELECT_PROMPTS)]
+
+
+async def set_prompt(pool: asyncpg.Pool, name: str, content: str) -> dict[str, Any]:
+    record = await pool.fetchrow(UPSERT_PROMPT, name, content)
+    assert record is not None
+    return _row(record)

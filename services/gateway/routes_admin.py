@@ -1,10 +1,11 @@
-"""Admin API (bearer GATEWAY_ADMIN_TOKEN): incidents, logs, leads, quotes, runtime flags."""
+"""Admin API (bearer GATEWAY_ADMIN_TOKEN): incidents, logs, leads, quotes, runtime flags, company facts,
+prompts."""
 
 from __future__ import annotations
 
 import hmac
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +45,24 @@ class FlagIn(BaseModel):
         description="any JSON value; the chat service reads flags live")
 
 
+class FactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(min_length=1, max_length=5000)
+    category: Literal["general", "product", "policy", "contact", "shipping"] | None = None
+
+
+class PromptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1, max_length=20_000)
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _FLAG_NAME.match(name):
+        raise ApiError(422, f"invalid_{what}_name", f"{what} names are letters, digits, _ . - (max 64)")
+
+
 @router.get("/security/incidents", response_model=Page)
 async def incidents(gw: GatewayDep, type: str | None = None, severity: str | None = None,
                     resolved: bool | None = None, limit: Limit = 50, offset: Offset = 0) -> Page:
@@ -80,6 +99,28 @@ async def flags(gw: GatewayDep) -> dict[str, Any]:
 
 @router.put("/flags/{key}")
 async def set_flag(key: str, body: FlagIn, gw: GatewayDep) -> dict[str, Any]:
-    if not _FLAG_NAME.match(key):
-        raise ApiError(422, "invalid_flag_name", "flag names are letters, digits, _ . - (max 64)")
+    _check_name(key, "flag")
     return await repo.set_flag(gw.pool, key, body.value)
+
+
+@router.get("/facts")
+async def facts(gw: GatewayDep) -> dict[str, Any]:
+    return {"facts": await repo.list_facts(gw.pool)}
+
+
+@router.put("/facts/{key}")
+async def set_fact(key: str, body: FactIn, gw: GatewayDep) -> dict[str, Any]:
+    """Each change bumps the fact's version and is kept in app_company_facts_versions."""
+    _check_name(key, "fact")
+    return await repo.set_fact(gw.pool, key, body.value, body.category)
+
+
+@router.get("/prompts")
+async def prompts(gw: GatewayDep) -> dict[str, Any]:
+    return {"prompts": await repo.list_prompts(gw.pool)}
+
+
+@router.put("/prompts/{name}")
+async def set_prompt(name: str, body: PromptIn, gw: GatewayDep) -> dict[str, Any]:
+    _check_name(name, "prompt")
+    return await repo.set_prompt(gw.pool, name, body.content)

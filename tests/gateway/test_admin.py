@@ -14,7 +14,8 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.mark.parametrize("path", ["/v1/admin/security/incidents", "/v1/admin/logs", "/v1/admin/leads",
-                                  "/v1/admin/quotes", "/v1/admin/flags"])
+                                  "/v1/admin/quotes", "/v1/admin/flags", "/v1/admin/facts",
+                                  "/v1/admin/prompts"])
 async def test_admin_routes_need_the_token(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 401
     wrong = await client.get(path, headers={"Authorization": "Bearer not-the-token"})
@@ -72,3 +73,42 @@ async def test_bad_admin_input_is_a_4xx(client: httpx.AsyncClient) -> None:
     assert (await client.put("/v1/admin/flags/bad name!", json={"value": 1}, headers=AUTH)).status_code == 422
     assert (await client.put("/v1/admin/flags/ok", json={"nope": 1}, headers=AUTH)).status_code == 422
     assert (await client.get("/v1/admin/leads", params={"limit": 0}, headers=AUTH)).status_code == 422
+
+
+async def test_company_facts_are_updated_with_their_version_history(client: httpx.AsyncClient,
+                                                                    gw_pool: asyncpg.Pool) -> None:
+    key = f"fact_{uuid.uuid4().hex[:8]}"
+    first = await client.put(f"/v1/admin/facts/{key}", json={"value": "Lyon", "category": "contact"},
+                             headers=AUTH)
+    assert first.status_code == 200, first.text
+    assert (first.json()["value"], first.json()["version"], first.json()["category"]) == ("Lyon", 1, "contact")
+    second = await client.put(f"/v1/admin/facts/{key}", json={"value": "Paris"}, headers=AUTH)
+    assert (second.json()["value"], second.json()["version"], second.json()["category"]) == ("Paris", 2, "contact")
+    history = await gw_pool.fetch(
+        "SELECT old_value, new_value, version FROM app_company_facts_versions WHERE fact_key = $1 ORDER BY version",
+        key)
+    assert [tuple(r) for r in history] == [(None, "Lyon", 1), ("Lyon", "Paris", 2)]
+    listed = (await client.get("/v1/admin/facts", headers=AUTH)).json()["facts"]
+    assert {f["key"]: f["value"] for f in listed}[key] == "Paris"
+
+
+async def test_prompts_are_updated_and_versioned(client: httpx.AsyncClient) -> None:
+    name = f"prompt_{uuid.uuid4().hex[:8]}"
+    first = await client.put(f"/v1/admin/prompts/{name}", json={"content": "Tu es Lumi."}, headers=AUTH)
+    second = await client.put(f"/v1/admin/prompts/{name}", json={"content": "Tu es Lumi, de Lyon."}, headers=AUTH)
+    assert (first.json()["version"], second.json()["version"]) == (1, 2)
+    listed = (await client.get("/v1/admin/prompts", headers=AUTH)).json()["prompts"]
+    assert {p["name"]: p["content"] for p in listed}[name] == "Tu es Lumi, de Lyon."
+
+
+@pytest.mark.parametrize(("path", "body", "code"), [
+    ("/v1/admin/facts/ok", {"value": ""}, 422),
+    ("/v1/admin/facts/ok", {"value": "x", "category": "secret"}, 422),
+    ("/v1/admin/facts/bad%20name", {"value": "x"}, 422),
+    ("/v1/admin/prompts/ok", {"content": "x", "extra": 1}, 422),
+])
+async def test_bad_fact_or_prompt_input_is_refused(client: httpx.AsyncClient, path: str, body: dict[str, object],
+                                                  code: int) -> None:
+    response = await client.put(path, json=body, headers=AUTH)
+    assert response.status_code == code
+    assert response.json()["error"]
