@@ -8,13 +8,15 @@ are deleted at the end of the run.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -32,6 +34,21 @@ RUN_ID = uuid.uuid4().hex[:10]
 def _with_database(dsn: str, database: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
+    """Poll `probe` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +82,15 @@ class DatabaseFactory:
         self.created.append(name)
         return _with_database(self.server_dsn, name)
 
+    async def create_migrated(self, label: str) -> str:
+        dsn = await self.create(label)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        return dsn
+
     async def drop(self, dsn: str) -> None:
         name = urlsplit(dsn).path.lstrip("/")
         conn = await asyncpg.connect(self.server_dsn)
@@ -89,13 +115,7 @@ async def db_factory(server_dsn: str) -> AsyncIterator[DatabaseFactory]:
 
 @pytest.fixture(scope="session")
 async def db_dsn(db_factory: DatabaseFactory) -> str:
-    dsn = await db_factory.create("main")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return dsn
+    return await db_factory.create_migrated("main")
 
 
 @pytest.fixture
@@ -131,6 +151,14 @@ def make_settings(db_dsn: str, amqp_url: str, data_dir: Path, prefix: str, **ext
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def with_fresh_prefix(settings: Settings, **extra: object) -> Settings:
+    """The run's settings under a new queue/exchange prefix, so one test's consumers see only its messages."""
+    prefix = f"{settings.queue_prefix}{uuid.uuid4().hex[:6]}."
+    assert settings.database_url is not None
+    return make_settings(settings.database_url.get_secret_value(), settings.amqp_url.get_secret_value(),
+                         settings.data_dir, prefix, **extra)
 
 
 @pytest.fixture(scope="session")

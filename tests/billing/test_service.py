@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
@@ -34,21 +34,9 @@ from libs.common.settings import Settings
 from services.billing.app import svc
 from services.billing.webhooks import stripe_signature_header
 from tests.billing.conftest import STRIPE_KEY, STRIPE_WEBHOOK_SECRET, WIX_KEY, billing_config
+from tests.conftest import eventually
 from tests.fakes.stripe_server import FakeStripeServer, Step
 from tests.fakes.wix_server import FakeWixServer, WixSigner, product
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture

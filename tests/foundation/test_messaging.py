@@ -18,7 +18,7 @@ from libs.common.outbox import OutboxRelay, add_event, amqp_message
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import eventually, with_fresh_prefix
 
 
 @message_type("testsvc.thing_happened")
@@ -51,10 +51,7 @@ class Sum(Message):
 @pytest.fixture
 async def msettings(settings: Settings) -> Settings:
     # a per-test exchange and prefix so queues and relays of other tests do not interfere
-    prefix = f"{settings.queue_prefix}{uuid.uuid4().hex[:6]}."
-    return make_settings(settings.database_url.get_secret_value(),  # type: ignore[union-attr]
-                         settings.amqp_url.get_secret_value(), settings.data_dir, prefix,
-                         COMPTOIR_DELIVERY_LIMIT=3)
+    return with_fresh_prefix(settings, COMPTOIR_DELIVERY_LIMIT=3)
 
 
 @pytest.fixture
@@ -89,14 +86,6 @@ def build_service(table: str) -> ServiceApp:
         return Sum(total=req.a + req.b)
 
     return svc
-
-
-async def wait_for(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def count(pool: asyncpg.Pool, table: str, key: str) -> int:
@@ -152,7 +141,7 @@ async def test_outbox_event_is_consumed_once(msettings: Settings, pool: asyncpg.
     async with build_service(effects).running(msettings, pool):
         async with pool.acquire() as conn, conn.transaction():
             envelope = await add_event(conn, ThingHappened(key=key, n=1), source="test")
-        await wait_for(lambda: _has(pool, effects, key, 1))
+        await eventually(lambda: _has(pool, effects, key, 1))
         # a duplicate delivery of the same message (same envelope id) has no second effect
         connection = await aio_pika.connect(msettings.amqp_url.get_secret_value())
         async with connection:
@@ -239,7 +228,7 @@ async def test_relay_killed_between_commit_and_publish_loses_nothing(
         await asyncio.gather(task, return_exceptions=True)
         restarted = asyncio.create_task(OutboxRelay(msettings, pool).run())
         try:
-            await wait_for(lambda: _all_done(pool, effects, keys), timeout=30)
+            await eventually(lambda: _all_done(pool, effects, keys), timeout=30)
         finally:
             restarted.cancel()
             await asyncio.gather(restarted, return_exceptions=True)
@@ -280,7 +269,7 @@ async def test_broker_connection_drop_recovers_and_loses_nothing(
                     # the service's consumer, RPC and outbox-relay connections all drop at once
                     closed = await asyncio.to_thread(_close_connections, svc.name)
                     assert closed >= 3
-        await wait_for(lambda: _all_done(pool, effects, keys), timeout=60)
+        await eventually(lambda: _all_done(pool, effects, keys), timeout=60)
         # after recovery the request consumer serves again
         async with RpcClient(msettings, source="test") as rpc:
             assert (await rpc.request("testsvc.add", Add(a=2, b=3), Sum)).total == 5
@@ -302,7 +291,7 @@ async def test_replay_into_a_fresh_consumer_rebuilds_the_same_state(
         async with pool.acquire() as conn, conn.transaction():
             for i, key in enumerate(keys):
                 await add_event(conn, ThingHappened(key=key, n=i), source="test")
-        await wait_for(lambda: _all_done(pool, effects, keys))
+        await eventually(lambda: _all_done(pool, effects, keys))
         original = await pool.fetch(f"SELECT key, n FROM {effects} ORDER BY key")
         # a fresh consumer: its state and its inbox are gone
         await pool.execute(f"DELETE FROM {effects}")
@@ -310,7 +299,7 @@ async def test_replay_into_a_fresh_consumer_rebuilds_the_same_state(
         replayed = await replay(msettings, pool, queue_name(msettings, "testsvc.things"),
                                 types=["testsvc.thing_happened"])
         assert replayed >= len(keys)
-        await wait_for(lambda: _all_done(pool, effects, keys))
+        await eventually(lambda: _all_done(pool, effects, keys))
         await asyncio.sleep(0.5)
         rebuilt = await pool.fetch(f"SELECT key, n FROM {effects} WHERE key = ANY($1) ORDER BY key", keys)
         assert [tuple(r) for r in rebuilt] == [tuple(r) for r in original if r["key"] in keys]

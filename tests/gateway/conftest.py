@@ -20,7 +20,6 @@ from fastapi import FastAPI
 
 from libs.common.db import create_pool
 from libs.common.llm import LLMSettings
-from libs.common.migrate import migrate
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
 from services.billing.config import BillingSettings
@@ -52,12 +51,7 @@ def gateway_config(**overrides: object) -> GatewaySettings:
 
 @pytest.fixture(scope="package")
 async def gw_settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
-    dsn = await db_factory.create("gateway")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    dsn = await db_factory.create_migrated("gateway")
     prefix = f"t{RUN_ID}gw."
     yield make_settings(dsn, amqp_url, data_dir, prefix)
     await delete_broker_names(amqp_url, prefix)

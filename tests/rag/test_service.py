@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import aio_pika
@@ -24,26 +23,12 @@ from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
 from services.rag.app import svc
 from services.rag.runtime import RagRuntime
-from tests.conftest import make_settings
+from tests.conftest import eventually, with_fresh_prefix
 
 
 @pytest.fixture
 async def rsettings(settings: Settings) -> Settings:
-    prefix = f"{settings.queue_prefix}{uuid.uuid4().hex[:6]}."
-    return make_settings(settings.database_url.get_secret_value(),  # type: ignore[union-attr]
-                         settings.amqp_url.get_secret_value(), settings.data_dir, prefix,
-                         COMPTOIR_DELIVERY_LIMIT=2)
-
-
-async def _until(check, timeout: float = 20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
+    return with_fresh_prefix(settings, COMPTOIR_DELIVERY_LIMIT=2)
 
 
 async def test_search_and_embed_over_the_broker(rsettings: Settings, pool: asyncpg.Pool,
@@ -62,7 +47,7 @@ async def test_search_and_embed_over_the_broker(rsettings: Settings, pool: async
                                                                   source=f"{tag}.md"), KnowledgeSearchResults)
             return res if res.hits else None
 
-        results = await _until(found)
+        results = await eventually(found, timeout=20.0)
         assert results.hits[0].metadata["doc_id"] == f"{tag}-doc"
         assert results.hits[0].source == f"{tag}.md"
 
@@ -83,7 +68,7 @@ async def test_search_and_embed_over_the_broker(rsettings: Settings, pool: async
             return not await pool.fetchval(
                 "SELECT count(*) FROM app_knowledge_documents WHERE source = $1", f"{tag}.md")
 
-        await _until(gone)
+        await eventually(gone, timeout=20.0)
         assert await pool.fetchval("SELECT count(*) FROM app_outbox WHERE type = 'knowledge.document.deleted' "
                                    "AND aggregate_id = $1", f"knowledge:{tag}-doc") == 1
 
@@ -102,7 +87,7 @@ async def test_unusable_document_command_is_parked_with_its_reason(rsettings: Se
             async def parked() -> aio_pika.abc.AbstractIncomingMessage | None:
                 return await dlq.get(fail=False)
 
-            message = await _until(parked)
+            message = await eventually(parked, timeout=20.0)
             await message.ack()
     reason = str((message.headers or {}).get(PARK_REASON_HEADER))
     assert f"cannot ingest {tag}-empty" in reason and "empty" in reason

@@ -10,7 +10,6 @@ import asyncpg
 import pytest
 
 from libs.common.db import create_pool
-from libs.common.migrate import migrate
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
@@ -23,12 +22,7 @@ SESSION_LIMIT = 5
 
 @pytest.fixture(scope="session")
 async def sec_settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
-    dsn = await db_factory.create("security")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    dsn = await db_factory.create_migrated("security")
     prefix = f"t{RUN_ID}sec."
     yield make_settings(dsn, amqp_url, data_dir, prefix)
     await delete_broker_names(amqp_url, prefix)

@@ -9,7 +9,7 @@ import asyncpg
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from services.security.logsink import AdminLogForwarder, flush, install_admin_log_forwarder
-from tests.security.test_service import eventually
+from tests.conftest import eventually
 
 
 async def test_warnings_are_forwarded_and_infos_are_not(security: HandlerContext, sec_pool: asyncpg.Pool) -> None:

@@ -3,9 +3,7 @@ guard, rate limits, the admin-log sink and live flags."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -21,18 +19,8 @@ from libs.common.events.security import (
 )
 from libs.common.rpc import RpcClient
 from services.security.output_guard import fingerprint
+from tests.conftest import eventually
 from tests.security.conftest import SESSION_LIMIT
-
-
-async def eventually(check: Callable[[], Awaitable[object]], timeout: float = 15.0) -> object:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 def ids() -> tuple[str, str]:
