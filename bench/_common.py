@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import shutil
 import socket
+import statistics
 import tempfile
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +124,29 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, total: int) -> dict[str, float]:
+    latencies: list[float] = []
+    per_worker = max(1, total // workers)
+
+    async def worker(w: int) -> None:
+        for i in range(per_worker):
+            started = time.perf_counter()
+            await call(w, i)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started, cpu_before = time.perf_counter(), os.times()
+    await asyncio.gather(*(worker(w) for w in range(workers)))
+    elapsed, cpu_after = time.perf_counter() - started, os.times()
+    cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+        # CPU of this process (every service running in it) per request, and in cores used
+        "cpu_ms_per_request": round(cpu_s * 1000 / len(latencies), 2),
+        "cpu_cores": round(cpu_s / elapsed, 2),
+    }

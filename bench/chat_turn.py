@@ -21,16 +21,13 @@ import asyncio
 import contextlib
 import os
 import socket
-import statistics
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
 
-from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, write_result
+from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, run_level, write_result
 from libs.common.db import create_pool
 from libs.common.errors import ComptoirError
 from libs.common.events.chat import ChatTurn, ChatTurnReply
@@ -88,32 +85,6 @@ async def start_fake_llm() -> tuple[asyncio.subprocess.Process, str]:
         await asyncio.sleep(0.1)
     process.kill()
     raise RuntimeError("fake LLM server did not start")
-
-
-async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, total: int) -> dict[str, float]:
-    latencies: list[float] = []
-    per_worker = max(1, total // workers)
-
-    async def worker(w: int) -> None:
-        for i in range(per_worker):
-            started = time.perf_counter()
-            await call(w, i)
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    started, cpu_before = time.perf_counter(), os.times()
-    await asyncio.gather(*(worker(w) for w in range(workers)))
-    elapsed, cpu_after = time.perf_counter() - started, os.times()
-    cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies), 2),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-        # CPU of this process (with --layout one: every service) per request, and in cores used
-        "cpu_ms_per_request": round(cpu_s * 1000 / len(latencies), 2),
-        "cpu_cores": round(cpu_s / elapsed, 2),
-    }
 
 
 async def start_services(

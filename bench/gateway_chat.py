@@ -26,13 +26,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, write_result
+from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, run_level, write_result
 from libs.common.db import create_pool
 from libs.common.logging import configure_logging
 from libs.common.rpc import RpcClient
@@ -111,25 +110,6 @@ async def warm_up(base: str, timeout: float = 90.0) -> None:
                 return
             await asyncio.sleep(0.5)
     raise RuntimeError("no chat turn went through the stack in time")
-
-
-async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, total: int) -> dict[str, float]:
-    latencies: list[float] = []
-    per_worker = max(1, total // workers)
-
-    async def worker(w: int) -> None:
-        for i in range(per_worker):
-            started = time.perf_counter()
-            await call(w, i)
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(workers)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"requests": len(latencies), "per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies), 2),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2)}
 
 
 class Visitors:
