@@ -91,12 +91,17 @@ def _stream_error_text(locale: str) -> str:
     return "Désolé, l'assistant n'est pas disponible pour le moment. Réessayez dans un instant."
 
 
+async def admit_session_request(request: Request, gw: Gateway, session_id: str, route: str) -> dict[str, str]:
+    """Token check, then the rate limit; returns the RateLimit-* headers for the answer."""
+    session_owner(request, gw, session_id)
+    ip = client_ip(request, gw.config.trust_forwarded_for)
+    return await rate_limit(gw, session_id=session_id, ip=ip, route=route)
+
+
 @router.get("/sessions/{session_id}", response_model=SessionHistory, responses=_ERRORS,
             summary="A session's history (needs its token)")
 async def get_session(session_id: str, request: Request, gw: GatewayDep) -> JSONResponse:
-    session_owner(request, gw, session_id)
-    ip = client_ip(request, gw.config.trust_forwarded_for)
-    headers = await rate_limit(gw, session_id=session_id, ip=ip, route="chat.history")
+    headers = await admit_session_request(request, gw, session_id, "chat.history")
     found = await chatlink.history(gw, session_id)
     if not found.exists:
         raise ApiError(404, "unknown_session", "no conversation with this id")
@@ -109,9 +114,7 @@ async def get_session(session_id: str, request: Request, gw: GatewayDep) -> JSON
 @router.post("/sessions/{session_id}/reset", response_model=ResetOut, responses=_ERRORS,
              summary="Forget a session's conversation and entities")
 async def reset_session(session_id: str, request: Request, gw: GatewayDep) -> JSONResponse:
-    session_owner(request, gw, session_id)
-    ip = client_ip(request, gw.config.trust_forwarded_for)
-    headers = await rate_limit(gw, session_id=session_id, ip=ip, route="chat.reset")
+    headers = await admit_session_request(request, gw, session_id, "chat.reset")
     result = await chatlink.reset(gw, session_id)
     if not result.reset:
         raise ApiError(404, "unknown_session", "no conversation with this id")
