@@ -1,5 +1,6 @@
-"""Rate-limit checks per second with 50 concurrent callers: the fixed `check_rate_limit` (027) against
-the specification's original (007, recreated here as `check_rate_limit_spec_original`), same run.
+"""Rate-limit checks per second with 50 concurrent callers: the fixed `check_rate_limit` (027, with
+036's asynchronous commit) against the specification's original (007, recreated here as
+`check_rate_limit_spec_original`), same run, same table and same connections.
 
 Two workloads per function, alternated over several rounds: "hot" — every caller on one key, limit
 1000 (exactly 1000 must be admitted: any more is over-admission); "spread" — one key per caller.

@@ -55,6 +55,24 @@ async def test_the_refusing_scope_decides(sec_pool: asyncpg.Pool) -> None:
         assert not refused.allowed and refused.scope == "ip" and refused.retry_after >= 1
 
 
+async def test_a_check_commits_asynchronously_unless_the_transaction_already_wrote(sec_pool: asyncpg.Pool) -> None:
+    """036: a lone check skips the WAL flush; a caller that wrote first keeps a durable commit."""
+    async with sec_pool.acquire() as conn:
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        async with conn.transaction():
+            await conn.fetchval("SELECT check_rate_limit($1, 5, 60)", f"t:{uuid.uuid4()}")
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"  # local to that transaction
+        wrote_first = conn.transaction()
+        await wrote_first.start()
+        try:
+            await conn.execute("INSERT INTO app_admin_logs (level, category, message) VALUES ('info', 'test', 'x')")
+            await conn.fetchval("SELECT check_rate_limit($1, 5, 60)", f"t:{uuid.uuid4()}")
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        finally:
+            await wrote_first.rollback()
+
+
 def test_admin_override_is_laid_over_the_defaults() -> None:
     defaults = RateLimits()
     merged = defaults.merged({"session": {"max": 3}, "routes": {"chat": {"max": 9, "window_seconds": 10}}})
