@@ -46,12 +46,28 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await register_vector(conn)
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool connection that skips asyncpg's reset query on release.
+
+    asyncpg sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` every time a connection
+    goes back to the pool: one more round trip and statement per acquire, on every request of every
+    service. Our code keeps no session state on a pooled connection — settings only with `SET LOCAL`
+    or `set_config(..., true)`, cursors inside transactions, and a holder of LISTEN or a session
+    advisory lock (the outbox relay) undoes it before releasing. asyncpg still rolls back a
+    transaction left open and drops client-side listeners.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(settings: Settings, dsn: str | None = None, **overrides: Any) -> asyncpg.Pool:
     dsn = dsn or resolve_dsn(settings)
     options: dict[str, Any] = {
         "min_size": settings.db_pool_min,
         "max_size": settings.db_pool_max,
         "init": init_connection,
+        "connection_class": PooledConnection,
         "timeout": settings.db_connect_timeout_s,
         "server_settings": {
             "statement_timeout": str(settings.db_statement_timeout_ms),

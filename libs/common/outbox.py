@@ -110,20 +110,21 @@ class OutboxRelay:
 
     async def _serve(self, pool: asyncpg.Pool) -> None:
         async with pool.acquire() as lock_conn:
-            while not await lock_conn.fetchval(  # noqa: ASYNC110 - standby polls for the leader lock
-                "SELECT pg_try_advisory_lock($1)", RELAY_LOCK_ID
-            ):
-                await asyncio.sleep(self.settings.outbox_poll_interval_s)
-            await lock_conn.add_listener(NOTIFY_CHANNEL, self._notified)
-            connection = await connect(self.settings, name=f"{self.name}-outbox-relay")
             try:
-                channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-                exchange = await declare_events_exchange(channel, self.names)
-                await self._loop(pool, exchange)
+                while not await lock_conn.fetchval(  # noqa: ASYNC110 - standby polls for the leader lock
+                    "SELECT pg_try_advisory_lock($1)", RELAY_LOCK_ID
+                ):
+                    await asyncio.sleep(self.settings.outbox_poll_interval_s)
+                await lock_conn.add_listener(NOTIFY_CHANNEL, self._notified)
+                connection = await connect(self.settings, name=f"{self.name}-outbox-relay")
+                try:
+                    channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+                    exchange = await declare_events_exchange(channel, self.names)
+                    await self._loop(pool, exchange)
+                finally:
+                    await connection.close()
             finally:
-                await lock_conn.remove_listener(NOTIFY_CHANNEL, self._notified)
-                await lock_conn.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK_ID)
-                await connection.close()
+                await _release_session_state(lock_conn, self._notified)
 
     def _notified(self, *_: Any) -> None:
         self._wake.set()
@@ -170,3 +171,17 @@ class OutboxRelay:
         status = await pool.execute(PRUNE_PUBLISHED, self.settings.outbox_retention_days)
         return int(status.split()[-1])
 
+
+async def _release_session_state(conn: Conn, listener: Any) -> None:
+    """Pool connections are not reset on release (libs.common.db.PooledConnection): undo the LISTEN
+    and the leader lock here, or close the connection rather than hand it back holding them."""
+    try:
+        await asyncio.shield(_unlisten_and_unlock(conn, listener))
+    except BaseException:
+        conn.terminate()
+        raise
+
+
+async def _unlisten_and_unlock(conn: Conn, listener: Any) -> None:
+    await conn.remove_listener(NOTIFY_CHANNEL, listener)  # UNLISTEN once no callback is left
+    await conn.execute("SELECT pg_advisory_unlock_all()")

@@ -14,6 +14,7 @@ import pytest
 from libs.common.broker import PARK_QUEUE_HEADER, PARK_REASON_HEADER, RETRY_HEADER, Names
 from libs.common.errors import InvalidMessage, RemoteError, RequestTimeout
 from libs.common.messages import Envelope, Message, message_type
+from libs.common.db import create_pool
 from libs.common.outbox import OutboxRelay, add_event, amqp_message
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
@@ -234,6 +235,25 @@ async def test_relay_killed_between_commit_and_publish_loses_nothing(
             await asyncio.gather(restarted, return_exceptions=True)
     per_key = await pool.fetch(f"SELECT key, count(*) AS c FROM {effects} GROUP BY key")
     assert all(row["c"] == 1 for row in per_key)
+
+
+async def test_a_stopped_relay_hands_its_pool_connection_back_clean(msettings: Settings) -> None:
+    """Pool connections skip asyncpg's reset on release: the relay itself drops its leader lock and
+    LISTEN, whether it stops while leading or while waiting as a standby."""
+    pool = await create_pool(msettings, min_size=2, max_size=2)
+    try:
+        for _ in range(2):
+            task = asyncio.create_task(OutboxRelay(msettings, pool).run())
+            await asyncio.sleep(0.5)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        async with pool.acquire() as first, pool.acquire() as second:  # every connection of the pool
+            for conn in (first, second):
+                assert await conn.fetchval("SELECT count(*) FROM pg_listening_channels()") == 0
+                assert await conn.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") == 0
+    finally:
+        await pool.close()
 
 
 async def _all_done(pool: asyncpg.Pool, table: str, keys: list[str]) -> bool:
