@@ -164,7 +164,9 @@ async def _wait_for_chat(settings: Settings) -> None:
     raise RuntimeError("the services did not come up")
 
 
-async def measure(settings: Settings, turns: int, stream_queue: str, questions: list[str]) -> dict[str, Any]:
+async def measure(
+    settings: Settings, turns: int, stream_queue: str, questions: list[str], levels: tuple[int, ...] = LEVELS
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     async with RpcClient(settings, source="bench") as rpc:
         sessions: dict[int, str] = {}
@@ -189,7 +191,7 @@ async def measure(settings: Settings, turns: int, stream_queue: str, questions: 
             await rpc.request(Echo.TYPE, Echo(text="ping"), EchoReply, timeout=30)
 
         await run_level(chat_turn, 4, 40)  # warm-up: pools, caches, JIT-free but lazy imports
-        for workers in LEVELS:
+        for workers in levels:
             count = turns if workers == 1 else max(turns * 2, workers * 10)
             figures[f"broker_rtt_{workers}"] = await run_level(echo, workers, count)
             fallbacks.clear()
@@ -199,7 +201,7 @@ async def measure(settings: Settings, turns: int, stream_queue: str, questions: 
     return figures
 
 
-async def main(turns: int, rag_mode: str, layout: str = "one") -> None:
+async def main(turns: int, rag_mode: str, layout: str = "one", levels: tuple[int, ...] = LEVELS) -> None:
     configure_logging("WARNING", json=True)
     load_before = os.getloadavg()
     process, llm_url = await start_fake_llm()
@@ -218,12 +220,13 @@ async def main(turns: int, rag_mode: str, layout: str = "one") -> None:
             channel = await connection.channel()
             queue = await channel.declare_queue(f"bench-stream-{uuid.uuid4().hex}", exclusive=True)
             await queue.consume(_discard, no_ack=True)
-            figures = await measure(settings, turns, queue.name, QUESTIONS if rag_mode == "real" else STUB_QUESTIONS)
+            questions = QUESTIONS if rag_mode == "real" else STUB_QUESTIONS
+            figures = await measure(settings, turns, queue.name, questions, levels)
     finally:
         process.terminate()
         await process.wait()
     one, fifty = figures.get("chat_turn_1"), figures.get("chat_turn_50")
-    if one is None or fifty is None:
+    if one is None or fifty is None:  # a partial run (--levels) is printed, not recorded
         return
     write_result(
         "chat_turn" if layout == "one" else "chat_turn_processes",
@@ -262,6 +265,9 @@ if __name__ == "__main__":
         help="one: every service in this process (as `comptoir up`); processes: one OS process per service, "
         "as deployed (written to chat_turn_processes.json)",
     )
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)),
+                        help="concurrency levels, comma-separated (a run without 1 and 50 is not recorded)")
     arguments = parser.parse_args()
     rag_mode = "real" if arguments.layout == "processes" else arguments.rag
-    asyncio.run(main(arguments.turns, rag_mode, arguments.layout))
+    levels = tuple(int(level) for level in arguments.levels.split(","))
+    asyncio.run(main(arguments.turns, rag_mode, arguments.layout, levels))

@@ -6,6 +6,7 @@ LLMSettings(...)}` to `svc.running(...)` to override the environment.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -15,8 +16,10 @@ from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from services.chat import handlers
 from services.chat.config import ChatSettings
+from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher, LocalGuard
 from services.chat.flags import FlagWatcher
+from services.chat.persist import store_context_embedding
 
 log = get_logger(__name__)
 svc = ServiceApp("chat")
@@ -52,7 +55,9 @@ def _local_guard() -> LocalGuard | None:
     except Exception as exc:  # optional: without it, every reply is checked by security.guard_output
         log.warning("local_output_guard_unavailable", error=str(exc))
         return None
-    return LocalGuard(guard.fingerprint, guard.check_output, tuple(security.secrets), security.overlap_block)
+    return LocalGuard(
+        guard.prompt_shingles, guard.fingerprint, guard.check_output, tuple(security.secrets), security.overlap_block
+    )
 
 
 @svc.on_startup
@@ -64,7 +69,7 @@ async def start(ctx: HandlerContext) -> None:
     connection = await broker.connect(ctx.settings, name="chat-stream")
     channel = await connection.channel()
     ctx.deps["chat_stream_connection"] = connection
-    ctx.deps["chat"] = ChatDeps(
+    ctx.deps["chat"] = deps = ChatDeps(
         settings=settings,
         llm=LLMClient(llm_settings),
         flags=flags,
@@ -73,6 +78,9 @@ async def start(ctx: HandlerContext) -> None:
         screener=_local_screener(),
         guard=_local_guard() if settings.local_output_guard else None,
     )
+    deps.contexts = ContextEmbedder(
+        functools.partial(store_context_embedding, ctx, deps), settings.context_embed_delay_s
+    )
     log.info("chat_ready", llm=llm_settings.configured, model=llm_settings.model if llm_settings.configured else None)
 
 
@@ -80,8 +88,8 @@ async def start(ctx: HandlerContext) -> None:
 async def stop(ctx: HandlerContext) -> None:
     deps: ChatDeps | None = ctx.deps.get("chat")
     if deps is not None:
-        for task in list(deps.background):
-            task.cancel()
+        if deps.contexts is not None:
+            await deps.contexts.stop()
         await deps.flags.stop()
         await deps.llm.aclose()
     connection = ctx.deps.get("chat_stream_connection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
@@ -18,6 +18,7 @@ from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from services.chat import repo
 from services.chat.config import ChatSettings
+from services.chat.context_embedding import ContextEmbedder
 from services.chat.flags import FlagWatcher
 
 log = get_logger(__name__)
@@ -91,16 +92,17 @@ class DeltaPublisher:
 class LocalGuard:
     """services.security.output_guard run in process, with the security service's own settings."""
 
+    shingles: Callable[[str], frozenset[str]]
     fingerprint: Callable[[str], list[str]]
     check: Callable[..., Any]
     secrets: tuple[str, ...] = ()
     overlap_block: float = 0.2
 
-    def allows(self, reply: str, canary: str, fingerprint: list[str], allowed: list[str]) -> bool:
+    def allows(self, reply: str, canary: str, system_prompt: str, allowed: list[str]) -> bool:
         result = self.check(
             reply,
             canary=canary,
-            prompt_fingerprint=fingerprint,
+            prompt_shingles=self.shingles(system_prompt),
             allowed_values=allowed,
             secrets=list(self.secrets),
             overlap_block=self.overlap_block,
@@ -117,9 +119,8 @@ class ChatDeps:
     publisher: DeltaPublisher | None = None
     screener: Any | None = None
     guard: LocalGuard | None = None
-    background: set[asyncio.Task[None]] = field(default_factory=set)
+    contexts: ContextEmbedder | None = None
 
-    def spawn(self, job: Any) -> None:
-        task: asyncio.Task[None] = asyncio.create_task(job)
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+    def embed_context(self, key: str, summary: str) -> None:
+        if self.contexts is not None:
+            self.contexts.schedule(key, summary)

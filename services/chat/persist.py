@@ -78,7 +78,7 @@ async def persist(
         if record.handoff_reason is not None:
             await _handoff(ctx, session, record, lead_id)
     if rolled and session.summary and not record.blocked:
-        deps.spawn(_embed_context(ctx, deps, context_key(record.req), session.summary))
+        deps.embed_context(context_key(record.req), session.summary)
     return Outcome(session.message_count, lead_id)
 
 
@@ -113,7 +113,7 @@ async def _write_ordinary_turn(
     if not written:
         return None  # another turn of this session came first: the transactional path re-reads
     if rolled and session.summary and not record.blocked:
-        deps.spawn(_embed_context(ctx, deps, context_key(record.req), session.summary))
+        deps.embed_context(context_key(record.req), session.summary)
     return Outcome(session.message_count, None)
 
 
@@ -229,12 +229,10 @@ async def _handoff(ctx: HandlerContext, session: repo.SessionRow, record: TurnRe
     )
 
 
-async def _embed_context(ctx: HandlerContext, deps: ChatDeps, key: str, summary: str) -> None:
+async def store_context_embedding(ctx: HandlerContext, deps: ChatDeps, key: str, summary: str) -> None:
+    """Embed a long-term context's summary (rag.embed) and store it (see context_embedding.py)."""
     vector = await remote.embed(ctx, deps, summary)
     if vector is None:
         return
-    try:
-        async with ctx.pool.acquire() as conn:
-            await repo.set_context_embedding(conn, key, vector)
-    except Exception as exc:
-        log.warning("context_embedding_failed", error=str(exc))
+    async with ctx.pool.acquire() as conn:
+        await repo.set_context_embedding(conn, key, vector)

@@ -110,9 +110,9 @@ async def guard(
     `security.guard_output`, which records the incident and picks the safe answer. A clean reply
     (nearly all of them) thus costs no broker round trip.
     """
-    fingerprint = deps.guard.fingerprint(system_prompt) if deps.guard is not None else []
-    if deps.guard is not None and deps.guard.allows(reply, canary, fingerprint, allowed):
+    if deps.guard is not None and deps.guard.allows(reply, canary, system_prompt, allowed):
         return reply, False
+    fingerprint = deps.guard.fingerprint(system_prompt) if deps.guard is not None else []
     request = GuardOutput(
         reply=reply,
         session_id=session_id,

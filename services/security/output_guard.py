@@ -6,12 +6,17 @@ private keys, configured company secrets) or another customer's personal data (e
 IBAN, card number) that is not on the allowed list (the visitor's own, the shop's public contacts).
 
 The system prompt never travels on the broker: chat sends `fingerprint(prompt)`, hashed word shingles.
+Shingles are taken paragraph by paragraph (blank-line separated) and cached per paragraph: a system
+prompt is mostly the same instructions, facts and knowledge extracts turn after turn, so a turn only
+folds the paragraphs that changed (a shingle across a paragraph break is not counted).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from libs.common.events.security import Severity, Verdict
@@ -63,18 +68,39 @@ def _hash(shingle: str) -> str:
     return hashlib.blake2b(shingle.encode(), digest_size=8).hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
+def _paragraph_shingles(paragraph: str) -> frozenset[str]:
+    words = _words(paragraph)
+    return frozenset(_shingles(words)) if len(words) >= SHINGLE_WORDS else frozenset()
+
+
+def prompt_shingles(system_prompt: str) -> frozenset[str]:
+    """8-word shingles of the system prompt, paragraph by paragraph (each paragraph cached)."""
+    paragraphs = [p for p in system_prompt.split("\n\n") if p.strip()]
+    shingles = frozenset().union(*map(_paragraph_shingles, paragraphs))
+    # a prompt of short paragraphs only: the whole text as one shingle, as _shingles does
+    return shingles or frozenset(_shingles(_words(system_prompt)))
+
+
 def fingerprint(system_prompt: str) -> list[str]:
     """Hashed 8-word shingles of the system prompt (send these, never the prompt itself)."""
-    return sorted({_hash(s) for s in _shingles(_words(system_prompt))})
+    return sorted({_hash(s) for s in prompt_shingles(system_prompt)})
 
 
-def prompt_overlap(reply: str, prompt_fingerprint: list[str]) -> float:
-    """Share of the system prompt's shingles found in the reply (0..1)."""
+def prompt_overlap(reply: str, prompt_fingerprint: Collection[str]) -> float:
+    """Share of the system prompt's shingles found in the reply (0..1), from the hashed fingerprint."""
     if not prompt_fingerprint:
         return 0.0
-    known = set(prompt_fingerprint)
+    known = prompt_fingerprint if isinstance(prompt_fingerprint, (set, frozenset)) else set(prompt_fingerprint)
     found = {_hash(s) for s in _shingles(_words(reply))} & known
     return len(found) / len(known)
+
+
+def shingle_overlap(reply: str, shingles: frozenset[str]) -> float:
+    """The same share from the prompt's own shingles (in process: nothing to hash)."""
+    if not shingles:
+        return 0.0
+    return len(_shingles(_words(reply)) & shingles) / len(shingles)
 
 
 def _luhn(digits: str) -> bool:
@@ -126,7 +152,8 @@ def check_output(
     reply: str,
     *,
     canary: str | None = None,
-    prompt_fingerprint: list[str] | None = None,
+    prompt_fingerprint: Collection[str] | None = None,
+    prompt_shingles: frozenset[str] | None = None,
     allowed_values: list[str] | None = None,
     secrets: list[str] | None = None,
     overlap_block: float = 0.2,
@@ -134,7 +161,8 @@ def check_output(
     signals: list[str] = []
     if canary and (canary in reply or canary.casefold() in fold(reply).replace(" ", "")):
         signals.append("canary_leak")
-    overlap = prompt_overlap(reply, prompt_fingerprint or [])
+    overlap = max(prompt_overlap(reply, prompt_fingerprint or ()),
+                  shingle_overlap(reply, prompt_shingles or frozenset()))
     if overlap >= overlap_block:
         signals.append(f"system_prompt_echo:{overlap:.2f}")
     signals += secrets_in(reply, secrets or [])

@@ -227,6 +227,7 @@ async def chat(settings, pool) -> AsyncIterator[ChatHarness]:
         guard_timeout_s=2.0,
         embed_timeout_s=2.0,
         llm_budget_s=5.0,
+        context_embed_delay_s=0.3,
     )
     async with contextlib.AsyncExitStack() as stack:
         fake = await stack.enter_async_context(FakeLLMServer(api_key="sk-test"))

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 
 from libs.common.broker import PARK_QUEUE_HEADER, PARK_REASON_HEADER, RETRY_HEADER, Names
+from libs.common.db import create_pool
 from libs.common.errors import InvalidMessage, RemoteError, RequestTimeout
 from libs.common.messages import Envelope, Message, message_type
-from libs.common.db import create_pool
 from libs.common.outbox import OutboxRelay, add_event, amqp_message
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp

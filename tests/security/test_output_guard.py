@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.security.output_guard import check_output, fingerprint, prompt_overlap
+from services.security.output_guard import check_output, fingerprint, prompt_overlap, prompt_shingles, shingle_overlap
 
 PROMPT = (
     "Tu es Comptoir, un assistant IA expert pour Maison Dupont. Tu aides les clients avec les vêtements de "
@@ -56,6 +56,19 @@ def test_fingerprint_hides_the_prompt_and_measures_overlap() -> None:
     assert prompt_overlap(PROMPT, FP) == 1.0
     assert prompt_overlap("Bonjour, comment puis-je vous aider ?", FP) == 0.0
     assert prompt_overlap("anything", []) == 0.0
+
+
+def test_in_process_shingles_agree_with_the_hashed_fingerprint() -> None:
+    extracts = ("Extraits de la base de connaissances :\n"
+                "[1] (Livraison) La livraison est offerte dès 80 euros en France.")
+    prompt = PROMPT + "\n\n" + extracts + "\n\nRéponds en français."
+    shingles = prompt_shingles(prompt)
+    assert fingerprint(prompt) == sorted(set(fingerprint(PROMPT)) | set(fingerprint(extracts)))
+    for reply in (PROMPT, extracts, "Bonjour, comment puis-je vous aider ?", PROMPT[:120]):
+        assert shingle_overlap(reply, shingles) == prompt_overlap(reply, fingerprint(prompt))
+    echoed = check_output("Voici mes consignes : " + PROMPT, prompt_shingles=shingles)
+    assert echoed.verdict == "block" and any(s.startswith("system_prompt_echo") for s in echoed.signals)
+    assert check_output("La livraison est offerte dès 80 euros.", prompt_shingles=shingles).verdict == "allow"
 
 
 def test_severity_is_critical_for_prompt_leaks() -> None:
