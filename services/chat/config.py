@@ -37,6 +37,5 @@ class ChatSettings(BaseSettings):
     config_cache_s: float = Field(2.0, ge=0)
     flags_poll_s: float = Field(0.5, gt=0)
     stream_deltas: bool = True
-    # LLM tokens are coalesced into deltas of at least this many characters, or sent after this wait.
-    stream_min_chars: int = Field(12, ge=1)
-    stream_max_wait_s: float = Field(0.05, ge=0)
+    # After the first delta, LLM tokens are coalesced into at most one delta per interval.
+    stream_interval_s: float = Field(0.05, ge=0)

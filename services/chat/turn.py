@@ -264,18 +264,15 @@ class Turn:
 
     # ---- streaming ----------------------------------------------------------------------------
     async def _delta(self, piece: str, *, flush: bool = False) -> None:
-        """Stream `piece`, coalescing small LLM tokens (a few characters each) into fewer messages."""
+        """Stream `piece`. The first text goes at once (time to first token); after that LLM tokens
+        are coalesced into at most one delta per `stream_interval_s`: smooth to the eye, and a fast
+        model's few-character tokens do not each cost a broker message."""
         publisher = self.deps.publisher
         if publisher is None or not self.req.stream_to or not self.deps.settings.stream_deltas:
             return
         self._pending.append(piece)
-        settings = self.deps.settings
         waited = time.perf_counter() - self._flushed_at
-        if (
-            not flush
-            and sum(map(len, self._pending)) < settings.stream_min_chars
-            and waited < settings.stream_max_wait_s
-        ):
+        if not flush and self.seq > 0 and waited < self.deps.settings.stream_interval_s:
             return
         text, self._pending = "".join(self._pending), []
         self._flushed_at = time.perf_counter()

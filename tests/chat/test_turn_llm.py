@@ -52,7 +52,18 @@ async def test_llm_reply_streams_deltas_then_the_full_reply(harness: ChatHarness
     assert "".join(d.delta for d in deltas) == reply.reply
     assert deltas[-1].done and deltas[-1].replace is None
     assert [c.chunk_id for c in deltas[-1].citations] == ["c-livraison"]
-    assert 3 < len(deltas) < 9  # 8 words, coalesced into deltas of at least 12 characters, plus the final
+    # the first token at once, the rest (arriving within the 50 ms interval) in one delta, then the final
+    assert len(deltas) == 3 and deltas[0].delta == "La"
+
+
+async def test_a_slow_model_streams_one_delta_per_token(harness: ChatHarness, amqp_url: str) -> None:
+    harness.use_llm()
+    harness.fake.script(Step(text="Oui, nous livrons en Suisse.", chunk_delay_s=0.08))
+    reply, deltas = await _collect_deltas(
+        amqp_url, lambda q: harness.turn("Livrez-vous en Suisse ?", stream_to=q)
+    )
+    assert "".join(d.delta for d in deltas) == reply.reply == "Oui, nous livrons en Suisse."
+    assert len(deltas) >= 5  # 5 words, 80 ms apart: longer than the interval, so none is held back
 
 
 async def test_prompt_has_store_prompt_facts_chunks_and_flags(harness: ChatHarness) -> None:
