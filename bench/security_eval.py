@@ -14,6 +14,19 @@ Sets, and how honest each figure is:
   bench/results/security_heldout_before.json), `heldout_after_blind` its score after tuning but before
   any change prompted by a heldout error (bench/results/security_heldout_after_blind.json). Two
   false-positive families seen in it were fixed afterwards, so `heldout` itself is no longer blind.
+- `heldout2`: tests/security/data/heldout2.jsonl, 141 messages (72 attacks: FR 30, EN 30, ES/DE/IT 4 each, of
+  the families of round 10 — indirect injection in pasted documents, fiction/hypothetical framing, language
+  switch, translate/decode-then-execute, payload splitting, obfuscation, refusal suppression, developer mode,
+  fake system/tool output, disclosure, personas, many-shot; 69 tricky customer messages), written *before*
+  any change of round 10 and never trained on. `heldout2_before` (`--snapshot before`) is its score with the
+  code as it was; `heldout2_after_blind` (`--snapshot after_blind`) after round 10's changes, taken before
+  any heldout2 row's verdict was read (its aggregate figures were not looked at during development either).
+  Its three misses and two false positives were then read and fixed by family (API keys "you use", "the
+  text above this message", a word-boundary bug in the no-limits rule, a device's "developer mode"), so
+  `heldout2` itself is no longer blind.
+- PurpleLlama, round 10: still no row read, misses included; only its per-variant totals were looked at.
+- deepset, round 10: the cross-validation misses of the previous round were read; the template families
+  (forced statements "say that…", topic switches after an innocent question) were written knowing them.
 
     .venv/bin/python bench/security_eval.py [--folds 5]   # writes bench/results/security_eval.json
 """
@@ -26,6 +39,7 @@ import statistics
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +61,13 @@ SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "security_eval.json"
 BEFORE = ROOT / "bench" / "results" / "security_heldout_before.json"
 AFTER_BLIND = ROOT / "bench" / "results" / "security_heldout_after_blind.json"
+HELDOUT2_SNAPSHOTS = {
+    "before": (ROOT / "bench" / "results" / "security_heldout2_before.json",
+               "heldout2 scored with the screener (rules + shipped model) as it was, before any change of this round"),
+    "after_blind": (ROOT / "bench" / "results" / "security_heldout2_after_blind.json",
+                    "heldout2 scored after this round's rule, normalisation and training changes, before any change "
+                    "prompted by a heldout2 error"),
+}
 
 Row = dict[str, Any]
 Judge = Callable[[str], bool]
@@ -62,6 +83,10 @@ def load_own() -> list[Row]:
 
 def load_heldout() -> list[Row]:
     return _jsonl(DATA / "heldout.jsonl")
+
+
+def load_heldout2() -> list[Row]:
+    return _jsonl(DATA / "heldout2.jsonl")
 
 
 def load_deepset_raw() -> list[Row]:
@@ -117,7 +142,7 @@ def screened(screener: Screener) -> Judge:
 
 
 def model_alone(model: HashedModel, threshold: float) -> Judge:
-    return lambda text: model.score(normalise(text).text) >= threshold
+    return lambda text: model.score_max(normalise(text).text) >= threshold
 
 
 def folds(n: int, k: int) -> list[range]:
@@ -155,6 +180,36 @@ def cross_validate(rows: list[Row], examples: list[Example], fixed: list[Example
     return report
 
 
+def snapshot(name: str) -> int:
+    """Score heldout2 once with the code as it is now and store it (rows with verdicts + rates)."""
+    path, note = HELDOUT2_SNAPSHOTS[name]
+    rows = load_heldout2()
+    shipped, rules = Screener(), Screener(model=False)
+    model = shipped.model
+    assert model is not None
+    scored = []
+    for row in rows:
+        result = shipped.screen(row["text"])
+        scored.append({**row, "verdict": result.verdict, "score": round(result.score, 4)})
+    attacks = [r for r in scored if r["label"] == "attack"]
+    benign = [r for r in scored if r["label"] != "attack"]
+    report = {
+        "benchmark": f"security_heldout2_{name}", "note": note,
+        "scored_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "attacks_flagged": f"{sum(r['verdict'] != 'allow' for r in attacks)}/{len(attacks)}",
+        "benign_flagged": f"{sum(r['verdict'] != 'allow' for r in benign)}/{len(benign)}",
+        "shipped": evaluate(rows, screened(shipped)), "rules_only": evaluate(rows, screened(rules)),
+        "model_only": evaluate(rows, model_alone(model, Thresholds().model_flag)),
+        "rows": scored,
+    }
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    print(_line(f"heldout2_{name} / shipped", report["shipped"]))
+    print(_line(f"heldout2_{name} / rules_only", report["rules_only"]))
+    print(_line(f"heldout2_{name} / model_only", report["model_only"]))
+    print(f"written {path.relative_to(ROOT)}")
+    return 0
+
+
 def _line(name: str, report: dict[str, Any]) -> str:
     rates = report["rates"]
     attack = rates.get("attack all", {})
@@ -168,7 +223,11 @@ def _line(name: str, report: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--snapshot", choices=sorted(HELDOUT2_SNAPSHOTS),
+                        help="only score heldout2 and store it as bench/results/security_heldout2_<name>.json")
     args = parser.parse_args()
+    if args.snapshot:
+        return snapshot(args.snapshot)
     own, heldout, purple = load_own(), load_heldout(), load_purplellama()
     deepset_raw = load_deepset_raw()
     deepset = as_rows(deepset_raw)
@@ -177,7 +236,9 @@ def main() -> int:
     model = shipped.model
     assert model is not None
     sets: dict[str, Any] = {}
-    for name, rows in (("own", own), ("heldout", heldout), ("purplellama_fr", purple), ("deepset", deepset)):
+    heldout2 = load_heldout2()
+    for name, rows in (("own", own), ("heldout", heldout), ("heldout2", heldout2), ("purplellama_fr", purple),
+                       ("deepset", deepset)):
         if not rows:
             continue
         sets[name] = {"shipped": evaluate(rows, screened(shipped)), "rules_only": evaluate(rows, screened(rules)),
@@ -190,6 +251,10 @@ def main() -> int:
     for name, path in (("heldout_before", BEFORE), ("heldout_after_blind", AFTER_BLIND)):
         if path.exists():  # snapshots: before tuning, and after it but before any heldout error was read
             sets[name] = json.loads(path.read_text(encoding="utf-8"))
+    for name, (path, _note) in HELDOUT2_SNAPSHOTS.items():
+        if path.exists():
+            sets[f"heldout2_{name}"] = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
+                                        if k != "rows"}
     for name, report in sets.items():
         for variant in ("shipped", "combined", "rules_only", "model_only"):
             if variant in report:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import html
 import re
 import string
@@ -51,6 +52,10 @@ _URL_ESCAPE = re.compile(r"(?:%[0-9a-fA-F]{2}){3,}")
 _CODEPOINTS = re.compile(r"(?:(?:U\+|\\u)[0-9A-Fa-f]{4,5}[\s,]*){3,}")
 _HTML_ENTITY = re.compile(r"&#?[0-9a-zA-Z]{2,8};")
 _LATIN = re.compile(r"[a-z]")
+# Words that announce a ROT13 or reversed payload: only then is the whole text also read that way.
+_ROT13_HINT = re.compile(r"\brot[ -]?13\b|\bc[ae]+sar\b|\bcesar\b")
+_REVERSED_HINT = re.compile(r"backwards|revers|a l'envers|al reves|ruckwarts|al contrario|alla rovescia|"
+                            r"de droite a gauche|right to left|von hinten")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u052f\u0131\u0237\u0261\u00df\u00e6\u0153\u0280-\u02af"
                        "\u1d00-\u1d2b\ua730-\ua7ff]")
@@ -201,6 +206,12 @@ def _add_variants(result: Normalised) -> None:
         if leet != text:
             result.variants.append(leet)
             result.tricks.append("leetspeak")
+    if _ROT13_HINT.search(text):
+        result.variants.append(codecs.encode(text, "rot13"))
+        result.tricks.append("rot13")
+    if _REVERSED_HINT.search(text):
+        result.variants.append(text[::-1])
+        result.tricks.append("reversed_text")
     if _SPACED_RUN.search(text):
         despaced = _despace(text)
         result.variants.append(despaced)

@@ -38,3 +38,12 @@ def test_ordinary_text_has_no_tricks() -> None:
 
 def test_random_tokens_are_not_taken_for_text() -> None:
     assert normalise("ref A1B2C3D4E5F6G7H8I9J0").decoded == []
+
+
+def test_rot13_and_reversed_variants_only_when_announced() -> None:
+    plain = normalise("Bonjour, la commande est arrivée à l'envers ?")
+    assert "reversed_text" in plain.tricks and plain.variants[-1] == plain.text[::-1]
+    rot = normalise("rot13: vtaber")
+    assert "rot13" in rot.tricks and "ebg13: ignore" in rot.variants
+    ordinary = normalise("Bonjour, où est ma commande ?")
+    assert ordinary.variants == [] and ordinary.tricks == []

@@ -144,8 +144,10 @@ class Screener:
     def _model(self, norm: Normalised, hits: _Hits) -> None:
         if self.model is None:
             return
-        texts = [norm.text, *norm.variants[:2], *(decoded for _, decoded in norm.decoded[:2])]
-        probability = max(self.model.score(text) for text in texts)
+        # the folded text and its sentence windows (a planted note in a pasted document), then up to
+        # two variants (leetspeak, despaced, ROT13, reversed…) and two decoded blobs, whole
+        texts = [*norm.variants[:2], *(decoded for _, decoded in norm.decoded[:2])]
+        probability = max([self.model.score_max(norm.text), *(self.model.score(text) for text in texts)])
         weight = _model_weight(probability, self.thresholds)
         if weight > 0:
             hits.add("model", "injection", weight)

@@ -84,7 +84,9 @@ HIDDEN_PROMPT = alt(
     r"instrucciones (?:iniciales|ocultas|del sistema|originales|secretas)", "systemprompt",
     r"system-?anweisungen", r"(?:ursprunglichen?|versteckten?|geheimen?) (?:anweisungen|prompt)",
     r"istruzioni (?:iniziali|nascoste|di sistema|originali|segrete)", r"prompt (?:di sistema|iniziale)",
-    r"(?:text|texte|texto|testo) (?:above|ci-dessus|de dessus|anterior|oben|sopra|precedent)",
+    r"(?:text|texte|texto|testo) (?:above|ci-dessus|de dessus|anterior|oben|oberhalb|sopra|precedent)",
+    r"(?:text|texte|texto|testo) (?:au-dessus|oberhalb|(?:por )?encima|al di sopra|above) (?:de |di |von )?"
+    r"(?:this|ce|cette|mon|ma|diese[rmn]?|meine[rmn]?|este|mi|questo|il mio) (?:message|nachricht|mensaje|messaggio)",
     r"(?:everything|all) (?:above|before this)(?: line)?", r"tout ce qui (?:precede|est au-dessus)",
     r"context window", r"fenetre de contexte", r"ventana de contexto", r"kontextfenster", r"finestra di contesto",
     r"(?:setup|set-up|startup|start-up|boot|initiali[sz]ation) (?:instructions|prompt|message)",
@@ -132,7 +134,7 @@ SECRET = alt(
     r"jetons? d'acces", r"tokens? (?:d'acces|d'api|api|secrets?)", r"env(?:ironment)? var(?:iable)?s?",
     r"variables? d'environnement", r"\.env(?: file)?",
     r"fichier \.env", r"database[_ ]url", r"connection strings?", r"chaines? de connexion", r"clave (?:secreta|api)",
-    "contrasena", "passwort", r"(?:geheime[rn]?|api)[- ]?schlussel", "zugangsdaten", r"chiave (?:segreta|api)",
+    "contrasena", "passwort", r"(?:geheime[rn]?|api)[- ]?schlussel", "zugangsdaten", r"chiav[ei] (?:segret[ae]|api)",
     "parola d'ordine", "stripe key", "webhook secret", r"service[_ ]role", r"secret (?:word|code|key)",
     "mot secret", "code secret", "palabra secreta", "geheimwort", "parola segreta", "senha", "wachtwoord",
     r"[a-z0-9]+(?:_[a-z0-9]+)*_(?:secret|key|token|password|passwd|dsn)(?:_[a-z0-9]+)*",
@@ -177,7 +179,7 @@ PERSONA = alt(
     r"voglio che tu agisca",
 )
 NO_LIMITS = alt(
-    r"(?:no|without|sans|plus de|aucune?|sin|keine|ohne|senza|non hai piu|no tienes|n'as plus|n'a plus|"
+    r"(?<!\w)(?:no|without|sans|plus de|aucune?|sin|keine|ohne|senza|non hai piu|no tienes|n'as plus|n'a plus|"
     r"not bound by|no longer bound by|plus tenu par|libre de) (?:\w+ )?(?:limitations?|limits?|limites?|rules?|regles?|"
     r"restrictions?|reglas?|regeln?|regol[ae]|restricciones|einschrankungen|restrizioni|filters?|filtres?|polic(?:y|"
     r"ies)|"
@@ -191,7 +193,9 @@ NO_LIMITS = alt(
     "unzensiert", "senza censura",
 )
 MODE = alt(
-    r"developer mode(?! (?:on|of|for|in|sur|de) (?:the|my|this|a|ma|mon|la|le) )",
+    # a device's developer mode ("does the camera have a developer mode?") is a customer question
+    r"(?<!have a )(?<!has a )(?<!with a )(?<!avec un )(?<!a-t-il un )(?<!y a un )"
+    r"developer mode(?! (?:on|of|for|in|sur|de) (?:the|my|this|a|ma|mon|la|le) )(?! or a )",
     r"dev mode", "god mode", r"admin(?:istrator)? mode", r"debug mode", "maintenance mode",
     r"jailbre(?:ak|aked|aking)", r"do anything now",
     r"mode (?:developpeur|admin|administrateur|debug|dieu|sans restriction|sans filtre|maintenance)",

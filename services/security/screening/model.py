@@ -13,6 +13,7 @@ Python's salted `hash`), so a feature maps to the same slot in every process.
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from functools import lru_cache
@@ -27,12 +28,16 @@ DEFAULT_PATH = Path(__file__).with_name("screening_model.npz")
 CHAR_ORDERS = (3, 4, 5)
 HEAD_CHARS, TAIL_CHARS = 3000, 1000  # longer texts: the head and the tail are scored (bounded cost)
 SHORT_FEATURES = 48  # below this many n-grams (about 14 characters) the evidence is thin: scaled down
+MAX_SEGMENTS = 6  # pasted documents: at most this many sentence windows are scored besides the whole text
+SEGMENT_MIN_CHARS = 24
 
 _PRIME = np.uint64(1_000_003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WORD_SEED = np.uint64(0x51ED270B)
 _BIGRAM_MUL = np.uint64(0x100000001B3)
 _WORD = re.compile(r"\w+")
+# Sentence ends, line breaks and the quotes / brackets that wrap a pasted document or a planted note.
+_SEGMENT_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s*[\"«»“”<>{}\[\]|]+\s*|\s+-{2,}\s+|\s+[-–—]\s+")
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 
@@ -109,6 +114,25 @@ class HashedModel:
 
     def score(self, folded: str) -> float:
         return float(1.0 / (1.0 + np.exp(-np.clip(self.logit(folded), -30.0, 30.0))))
+
+    def score_max(self, folded: str) -> float:
+        """The highest probability over the whole text and its sentence windows (see `segments`)."""
+        logit = max([self.logit(folded), *(self.logit(part) for part in segments(folded))])
+        return float(1.0 / (1.0 + np.exp(-np.clip(logit, -30.0, 30.0))))
+
+
+def segments(folded: str, limit: int = MAX_SEGMENTS) -> list[str]:
+    """Windows of one or two adjacent sentences of a longer text, for `HashedModel.score_max`: an
+    instruction planted in a pasted review or appended to a harmless question is diluted in the whole
+    text's bag of n-grams but stands out in its own sentence. Empty for a one-sentence text."""
+    parts = [part for part in _SEGMENT_END.split(clip(folded)) if part and len(part.strip()) >= 3]
+    if len(parts) < 2:
+        return []
+    windows = [part for part in parts if len(part) >= SEGMENT_MIN_CHARS]
+    windows += [a + " " + b for a, b in itertools.pairwise(parts)]
+    windows = [w for w in dict.fromkeys(windows) if w != folded]
+    windows.sort(key=len, reverse=True)
+    return windows[:limit]
 
 
 @lru_cache(maxsize=1)

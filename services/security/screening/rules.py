@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from libs.common.events.security import IncidentType
 from services.security.screening import lexicon as x
-from services.security.screening.families import FAMILY_SPECS
+from services.security.screening.families import FAMILY_SPECS, ROUND10_SPECS
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ def _compile(spec: list[Spec], flags: int = 0) -> tuple[Rule, ...]:
     return tuple(Rule(name, keys, kind, weight, re.compile(regex, flags)) for name, keys, kind, weight, regex in spec)
 
 
-RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE + FAMILY_SPECS, re.MULTILINE)
+RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE + FAMILY_SPECS + ROUND10_SPECS, re.MULTILINE)
 ROLE_TAG_RULES = _compile(_ROLE_TAGS, re.MULTILINE)
 SQUASHED_RULES = _compile(_SQUASHED)
 ALL_KEYS = tuple(sorted({key for rule in RULES + ROLE_TAG_RULES for key in rule.keys}))

@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from services.security.normalise import normalise
-from services.security.screening.augment import benign_templates
-from services.security.screening.model import HashedModel, features, row_scale
+from services.security.screening.augment import attack_templates, benign_templates, hard_benign_templates
+from services.security.screening.model import HashedModel, features, row_scale, segments
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -22,9 +22,10 @@ FloatArray = npt.NDArray[np.float64]
 @dataclass(frozen=True)
 class TrainConfig:
     bits: int = 16
-    l2: float = 1e-5
+    l2: float = 3e-6
     steps: int = 400
     learning_rate: float = 0.05
+    benign_segments: float = 0.5  # sentence windows of benign rows join as benign rows at this weight (0: off)
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,19 @@ class _Sparse:
         return np.bincount(self.col, weights=g[self.row] * self.val, minlength=self.n_cols).astype(np.float64)
 
 
+def with_benign_segments(examples: Sequence[Example], weight: float) -> list[Example]:
+    """The sentence windows that `HashedModel.score_max` scores (see model.segments) of every benign
+    row are benign too: training on them keeps a harmless sentence of a long message from flagging
+    it. Attack rows' windows are not added: which of their sentences carries the attack is unknown."""
+    extra = [Example(part, False, e.weight * weight)
+             for e in examples if not e.attack for part in segments(normalise(e.text).text)]
+    return [*examples, *extra]
+
+
 def train(examples: Sequence[Example], config: TrainConfig | None = None) -> HashedModel:
     config = config or TrainConfig()
+    if config.benign_segments > 0:
+        examples = with_benign_segments(examples, config.benign_segments)
     x = _Sparse([e.text for e in examples], config.bits)
     y = np.array([1.0 if e.attack else 0.0 for e in examples])
     sample = np.array([e.weight for e in examples], dtype=np.float64)
@@ -95,6 +107,8 @@ def deepset_examples(rows: Sequence[dict[str, object]]) -> list[Example]:
 
 
 def template_examples() -> list[Example]:
-    """Benign shop messages from templates (see augment.py): training only."""
-    return [Example(text, False) for text in benign_templates()]
+    """Messages from templates (see augment.py), training only: benign shop messages and small talk,
+    attack families × languages, and their benign twins in the same frames."""
+    return ([Example(text, False) for text in benign_templates() + hard_benign_templates()]
+            + [Example(text, True) for text in attack_templates()])
 
