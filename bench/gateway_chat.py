@@ -6,7 +6,9 @@ The servers run in their own processes: `comptoir up` (all in one, as a develope
 `--topology split`, one `comptoir serve <service>` process each (as in production). The fake LLM runs
 in another process.
 Baselines measured in the same run and at the same concurrency: a bare broker request/reply round
-trip (an echo service) and a bare HTTP round trip to the same server (`GET /healthz`).
+trip (an echo service) and a bare HTTP round trip to the same server (`GET /healthz`). The load
+generator shares the machine: turns and `/healthz` go through the light keep-alive client of
+bench/_http.py (httpx cost 3–5 ms of CPU per request, a fifth of the machine at 50 sessions).
 Targets (issue 4): p50 ≤ 30 ms at 1 session; ≥ 100 turns/s at 50 sessions with p99 ≤ 500 ms.
 
     .venv/bin/python -m bench.gateway_chat [--turns 100] [--topology up|split]
@@ -32,6 +34,7 @@ from typing import Any
 import httpx
 
 from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, run_level, write_result
+from bench._http import Client
 from libs.common.db import create_pool
 from libs.common.logging import configure_logging
 from libs.common.rpc import RpcClient
@@ -113,10 +116,12 @@ async def warm_up(base: str, timeout: float = 90.0) -> None:
 
 
 class Visitors:
-    """Each worker is a visitor: a session started by its first turn, continued with its token."""
+    """Each worker is a visitor: a session started by its first turn, continued with its token, over
+    its own keep-alive connection (bench/_http.py; httpx for the streamed turns)."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, light: Client) -> None:
         self.http = http
+        self.light = light
         self.sessions: dict[int, dict[str, str]] = {}
         self.modes: dict[str, int] = {}
         self.stages: dict[str, list[float]] = {}
@@ -129,10 +134,10 @@ class Visitors:
         if w in self.sessions:
             body["session_id"] = self.sessions[w]["id"]
             headers["X-Session-Token"] = self.sessions[w]["token"]
-        response = await self.http.post("/v1/chat/messages", json=body, headers=headers)
-        if response.status_code != 200:
-            raise RuntimeError(f"turn failed: {response.status_code} {response.text[:300]}")
-        for part in response.headers.get("Server-Timing", "").split(","):
+        response = await self.light(w).request("POST", "/v1/chat/messages", body, headers)
+        if response.status != 200:
+            raise RuntimeError(f"turn failed: {response.status} {response.text[:300]}")
+        for part in response.headers.get("server-timing", "").split(","):
             stage, _, ms = part.strip().partition(";dur=")
             if ms:
                 self.stages.setdefault(stage, []).append(float(ms))
@@ -152,21 +157,24 @@ class Visitors:
         return first
 
 
-async def measure(settings: Settings, base: str, turns: int) -> dict[str, Any]:
+async def measure(settings: Settings, base: str, turns: int, levels: tuple[int, ...] = LEVELS) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    light = Client(base)
     async with RpcClient(settings, source="bench") as rpc, \
             httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
-        visitors = Visitors(http)
+        visitors = Visitors(http, light)
 
         async def echo(w: int, i: int) -> None:
             await rpc.request(Echo.TYPE, Echo(text="ping"), EchoReply, timeout=30)
 
         async def health(w: int, i: int) -> None:
-            (await http.get("/healthz")).raise_for_status()
+            response = await light(w).request("GET", "/healthz")
+            if response.status != 200:
+                raise RuntimeError(f"/healthz answered {response.status}")
 
         await run_level(visitors.turn, 4, 40)  # warm-up: pools, caches, lazy imports
-        for workers in LEVELS:
+        for workers in levels:
             count = turns if workers == 1 else max(turns * 2, workers * 10)
             figures[f"broker_rtt_{workers}"] = await run_level(echo, workers, count)
             figures[f"http_rtt_{workers}"] = await run_level(health, workers, count)
@@ -180,10 +188,11 @@ async def measure(settings: Settings, base: str, turns: int) -> dict[str, Any]:
         figures["stream_first_token_1"] = {"requests": len(firsts), "p50_ms": round(statistics.median(firsts), 2),
                                            "p99_ms": round(firsts[-1], 2)}
         figures["reply_modes"] = visitors.modes
+    await light.aclose()
     return figures
 
 
-async def main(turns: int, topology: str) -> None:
+async def main(turns: int, topology: str, levels: tuple[int, ...] = LEVELS) -> None:
     configure_logging("WARNING", json=True)
     llm_port, port = free_port(), free_port()
     llm = start_fake_llm(llm_port)
@@ -200,7 +209,7 @@ async def main(turns: int, topology: str) -> None:
             pool = await create_pool(settings, min_size=1, max_size=4)
             stack.push_async_callback(pool.close)
             await stack.enter_async_context(echo_app("benchgw").running(settings, pool))
-            figures = await measure(settings, base, turns)
+            figures = await measure(settings, base, turns, levels)
             for server in reversed(servers):
                 server.send_signal(signal.SIGINT)
                 await asyncio.to_thread(server.wait, 30)
@@ -208,7 +217,8 @@ async def main(turns: int, topology: str) -> None:
         for process in (*servers, llm):
             if process.poll() is None:
                 process.kill()
-    report(figures, topology)
+    if "http_chat_turn_1" in figures and "http_chat_turn_50" in figures:  # a partial run is printed only
+        report(figures, topology)
 
 
 def report(figures: dict[str, Any], topology: str) -> None:
@@ -222,7 +232,7 @@ def report(figures: dict[str, Any], topology: str) -> None:
         "figures": figures,
         "ratios": {f"chat_vs_broker_p50_{w}": round(figures[f"http_chat_turn_{w}"]["p50_ms"]
                                                     / max(figures[f"broker_rtt_{w}"]["p50_ms"], 0.01), 1)
-                   for w in LEVELS},
+                   for w in LEVELS if f"http_chat_turn_{w}" in figures},
         "targets": {"p50_1_session_ms": 30, "turns_per_s_50": 100, "p99_50_ms": 500},
         "met": {"p50_1_session": one["p50_ms"] <= 30, "throughput_50": fifty["per_s"] >= 100,
                 "p99_50": fifty["p99_ms"] <= 500},
@@ -234,5 +244,7 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=100, help="turns at 1 session (more at 10 and 50)")
     parser.add_argument("--topology", choices=("up", "split"), default="up",
                         help="up: all in one process; split: one process per service")
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)),
+                        help="concurrency levels, comma-separated (a run without 1 and 50 is not recorded)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.turns, arguments.topology))
+    asyncio.run(main(arguments.turns, arguments.topology, tuple(int(n) for n in arguments.levels.split(","))))

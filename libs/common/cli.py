@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from libs.common import aio
 from libs.common.broker import connect as broker_connect
 from libs.common.db import connect, resolve_dsn
 from libs.common.embedded_pg import stop_embedded
@@ -171,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     result: Any = handler(args)
     if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
-        result = asyncio.run(result)  # type: ignore[arg-type]
+        result = aio.run(result)
     return int(result or 0)
 
 

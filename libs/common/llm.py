@@ -42,6 +42,9 @@ class LLMSettings(BaseSettings):
     breaker_reset_s: float = Field(30.0, gt=0)
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(600, ge=1)
+    # Concurrent requests to the endpoint; as many connections are kept alive (httpx keeps 20 by
+    # default, so at 50 concurrent turns 30 of them were reconnected for every request).
+    max_connections: int = Field(128, ge=1)
 
     @property
     def configured(self) -> bool:
@@ -213,6 +216,8 @@ class LLMClient:
             base_url=(settings.base_url or "http://unconfigured.invalid").rstrip("/") + "/",
             headers=headers,
             timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+            limits=httpx.Limits(max_connections=settings.max_connections,
+                                max_keepalive_connections=settings.max_connections),
             transport=transport,
         )
 

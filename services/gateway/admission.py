@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -92,14 +91,15 @@ async def rate_limit(gw: Gateway, *, session_id: str | None, ip: str | None, rou
 
 async def security_checks(gw: Gateway, body: ChatMessageIn, session_id: str, ip: str | None,
                           locale: str) -> tuple[dict[str, str], ScreenVerdict | None]:
-    """Rate limit and screening; concurrently by default (one broker round trip of latency instead of
-    two: a refused request was screened for nothing, which costs the security service a little)."""
-    screening = guard.screen(gw.rpc, text=body.message, session_id=session_id, ip=ip, locale=locale,
-                             timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
-    limiting = rate_limit(gw, session_id=body.session_id, ip=ip, route="chat")
-    if gw.config.parallel_checks:
-        return await asyncio.gather(limiting, screening)
-    return await limiting, await screening
+    """Rate limit and screening: one broker round trip to the security service."""
+    try:
+        return await guard.admit_turn(gw.rpc, text=body.message, session_id=session_id, ip=ip, locale=locale,
+                                      existing_session=body.session_id is not None,
+                                      timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
+    except ApiError as exc:
+        if exc.status == 429:
+            gw.metrics.rate_limited.inc()
+        raise
 
 
 def visitor_of(gw: Gateway, credential: str | None) -> tuple[str, str]:

@@ -26,8 +26,6 @@ class GatewaySettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     # when the security service is down: refuse (safe) or let the turn through (available)
     fail_open: bool = False
-    # rate limit and screening as two concurrent requests (lower latency) or one after the other
-    parallel_checks: bool = True
     trust_forwarded_for: bool = False
 
     def check_for(self, settings: Settings) -> GatewaySettings:

@@ -73,16 +73,27 @@ async def check_rate(rpc: RpcClient, *, session_id: str | None, ip: str | None, 
     return rate_limit_headers(decision)
 
 
-async def screen(rpc: RpcClient, *, text: str, session_id: str, ip: str | None, locale: str,
-                 timeout: float, fail_open: bool) -> ScreenVerdict | None:
+async def admit_turn(rpc: RpcClient, *, text: str, session_id: str, ip: str | None, locale: str,
+                     existing_session: bool, timeout: float,
+                     fail_open: bool) -> tuple[dict[str, str], ScreenVerdict | None]:
+    """Rate limit and screening in one request to security: (RateLimit-* headers, verdict).
+
+    Raises 429 when a limit refuses; a new session (no session id from the visitor yet) counts only
+    against the IP and route limits."""
+    scopes: list[Scope] = ["session", "ip", "route"] if existing_session else ["ip", "route"]
     request = ScreenMessage(text=text, session_id=session_id, ip=ip, route="chat", locale=locale,
-                            rate_limit=False)
+                            rate_limit=True, rate_scopes=scopes)
     try:
-        return await rpc.request(ScreenMessage.TYPE, request, ScreenVerdict, timeout=timeout,
-                                 session_id=session_id)
+        verdict = await rpc.request(ScreenMessage.TYPE, request, ScreenVerdict, timeout=timeout,
+                                    session_id=session_id)
     except (RemoteError, RequestTimeout) as exc:
         unavailable(exc, fail_open)
-        return None
+        return {}, None
+    if verdict.rate is None:
+        return {}, verdict
+    if not verdict.rate.allowed:
+        raise too_many(verdict.rate)
+    return rate_limit_headers(verdict.rate), verdict
 
 
 def refusal_for(verdict: ScreenVerdict | None, locale: str) -> str | None:

@@ -104,22 +104,23 @@ async def check_rate_limit(req: CheckRateLimit, ctx: HandlerContext, deps: Deps)
 
 
 async def screen(req: ScreenMessage, ctx: HandlerContext, deps: Deps) -> ScreenVerdict:
+    decision = None
     if req.rate_limit:
         decision = await check_rate_limit(
-            CheckRateLimit(session_id=req.session_id, ip=req.ip, route=req.route), ctx, deps)
+            CheckRateLimit(session_id=req.session_id, ip=req.ip, route=req.route, scopes=req.rate_scopes), ctx, deps)
         if not decision.allowed:
             return ScreenVerdict(
                 verdict="block", type="rate_limit", severity="low", score=1.0,
                 signals=[f"rate_limit:{decision.scope}"], rate_limited=True, retry_after=decision.retry_after,
-                safe_reply=replies.rate_limited(req.locale, decision.retry_after))
+                safe_reply=replies.rate_limited(req.locale, decision.retry_after), rate=decision)
     snapshot = await deps.live.get(ctx.pool)
     result = deps.screener.screen(req.text, snapshot.flags)
     if result.verdict == "allow":
-        return _verdict(result, req)
+        return _verdict(result, req, rate=decision)
     recorded = await record_incident(ctx, deps, Incident(
         result.type, result.severity, result.verdict, req.session_id, req.ip, req.route, result.score,
         result.signals, details={"excerpt": req.text[:200], "length": len(req.text)}, once=_screen_once(req)))
-    return _verdict(result, req, recorded)
+    return _verdict(result, req, recorded, rate=decision)
 
 
 def _screen_once(req: ScreenMessage) -> str:
@@ -129,7 +130,8 @@ def _screen_once(req: ScreenMessage) -> str:
     return f"screen:{req.session_id or '-'}:{req.ip or '-'}:{digest}:{int(time.time() // 60)}"
 
 
-def _verdict(result: Screening, req: ScreenMessage, recorded: Recorded | None = None) -> ScreenVerdict:
+def _verdict(result: Screening, req: ScreenMessage, recorded: Recorded | None = None,
+             rate: RateLimitDecision | None = None) -> ScreenVerdict:
     verdict, signals, retry_after = result.verdict, list(result.signals), 0
     if recorded is not None and recorded.blocked_until is not None:
         verdict = "block"
@@ -139,7 +141,7 @@ def _verdict(result: Screening, req: ScreenMessage, recorded: Recorded | None = 
     return ScreenVerdict(
         verdict=verdict, type=result.type, severity=result.severity, score=result.score, signals=signals,
         retry_after=retry_after, safe_reply=replies.blocked(req.locale) if verdict == "block" else None,
-        incident_id=recorded.incident_id if recorded else None,
+        incident_id=recorded.incident_id if recorded else None, rate=rate,
     )
 
 

@@ -80,7 +80,10 @@ async def test_an_unknown_session_is_404_with_a_valid_token(client: httpx.AsyncC
     assert response.json()["error"] == "unknown_session"
 
 
-async def test_the_stream_sends_tokens_then_citations_then_done(client: httpx.AsyncClient) -> None:
+async def test_the_stream_sends_tokens_then_citations_then_done(client: httpx.AsyncClient,
+                                                                fake_llm: FakeLLMServer) -> None:
+    # a model slower than the 50 ms coalescing interval: each word is its own token event
+    fake_llm.script(Step(text=LLM_TEXT, chunk_delay_s=0.06))
     response = await client.post("/v1/chat/messages/stream", json={"message": "Livrez-vous en Belgique ?"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -88,7 +91,7 @@ async def test_the_stream_sends_tokens_then_citations_then_done(client: httpx.As
     names = [name for name, _ in events]
     assert names[0] == "session"
     assert names[-1] == "done"
-    assert names.count("token") > 3, "the fake LLM streams word by word"
+    assert names.count("token") > 3, "the slow fake LLM streams word by word"
     assert "citations" in names
     streamed = "".join(data["text"] for name, data in events if name == "token")
     done = events[-1][1]

@@ -31,6 +31,19 @@ class ScreenMessage(Message):
     locale: str | None = Field(None, max_length=20)
     # False when the caller already asked security.check_rate_limit for this request.
     rate_limit: bool = True
+    # Which limits to count when rate_limit is true (a gateway turn without a session: ["ip", "route"]).
+    rate_scopes: list[Scope] = Field(default_factory=lambda: list(ALL_SCOPES))
+
+
+@message_type("security.rate_limit.decision")
+class RateLimitDecision(Message):
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int = 0
+    reset_at: datetime | None = None
+    blocked_until: datetime | None = None
+    scope: str | None = None  # the scope that decided (the first refusing one, else the tightest)
 
 
 @message_type("security.screen.verdict")
@@ -44,6 +57,8 @@ class ScreenVerdict(Message):
     retry_after: int = 0
     safe_reply: str | None = None
     incident_id: str | None = None
+    # The rate-limit decision when the request was counted (for RateLimit-* headers), else None.
+    rate: RateLimitDecision | None = None
 
 
 @message_type("security.check_rate_limit")
@@ -55,17 +70,6 @@ class CheckRateLimit(Message):
     route: str = Field("chat", max_length=200)
     # Which of the three limits to count; a gateway route without a session passes ["ip", "route"].
     scopes: list[Scope] = Field(default_factory=lambda: list(ALL_SCOPES))
-
-
-@message_type("security.rate_limit.decision")
-class RateLimitDecision(Message):
-    allowed: bool
-    limit: int
-    remaining: int
-    retry_after: int = 0
-    reset_at: datetime | None = None
-    blocked_until: datetime | None = None
-    scope: str | None = None  # the scope that decided (the first refusing one, else the tightest)
 
 
 @message_type("security.guard_output")

@@ -1,0 +1,30 @@
+"""Event loop choice for the long-running commands (libs/common/aio.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import uvloop
+
+from libs.common import aio
+from libs.common.errors import ConfigurationError
+
+
+async def _loop_type() -> str:
+    return type(asyncio.get_running_loop()).__module__
+
+
+def test_commands_run_on_uvloop_by_default_and_on_asyncio_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COMPTOIR_EVENT_LOOP", raising=False)
+    assert aio.run(_loop_type()).startswith("uvloop")
+    assert aio.loop_factory("uvloop") is uvloop.new_event_loop
+    assert aio.run(_loop_type(), "asyncio").startswith("asyncio")
+    monkeypatch.setenv("COMPTOIR_EVENT_LOOP", "asyncio")
+    assert aio.run(_loop_type()).startswith("asyncio")
+
+
+def test_an_unknown_loop_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPTOIR_EVENT_LOOP", "trio")
+    with pytest.raises(ConfigurationError, match="COMPTOIR_EVENT_LOOP must be one of"):
+        aio.loop_factory()
