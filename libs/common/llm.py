@@ -9,6 +9,7 @@ A stream is retried only until its first delta was handed out; after that a fail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -389,6 +390,7 @@ class LLMClient:
                 continue
             data = line[5:].strip()
             if data == "[DONE]":
+                await _drain(lines, deadline)
                 break
             chunk = self._decode_chunk(data)
             usage = chunk.get("usage") or usage
@@ -413,3 +415,12 @@ class LLMClient:
         if "error" in chunk:
             raise _Retryable(LLMError(f"LLM stream error: {str(chunk['error'])[:200]}"))
         return chunk
+
+
+async def _drain(lines: AsyncIterator[str], deadline: float) -> None:
+    """Read a stream to its end after [DONE]: httpx returns a connection to the pool only when the
+    response was read through; closing it early makes the next request connect again."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout_at(min(deadline, asyncio.get_running_loop().time() + 1.0)):
+            async for _ in lines:
+                pass

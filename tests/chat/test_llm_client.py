@@ -143,6 +143,13 @@ async def test_stream_yields_deltas_and_final_completion(fake: FakeLLMServer) ->
     assert fake.requests[0]["stream"] is True
 
 
+async def test_streams_reuse_one_kept_alive_connection(fake: FakeLLMServer) -> None:
+    async with LLMClient(_settings(fake)) as client:
+        for _ in range(4):
+            await _collect(client)
+    assert len(fake.peers) == 4 and len(set(fake.peers)) == 1
+
+
 async def test_stream_retries_before_first_delta(fake: FakeLLMServer) -> None:
     fake.script(Step(status=503), Step(text="deux mots"))
     async with LLMClient(_settings(fake)) as client:

@@ -57,6 +57,8 @@ class FakeLLMServer(LocalServer):
         self.api_key = api_key
         self.port = port
         self.requests: list[dict[str, Any]] = []
+        # (host, port) of the client end of each request's connection: the same pair = a reused connection
+        self.peers: list[tuple[str, int]] = []
         self._script: deque[Step] = deque()
 
     @property
@@ -94,6 +96,8 @@ class FakeLLMServer(LocalServer):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return _error(400, "'messages' is required", "invalid_request_error")
         self.requests.append(body)
+        if request.client is not None:
+            self.peers.append((request.client.host, request.client.port))
         step = self._script.popleft() if self._script else Step()
         if step.delay_s:
             await asyncio.sleep(step.delay_s)
