@@ -175,19 +175,22 @@ class _Runtime:
     def build_broker(self) -> RabbitBroker:
         url = yarl.URL(self.settings.amqp_url.get_secret_value()).update_query(
             name=f"{self.app.name}-consumers")
-        broker = RabbitBroker(str(url), logger=None, graceful_timeout=10.0)
+        # No FastDepends: its `message: RabbitMessage` context field is resolved by a sync function,
+        # which FastDepends runs in a worker thread for every message. The decoder hands the handler
+        # the message itself instead.
+        broker = RabbitBroker(str(url), logger=None, graceful_timeout=10.0, apply_types=False)
         for sub in self.app.events:
             queue = self.names.queue(sub.queue)
             broker.subscriber(
                 RabbitQueue(queue, declare=False), channel=Channel(prefetch_count=sub.prefetch),
-                ack_policy=AckPolicy.MANUAL, no_reply=True, title=queue,
+                ack_policy=AckPolicy.MANUAL, no_reply=True, title=queue, decoder=_the_message,
                 description=f"{self.app.name}: {', '.join(sub.types)}",
             )(self._event_consumer(sub, queue))
         for req in self.app.requests:
             queue = self.names.rpc_queue(req.request_type)
             broker.subscriber(
                 RabbitQueue(queue, declare=False), channel=Channel(prefetch_count=req.prefetch),
-                ack_policy=AckPolicy.MANUAL, no_reply=True, title=queue,
+                ack_policy=AckPolicy.MANUAL, no_reply=True, title=queue, decoder=_the_message,
                 description=f"{self.app.name}: request {req.request_type}",
             )(self._request_consumer(req))
         return broker
@@ -340,3 +343,8 @@ def _copy(raw: aio_pika.abc.AbstractIncomingMessage, headers: dict[str, Any],
 
 def request_model(request_type: str) -> type[Message]:
     return model_for(request_type)
+
+
+async def _the_message(message: RabbitMessage) -> RabbitMessage:
+    """Subscriber decoder: the handler gets the message itself (we decode envelopes ourselves)."""
+    return message

@@ -30,7 +30,8 @@ class Gateway:
     secret: str  # Settings.secret() read once: it may live in a file
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request
     gateway: Gateway = request.app.state.gateway
     return gateway
 

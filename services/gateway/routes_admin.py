@@ -17,7 +17,7 @@ from services.gateway.errors import ApiError
 _FLAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 
 
-def require_admin(request: Request, gw: Annotated[Gateway, Depends(get_gateway)]) -> None:
+async def require_admin(request: Request, gw: Annotated[Gateway, Depends(get_gateway)]) -> None:
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     expected = gw.config.admin_token.get_secret_value()
     if scheme.lower() != "bearer" or not token.strip():
