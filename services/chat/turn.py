@@ -227,6 +227,10 @@ class Turn:
     async def _stream_llm(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
     ) -> tuple[str, list[Any]]:
+        if not self._streaming:
+            # nobody listens to deltas (a JSON turn): one plain completion, no event stream to parse
+            completion = await self.deps.llm.complete(messages, tools=tools)
+            return completion.content, list(completion.tool_calls)
         parts: list[str] = []
         calls: list[Any] = []
         async for event in self.deps.llm.stream(messages, tools=tools):
@@ -263,12 +267,16 @@ class Turn:
             answer.fallback_reason, answer.blocked = "output_guard", True
 
     # ---- streaming ----------------------------------------------------------------------------
+    @property
+    def _streaming(self) -> bool:
+        return self.deps.publisher is not None and bool(self.req.stream_to) and self.deps.settings.stream_deltas
+
     async def _delta(self, piece: str, *, flush: bool = False) -> None:
         """Stream `piece`. The first text goes at once (time to first token); after that LLM tokens
         are coalesced into at most one delta per `stream_interval_s`: smooth to the eye, and a fast
         model's few-character tokens do not each cost a broker message."""
-        publisher = self.deps.publisher
-        if publisher is None or not self.req.stream_to or not self.deps.settings.stream_deltas:
+        publisher, stream_to = self.deps.publisher, self.req.stream_to
+        if publisher is None or stream_to is None or not self._streaming:
             return
         self._pending.append(piece)
         waited = time.perf_counter() - self._flushed_at
@@ -279,7 +287,7 @@ class Turn:
         if not text:
             return
         delta = ChatReplyDelta(request_id=self.req.request_id, session_id=self.req.session_id, seq=self.seq, delta=text)
-        await publisher.publish(self.req.stream_to, delta)
+        await publisher.publish(stream_to, delta)
         self.seq += 1
 
     async def _final_delta(self, answer: Answer) -> None:

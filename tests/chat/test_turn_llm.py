@@ -56,6 +56,17 @@ async def test_llm_reply_streams_deltas_then_the_full_reply(harness: ChatHarness
     assert len(deltas) == 3 and deltas[0].delta == "La"
 
 
+async def test_the_model_streams_only_when_someone_listens(harness: ChatHarness, amqp_url: str) -> None:
+    harness.use_llm()
+    plain = await harness.turn("Quels sont les frais de livraison ?")
+    assert plain.mode == "llm" and harness.fake.requests[-1]["stream"] is False
+    streamed, deltas = await _collect_deltas(
+        amqp_url, lambda q: harness.turn("Quels sont les frais de livraison ?", stream_to=q)
+    )
+    assert harness.fake.requests[-1]["stream"] is True and deltas[-1].done
+    assert streamed.reply == plain.reply
+
+
 async def test_a_slow_model_streams_one_delta_per_token(harness: ChatHarness, amqp_url: str) -> None:
     harness.use_llm()
     harness.fake.script(Step(text="Oui, nous livrons en Suisse.", chunk_delay_s=0.08))
