@@ -79,7 +79,9 @@ async def start(ctx: HandlerContext) -> None:
         guard=_local_guard() if settings.local_output_guard else None,
     )
     deps.contexts = ContextEmbedder(
-        functools.partial(store_context_embedding, ctx, deps), settings.context_embed_delay_s
+        functools.partial(store_context_embedding, ctx, deps),
+        settings.context_embed_delay_s,
+        settings.context_embed_max_wait_s,
     )
     log.info("chat_ready", llm=llm_settings.configured, model=llm_settings.model if llm_settings.configured else None)
 

@@ -29,9 +29,10 @@ class ChatSettings(BaseSettings):
     summary_after_messages: int = Field(12, ge=4)
     keep_recent_messages: int = Field(8, ge=2)
     summary_max_chars: int = Field(1500, ge=200)
-    # The long-term context's embedding trails its summary by at most this long (one per visitor
-    # per period; see services/chat/context_embedding.py). 0: after every roll.
+    # The long-term context's summary is embedded once the conversation has been quiet this long,
+    # and at most max_wait after a roll (services/chat/context_embedding.py). 0: after every roll.
     context_embed_delay_s: float = Field(10.0, ge=0)
+    context_embed_max_wait_s: float = Field(60.0, ge=0)
 
     # Prompt store / facts / chat_config are re-read at most this often.
     config_cache_s: float = Field(2.0, ge=0)

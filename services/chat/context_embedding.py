@@ -1,16 +1,18 @@
-"""Embeddings of long-term contexts, at most one per visitor every `delay` seconds.
+"""Embeddings of long-term contexts, once a conversation pauses.
 
 The summary of an active conversation rolls every few turns, and embedding it (about 400 tokens
 through the RAG service's model) costs more CPU than the rest of a turn. The vector only serves a
-visitor who comes back later, so it may trail the summary by a few seconds: the first roll of a
-conversation schedules an embedding `delay` seconds later, and rolls until then only replace the
-text it will embed. A stop embeds what is still pending (bounded by `flush_timeout`).
+visitor who comes back later, so it may trail the summary: a roll schedules an embedding of the
+latest summary once the conversation has been quiet for `delay_s` (each new roll restarts the
+wait), and at most `max_wait_s` after the first roll still waiting. A stop embeds what is still
+pending (bounded by `flush_timeout_s`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 from libs.common.logging import get_logger
@@ -21,31 +23,38 @@ EmbedAndStore = Callable[[str, str], Awaitable[None]]  # (context key, summary)
 
 
 class ContextEmbedder:
-    def __init__(self, embed_and_store: EmbedAndStore, delay_s: float) -> None:
+    def __init__(self, embed_and_store: EmbedAndStore, delay_s: float, max_wait_s: float | None = None) -> None:
         self._embed_and_store = embed_and_store
         self.delay_s = delay_s
+        self.max_wait_s = max(delay_s, max_wait_s if max_wait_s is not None else 6 * delay_s)
         self._pending: dict[str, str] = {}
+        self._first: dict[str, float] = {}  # when the oldest roll still waiting came
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     def schedule(self, key: str, summary: str) -> None:
         self._pending[key] = summary
-        if key not in self._timers:
-            self._timers[key] = asyncio.create_task(self._after_delay(key))
+        now = time.monotonic()
+        first = self._first.setdefault(key, now)
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        wait = max(0.0, min(self.delay_s, first + self.max_wait_s - now))
+        self._timers[key] = asyncio.create_task(self._after_delay(key, wait))
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
-    async def _after_delay(self, key: str) -> None:
-        try:
-            await asyncio.sleep(self.delay_s)
-        finally:
-            self._timers.pop(key, None)
+    async def _after_delay(self, key: str, wait: float) -> None:
+        await asyncio.sleep(wait)  # a cancelled wait was replaced by a newer one (or stop())
+        if self._timers.get(key) is asyncio.current_task():
+            del self._timers[key]
         await self._run(key)
 
     async def _run(self, key: str) -> None:
         summary = self._pending.pop(key, None)
+        self._first.pop(key, None)
         if summary is None:
             return
         task = asyncio.current_task()

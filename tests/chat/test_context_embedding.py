@@ -35,6 +35,19 @@ async def test_rolls_within_the_delay_make_one_embedding_of_the_latest_summary()
     await embedder.stop()
 
 
+async def test_a_conversation_that_never_pauses_is_embedded_every_max_wait() -> None:
+    recorder = Recorder()
+    embedder = ContextEmbedder(recorder, delay_s=0.2, max_wait_s=0.45)
+    for n in range(10):  # a roll every 0.1 s: never quiet for 0.2 s
+        embedder.schedule("visitor:a", f"summary {n}")
+        await asyncio.sleep(0.1)
+    during = list(recorder.calls)
+    await asyncio.sleep(0.3)  # then quiet: the last summary goes too
+    assert 1 <= len(during) <= 3, during
+    assert recorder.calls[-1] == ("visitor:a", "summary 9")
+    await embedder.stop()
+
+
 async def test_stop_embeds_what_is_pending_at_once() -> None:
     recorder = Recorder()
     embedder = ContextEmbedder(recorder, delay_s=60)
