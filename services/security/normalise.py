@@ -43,8 +43,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _SPACES = re.compile(r"\s+")
 _LEET_HINT = re.compile(r"[a-z][0-9@$|€]|[0-9@$|€][a-z]")
 # Runs of four or more single letters split by one separator: "i g n o r e", "i.g.n.o.r.e".
-_SPACED_RUN = re.compile(r"(?<!\w)(?:\w[ .\-_*/|,]){3,}\w(?!\w)")
-_SEPARATOR = re.compile(r"[ .\-_*/|,]")
+# Separators include dots and dashes of other shapes and emojis / pictographs: "i🙂g🙂n🙂o🙂r🙂e", "p‧r‧o‧m‧p‧t".
+_SEP_CHARS = ("[ .\\-_*/|,~+·‧•∙⋅\u2010-\u2015\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff"
+              "\U0001f000-\U0001faff]")
+_SPACED_RUN = re.compile(r"(?<!\w)(?:\w" + _SEP_CHARS + r"){3,}\w(?!\w)")
+_SEPARATOR = re.compile(_SEP_CHARS)
+# Pictographs inside a word ("ig🔥no🔥re") and words cut by hyphens ("in-struc-tions", "pass-word").
+_PICTO_IN_WORD = re.compile("(?<=\\w)[\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]+(?=\\w)")
+# (not the French pronouns and compounds: "donne-moi", "peux-tu", "ci-dessus", "est-elle", "vis-a-vis")
+_HYPHENATED = re.compile(r"\b[a-z]{2,}(?:-[a-z]{2,})+\b")
+_HYPHEN_IN_WORD = re.compile(r"(?<=[a-z]{2})(?<!\bci)(?<!\bla)(?<!\bvis)(?<!\bpeut)(?<!\bdire)"
+                             r"-(?!(?:moi|toi|tu|vous|nous|"
+                             r"ils?|elles?|on|le|la|les|lui|leur|je|ce|ci|dessus|dessous|meme|bas|haut|la|y|en|"
+                             r"a|t)\b)(?=[a-z]{2})")
 # One pass finds candidate blobs (base64, url-safe base64, hex, \\x-escaped hex); each is then tried.
 _BLOB = re.compile(r"(?<![A-Za-z0-9+/_\\-])[A-Za-z0-9+/_\\-]{16,}+={0,2}")
 _SPACED_HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[\s:,]){7,}+[0-9a-fA-F]{2}")
@@ -61,6 +72,8 @@ _LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u052f\u0131\u0237\u0261\u00df\u00
                        "\u1d00-\u1d2b\ua730-\ua7ff]")
 _GREEK_CYRILLIC = re.compile("[\u0370-\u03ff\u0400-\u052f]")
 _MAX_BLOBS = 6
+# Scripts whose words the look-alike table would garble (Cyrillic, Arabic, Hebrew, CJK, kana, hangul).
+_NON_LATIN = re.compile("[\u0400-\u04ff\u0590-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @dataclass
@@ -72,6 +85,7 @@ class Normalised:
     decoded: list[tuple[str, str]] = field(default_factory=list)  # (encoding, folded decoded text)
     tricks: list[str] = field(default_factory=list)
     squashed: str | None = None  # letters only, when letter-spacing tricks were seen
+    native: str | None = None  # casefolded but not transliterated, when Cyrillic / CJK / Arabic… letters are present
 
 
 def fold(text: str) -> str:
@@ -191,6 +205,8 @@ def normalise(raw: str) -> Normalised:
     if not cleaned.isascii() and _GREEK_CYRILLIC.search(cleaned) and _mixed_script(cleaned):
         tricks.append("mixed_script")
     result = Normalised(text=fold(cleaned), tricks=tricks)
+    if not cleaned.isascii() and _NON_LATIN.search(cleaned):  # look-alike mapping garbles real Russian, Chinese…
+        result.native = _SPACES.sub(" ", cleaned.casefold()).strip()
     if bidi:  # right-to-left override: what is displayed is the reverse of what is stored
         result.variants.append(result.text[::-1])
     _add_variants(result)
@@ -212,6 +228,12 @@ def _add_variants(result: Normalised) -> None:
     if _REVERSED_HINT.search(text):
         result.variants.append(text[::-1])
         result.tricks.append("reversed_text")
+    if len(_PICTO_IN_WORD.findall(text)) >= 2:
+        result.variants.append(_PICTO_IN_WORD.sub("", text))
+        result.tricks.append("pictograph_splitting")
+    if "-" in text and len({w for w in _HYPHENATED.findall(text) if _HYPHEN_IN_WORD.search(w)}) >= 3:
+        result.variants.append(_HYPHEN_IN_WORD.sub("", text))
+        result.tricks.append("hyphen_splitting")
     if _SPACED_RUN.search(text):
         despaced = _despace(text)
         result.variants.append(despaced)

@@ -18,7 +18,15 @@ from libs.common.events.security import IncidentType, Severity, Verdict
 from services.security.normalise import Normalised, normalise
 from services.security.screening.cues import cue_signal
 from services.security.screening.model import HashedModel, default_model
-from services.security.screening.rules import ROLE_TAG_RULES, RULES, SQUASHED_RULES, Rule, present_keys
+from services.security.screening.rules import (
+    JOINED_RULES,
+    NATIVE_RULES,
+    ROLE_TAG_RULES,
+    RULES,
+    SQUASHED_RULES,
+    Rule,
+    present_keys,
+)
 
 __all__ = ["Classifier", "GuardFlags", "HashedModel", "Screener", "Screening", "Thresholds"]
 
@@ -28,6 +36,7 @@ _TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.
                   "control_chars": 0.3}
 _ENCODING_WEIGHTS = {"base64": 0.3, "hex": 0.3, "codepoints": 0.5}
 _OBFUSCATION_BONUS = 0.1
+_NON_LETTER = re.compile(r"[^a-z]+")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
@@ -135,6 +144,11 @@ class Screener:
             squashed = SQUASHED_RULES if flags.role_lock else tuple(
                 r for r in SQUASHED_RULES if r.type != "role_override")
             _apply(squashed, norm.squashed, hits, "")
+        if norm.native is not None:
+            _apply(NATIVE_RULES, norm.native, hits, "")
+        joined = _NON_LETTER.sub("", norm.text)
+        if joined != norm.squashed:
+            _apply(JOINED_RULES, joined, hits, "")
         cue = cue_signal(norm.text)
         if cue is not None and (flags.role_lock or cue[1] != "role_override"):
             hits.add(*cue)
@@ -193,7 +207,7 @@ def _model_weight(probability: float, limits: Thresholds) -> float:
 
 def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:
     matched = 0
-    present = present_keys(text)
+    present: frozenset[str] | set[str] = present_keys(text) if any(rule.keys for rule in rules) else frozenset()
     for rule in rules:
         if rule.search(text, present):
             hits.add(rule.name + suffix, rule.type, rule.weight + bonus)

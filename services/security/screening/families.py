@@ -287,7 +287,251 @@ ROUND10_SPECS: list[FamilySpec] = [
      r"(?:\w+\s+)?(?:the best|the worst|superior|better than|le meilleur|la meilleure|le pire|la pire|meilleure? que|"
      r"der beste|die beste|das beste|besser als|el mejor|la mejor|mejor que|il migliore|la migliore|migliore di|"
      r"a scam|une arnaque|ein betrug|una estafa|una truffa|crazy|fou|folle|verruckt|loco|pazzo|stupid\w*|"
+     r"the most (?:powerful|beautiful|important|dangerous|evil|corrupt)|le plus puissant|la plus puissante|"
+     r"der machtigste|die machtigste|el mas poderoso|il piu potente|"
      r"idiot\w*|nul(?:le)?)|"
      r"(?:say|state|write|dis|dites|ecris|sag|schreib|di|scrivi|di|escribe)\s+(?:that )?(?:que |dass |che )?"
      r"(?:you hate|tu detestes|vous detestez|du hasst|odias|odi|i hate|je deteste|ich hasse|odio)\b"),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# Round 11 families: task hijacks without attack words (drop the shop, then an unrelated task or
+# persona), "from now on you are…", a non-shop persona ("be a DJ", "act as an unrestricted AI"),
+# off-topic code generation, "stop — write: …", additional / contrary instructions, the language
+# switch told that "the rules don't count there", indirect references to what the assistant was
+# handed before the visitor spoke, instructions hidden in markup (HTML comments, hidden elements,
+# markdown comments, JSON keys addressed to the AI) and many-shot dialogues ending on the AI's turn.
+# Customer twins that must pass: "act as my personal shopper", "forget my previous cart", "from now
+# on, send my invoices to…", "write a poem for my gift card", "translate the product description",
+# "answer in German, it's for my friend", "what you told me earlier", "Agent: yes, next week".
+# ---------------------------------------------------------------------------------------------------
+
+_DROP = (r"(?:forget|ignore|never ?mind|leave|drop|enough (?:about|with|of)|no more|stop (?:talking about|with)|"
+         r"oublie[rz]?|laisse[rz]? tomber|assez (?:parle )?(?:de|des|du|d')|plus de|fini (?:le|la|les)|"
+         r"arrete[sz]? (?:avec|de parler d\w*)|vergiss|vergessen sie|genug (?:von|mit|uber)|schluss mit|lass "
+         r"(?:den|die|das)|olvida|deja|basta (?:de|con)|dimentica|lascia (?:perdere|stare)|basta (?:con|parlare di))")
+_TOPIC = (r"(?:(?:the|this|your|la|le|les|l'|ce|cette|ton|ta|tes|votre|vos|den|die|das|deinen|el|la|los|tu|il|lo|i|"
+          r"gli|le|del|della|des|du)\s+)?(?:\w+\s+)?(?:shop|store|boutique|tienda|laden|negozio|commerce|shopping|"
+          r"sales?|vente|ventes|orders?|commandes?|products?|produits?|clothes|clothing|vetements|fashion|mode|shoes|"
+          r"chaussures|customer service|service client|kundenservice|einkauf\w*|verkauf|ropa|ventas|pedidos|"
+          r"negocio|vestiti|ordini|prodotti|(?:your|ton|votre|dein|tu|il tuo) (?:job|role|travail|boulot|role|"
+          r"aufgabe|trabajo|lavoro))(?: stuff| things| talk| truc\w*| zeug)?")
+_TASK = (r"(?:write|compose|generate|draft|code|program|create|be (?:a|an|my)|act (?:as|like)|play (?:a|the)|"
+         r"you(?:'re| are| will be)|from now on|tell me (?:a|about)|explain|give me (?:a|some)|"
+         r"ecri[st]|ecrivez|redige[sz]?|genere[sz]?|compose[sz]?|cree[sz]?|sois|joue[sz]?|tu (?:es|seras|vas etre)|"
+         r"a partir de|desormais|dorenavant|raconte|explique|donne-moi (?:un|une|des)|"
+         r"schreib\w*|verfasse|generier\w*|erstell\w*|sei|du bist|ab (?:jetzt|sofort)|erklar\w*|erzahl\w*|"
+         r"escribe|redacta|genera|crea|se|eres|a partir de ahora|explica|cuentame|"
+         r"scrivi|componi|sii|sei|da (?:ora|adesso|questo momento)|spiega|raccontami)")
+_NOW_ON = (r"(?:from now on|from this (?:moment|point)(?: on)?|for the rest of (?:this|the|our) (?:chat|conversation|"
+           r"session)|a partir de maintenant|a partir d'aujourd'hui|desormais|dorenavant|des maintenant|"
+           r"ab (?:jetzt|sofort|heute)|von nun an|de ahora en adelante|a partir de ahora|desde ahora|"
+           r"da (?:ora|adesso|questo momento)(?: in poi)?|d'ora in poi|d'ora in avanti)")
+_BECOME = (r"(?:you(?:'re| are| will be| play| act as| become)|tu (?:es|joues|seras|vas (?:etre|jouer)|incarnes|"
+           r"deviens)|vous (?:etes|jouez|serez|devenez)|du bist|bist du|du spielst|spielst du|sie sind|eres|seras|"
+           r"vas a ser|sei|sarai|fai|diventi)")
+# Roles a customer may legitimately ask of a shop assistant.
+_SHOP_PERSONA = (r"(?:(?:personal |my |mon |ma |mi |il mio |mein\w* )?(?:shopper|stylist\w*|conseill\w*|advis\w*|"
+                 r"consultant\w*|guide|vendeu\w*|seller|sales\w*|assistant\w*|helper|berater\w*|asesor\w*|consulent\w*|"
+                 r"personal\w*|go-between|intermedia\w*|dear|darling|angel|ange|amour|chou|love|sweetheart|"
+                 r"favou?rite|prefere\w*|preferit\w*|lieblings\w*|best)\b)")
+_PERSONA_START = (r"(?:^|[.!?:;]\s*|\b(?:please|ok(?:ay)?|so|now|alors|bon|maintenant|bitte|jetzt|por favor|ahora|"
+                  r"per favore|ora|and|et|und|y|e)[,]?\s+)")
+_CODE_LANG = r"(?:c\+\+|c#|python|sql|javascript|java|php|rust|golang|bash|powershell|assembly|assembleur|vba)"
+_CODE_NOUN = (r"(?:code|script|program\w*|function|fonction|funktion|funcion|funzione|class|klasse|snippet|query|"
+              r"requete|abfrage|consulta|app|bot|game|jeu|spiel|juego|gioco|scraper|crawler)")
+_MALWARE = (r"(?:ransomware|keylogger|malware|virus|trojan|trojaner|spyware|rootkit|botnet|ddos|exploit|phishing "
+            r"(?:mail|e-?mail|page|site)|fake invoice|fausse facture|faux billets?|credit card generator)")
+_CODE_VERB = (r"(?:write|generate|code|create|build|make|program|give me|ecri[st]|ecrivez|genere[rz]?|code[rz]?|"
+              r"cree[rz]?|fabrique[rz]?|donne-moi|schreib\w*|generier\w*|erstell\w*|programmier\w*|escribe|genera|"
+              r"crea|programa|scrivi|crea|dammi|fabbrica|how (?:to|do i|can i) (?:make|build|write|create)|"
+              r"comment (?:fabriquer|creer|ecrire|faire)|wie (?:man|kann ich) \w+ (?:baue|erstelle|schreibe)|"
+              r"como (?:hacer|crear|escribir)|come (?:fare|creare|scrivere))")
+_MARKUP_HIDE = (r"(?:<!--|\[//\]:? ?#|\[comment\]:? ?#|display: ?none|visibility: ?hidden|<\w+ hidden|"
+                r"font-size: ?0|color: ?(?:white|#fff)|\"[\w-]*(?:assistant|ai|ia|llm|bot|gpt|model|ki|agent)[\w-]*\""
+                r"\s*:|'[\w-]*(?:assistant|ai|ia|llm|bot|gpt|model|ki|agent)[\w-]*'\s*:)")
+_HIDDEN_ORDER = (r"(?:ignor\w*|disregard|forget|oublie\w*|vergiss|olvida|dimentica|reveal|revele\w*|print|output|"
+                 r"affiche\w*|show|send|envoie\w*|stop being|switch off|turn off|disable|desactive\w*|drop|"
+                 r"write|ecri\w*|give|donne\w*|gib|zeig\w*|dame|dammi|muestra|mostra|rivela|instruction|consigne|"
+                 r"your (?:rules|prompt|instructions)|tes (?:regles|consignes)|system ?prompt|from now on|"
+                 r"a partir de maintenant|you are now|tu es maintenant)")
+_AI_TURN = r"(?:assistant|assistante|ai|ia|bot|chatbot|asistente|assistent|assistente|ki|gpt|llm)"
+_SPEAKER = (r"(?:user|human|humain|client|customer|utilisateur|usuario|kunde|benutzer|utente|me|moi|q|you|toi|"
+            r"tu|ich|yo|io)")
+_GIVEN = (r"(?:you were (?:given|handed|told|sent|shown|fed|loaded with)|you(?:'ve| have) been (?:given|handed|told|"
+          r"fed)|you (?:got|received)|were you (?:given|told)|(?:qu'|que l')on t'a (?:fourni|donne|dit|ecrit|transmis|"
+          r"envoye|confie|charge)\w*|on t'a (?:fourni|donne|dit|ecrit|transmis|confie)\w*|tu as recu\w*|"
+          r"t'a ete (?:fourni|donne|dit|ecrit|transmis)\w*|ti (?:e stato|sono stat[ei]|hanno) (?:scritt|dett|dat|"
+          r"fornit)\w*|hai ricevuto|te (?:dieron|escribieron|han dado|dijeron)|recibiste|"
+          r"(?:man )?dir (?:gegeben|gesagt|geschrieben) (?:hat|wurde)|du (?:bekommen|erhalten) hast)")
+_REPEAT = (r"(?:repeat|paste|print|quote|copy|summari[sz]e|sum up|recite|output|show|tell me|write out|list|"
+           r"reprends|reproduis|colle[rz]?|recopie[rz]?|copie[rz]?|repete[rz]?|resume[rz]?|cite[rz]?|affiche[rz]?|"
+           r"redis|redonne|ecris|ripeti\w*|riassumi|copia|incolla|riporta|scrivi|wiederhole|fasse zusammen|"
+           r"kopiere|zitiere|gib \w+ wieder|repite|resume|pega|escribe|dime|muestra)")
+_WHATEVER = (r"(?:whatever|what|everything|all|anything|ce (?:que|qu')|tout ce (?:que|qu')|todo lo que|lo que|"
+             r"alles,? was|was|quello che|tutto quello che|tutto cio che|cio che)")
+_LANG_CONTEXT = (r"(?:(?:in|en|auf|im|al|nel) " + _LANGUAGE + r")")
+_RULES_VOID = (r"(?:rules?|regles?|restrictions?|filters?|filtres?|limits?|limites?|polic(?:y|ies)|guidelines|"
+               r"consignes|reglas|restricciones|limites|regeln|einschrankungen|filter|grenzen|richtlinien|regole|"
+               r"restrizioni|limiti|filtri)\b[^.?!]{0,40}?(?:don'?t (?:count|exist|matter|apply)|do not (?:count|"
+               r"exist|apply)|(?:are|were) only (?:trained|written|set up|made) (?:on|in|for)|only cover|"
+               r"n'existent (?:pas|plus)|ne comptent (?:pas|plus)|ne valent rien|ne marchent pas|"
+               r"no (?:cuentan|existen)|"
+               r"zahlen nicht|existieren nicht|gelten dort nicht|non contano|non esistono)|"
+               r"(?:gelten|zahlen) (?:dort |da )?(?:deine|die|keine|ihre) (?:regeln|einschrankungen|filter|"
+               r"richtlinien|grenzen)|nobody (?:checks|reviews|reads|monitors)|no one (?:checks|reviews|reads)|"
+               r"personne ne (?:verifie|lit|controle|surveille)|nadie (?:revisa|lee|controla)|niemand "
+               r"(?:pruft|liest|kontrolliert)|nessuno (?:controlla|legge)")
+
+ROUND11_SPECS: list[FamilySpec] = [
+    ("end_of_prompt_marker", ("===", "---", "###", "end", "fin", "ende"), "injection", 0.6,
+     r"(?<![=#*-])(?:={3,}|-{3,}|#{3,}|\*{3,})\s*(?:end|fin|ende|fine)(?:\s*(?:[.=\-#*\]:]|$)| of (?:the )?"
+     r"(?:input|prompt|context|instructions|system))|\b(?:end of (?:the )?(?:system prompt|prompt|instructions|"
+     r"context)|fin (?:du prompt|des "
+     r"instructions|du contexte))\s*[.:=\-\]]"),
+    ("print_prompt_above", ("eingabeaufforderung", "aufforderung"), "disclosure", 0.8,
+     r"(?:obige|vorherige|erste|ursprungliche|versteckte|geheime|system)\w* (?:eingabeaufforderung|aufforderung)"),
+    ("hypothetical_you_are", ("world", "monde", "welt", "mundo", "mondo", "scenario", "universe", "univers"),
+     "role_override", 0.6,
+     r"(?:theoretical|hypothetical|imaginary|fictional|parallel|theorique|hypothetique|imaginaire|theoretisch\w*|"
+     r"hypothetisch\w*|teoric\w*|hipotetic\w*|ipotetic\w*) (?:world|monde|welt|mundo|mondo|scenario|universe|"
+     r"univers)\w* (?:where|in which|ou|dans lequel|in der|wo|donde|en el que|dove|in cui) (?:you are|you're|you were|"
+     r"tu es|tu serais|tu etais|du bist|du warst|eres|fueras|sei|fossi) (?:no|not|a|an|une?|kein\w*|ein\w*|no|"
+     r"non|un\w*)\b"),
+    ("answer_with_not_with", ("not with", "nicht mit", "et non", "et pas", "y no", "e non", "not by"), "injection",
+     0.45,
+     r"(?:answer|reply|respond|antworte|reponds|repondez|responde|rispondi) (?:\w+ )?(?:with|mit|par|avec|con)\s+"
+     r"[\"'«“]?[\w ]{1,30}[\"'»”]?,? (?:and not|und nicht|et non|et pas|y no|e non) (?:with|mit|par|avec|con)\b"),
+    ("drop_topic_then_task", ("forget", "ignore", "mind", "leave", "drop", "enough", "no more", "stop", "oubli",
+                              "laisse", "assez", "plus de", "fini l", "arret", "vergiss", "genug", "schluss",
+                              "lass d", "olvida", "deja e", "deja l", "deja t", "basta", "dimentica", "lascia"),
+     "injection", 0.7,
+     r"(?:^|[.!?,;:]\s*|\b(?:ok(?:ay)?|so|bon|alors|gut|vale|bene|and|et|und|y|e)[,]?\s+)" + _DROP + r"\s+"
+     r"(?:(?:un peu|a bit|for a (?:bit|moment|second)|mal|kurz|un po'|un momento|deux minutes)\s+)?" + _TOPIC
+     + r"\s*(?:[.,:;!—–-]+\s*|\s+(?:and|et|und|y|e)\s+)(?:[\w']+[,]?\s+){0,4}?" + _TASK + r"\b"),
+    ("from_now_on_you_are", ("now", "moment", "point", "rest of", "partir", "desormais", "dorenavant", "jetzt",
+                             "sofort", "heute", "nun an", "adelante", "desde ahora", "ora", "adesso"),
+     "role_override", 0.65,
+     _NOW_ON + r",? " + _BECOME + r" (?!" + _SHOP_PERSONA + r")(?:(?:a|an|the|my|un|une|le|la|l'|mon|ma|ein|eine|"
+     r"mein\w*|der|die|un|una|el|il|lo|mi|il mio|la mia)\s+)?[\w'-]+"),
+    ("from_now_on_respond_like", ("now", "moment", "point", "rest of", "partir", "desormais", "dorenavant", "jetzt",
+                                  "sofort", "nun an", "adelante", "desde ahora", "ora", "adesso"), "role_override",
+     0.5,
+     _NOW_ON + r",? (?:(?:please|s'il te plait|bitte|por favor|per favore) )?(?:respond|answer|reply|talk|speak|act|"
+     r"behave|write|reponds|parle|ecris|agis|comporte-toi|antworte|sprich|schreib|verhalte dich|responde|habla|"
+     r"escribe|rispondi|parla|scrivi|comportati) (?:\w+ )?(?:like|as if|as though|the way|in the style of|comme|"
+     r"a la maniere|a la facon|wie|als ob|como si|como|come se|come)\b"),
+    ("stop_mentioning_the_shop", ("never", "plus jamais", "nie wieder", "nunca", "mai piu", "no longer", "don't"),
+     "injection", 0.55,
+     r"(?:never|no longer|don'?t ever|ne (?:\w+ )?plus jamais|nie wieder|nie mehr|nunca mas|nunca|mai piu)\s+"
+     r"(?:\w+\s+)?(?:mention|talk about|speak (?:about|of)|bring up|parle[rz]? (?:de|des|du)|mentionne[rz]?|"
+     r"evoque[rz]?|erwahn\w*|sprich uber|rede uber|hables? de|menciones|menziona\w*|parlare di|parli di)\s+"
+     r"(?:the |les |la |le |die |den |los |las |i |il |gli )?(?:products?|shop|store|boutique|produits?|magasin|"
+     r"articles|laden|shop|produkte\w*|productos|tienda|prodotti|negozio)\b"),
+    ("non_shop_persona", ("be ", "become", "act", "sois", "deviens", "agis", "incarne", "sei", "sii", "diventa",
+                          "conviertete", "se un", "se una", "werde", "auftreten", "fungier", "agier", "actua",
+                          "agisci", "comportati", "behave", "veux que", "quiero", "voglio", "mochte"),
+     "role_override", 0.5,
+     _PERSONA_START + r"(?:be|become|act as|act like|behave like|speak like|talk like|parle comme|sprich wie|"
+     r"habla como|parla come|sois|deviens|agis comme|agis en|incarne|sii|"
+     r"diventa|conviertete en|se|actua como|agisci come|agisci da|comportati come|werde|sei)\s+"
+     r"(?:a|an|my|un|une|mon|ma|ein|eine|mein|meine|un|una|uno|mi|il mio|la mia|el|le|la)\s+(?!" + _SHOP_PERSONA
+     + r")(?:[\w'-]+\s+){0,2}?[\w'-]+(?:\s+(?:for|pour|para|fur|per) (?:the rest|this|the whole|le reste|toute)|"
+     r"\s+(?:named|called|nomme|appele|llamad[oa]|namens|chiamat[oa])|\s+(?:who|which|that|qui|que|der|die|che)"
+     r"\s+(?:answers|replies|responds|can|has no|ignores|never|repond|peut|n'a|ignore|ne|responde|puede|antwortet|"
+     r"kann|risponde|puo|non)|\s*[.!,]\s*(?:give|tell|write|donne|dis|ecris|gib|sag|schreib|dame|dime|escribe|dammi|"
+     r"dimmi|scrivi|propose|suggest|recommend|make|fais))|"
+     r"(?:i want you to|i'd like you to|je veux que (?:tu|vous)|je voudrais que (?:tu|vous)|quiero que|voglio che "
+     r"tu|ich mochte,? dass (?:du|sie)) (?:act|behave|agisses|agissiez|actues|agisca) (?:as|like|comme|"
+     r"en tant que|como|come|da) (?:a |an |my |un |une |mon |ma |el |la |il |lo |mi )?(?!"
+     + _SHOP_PERSONA + r")[\w'-]+|"
+     r"\bals (?!" + _SHOP_PERSONA + r")[\w'-]+ (?:auftreten|auftrittst|fungieren|fungierst|agieren|agierst)"),
+    ("off_topic_code", ("c++", "c#", "python", "sql", "javascript", "java", "php", "rust", "golang", "bash",
+                        "powershell", "assembl", "vba"), "injection", 0.5,
+     _CODE_VERB + r"\s+(?:[\w'-]+\s+){0,4}?(?:" + _CODE_LANG + r"[\s-]+(?:\w+\s+)?" + _CODE_NOUN + r"|" + _CODE_NOUN
+     + r"\s+(?:\w+\s+)?" + _CODE_LANG + r")\b|^\s*" + _CODE_VERB + r"\s+" + _CODE_LANG + r"\s*[.!]?\s*$"),
+    ("malware_request", ("ransom", "keylog", "malware", "virus", "trojan", "spyware", "rootkit", "botnet", "ddos",
+                         "exploit", "phishing", "fake invoice", "fausse facture", "faux billet", "generator"),
+     "injection", 0.75, _CODE_VERB + r"\s+(?:[\w'-]+\s+){0,4}?" + _MALWARE),
+    ("stop_then_write", ("stop", "halt", "arret", "basta"), "injection", 0.65,
+     r"\b(?:stop|stopp|halt|arrete|basta|alto)\s*[-:.!—–]+\s*(?:now\s+)?(?:write|say|print|output|ecris|dis|"
+     r"affiche|schreib\w*|sag|escribe|di|scrivi|stampa)\s*[:\"'«]"),
+    ("instead_do_task", ("instead", "plutot", "a la place", "stattdessen", "en su lugar", "en cambio", "invece"),
+     "injection", 0.45,
+     r"(?:instead|plutot|a la place|stattdessen|en su lugar|en cambio|invece)[,:]?\s+(?:please\s+|s'il te plait\s+)?"
+     r"(?:write|compose|generate|draft|code|ecri[st]|redige|genere|compose|schreib\w*|verfasse|generier\w*|escribe|"
+     r"redacta|genera|scrivi|componi)\s+(?:me |moi |mir |mi )?(?:a|an|un|une|ein|eine|einen|un|una|uno)\b"),
+    ("additional_instruction", ("additional", "new", "further", "extra", "zusatz", "neue", "weitere", "nouvel",
+                                "supplementaire", "nueva", "adicional", "nuova", "ulterior"), "injection", 0.6,
+     r"(?:^|[.!?]\s*|\s)(?:additional|new|further|extra|zusatzliche|neue|weitere|nouvelle|nouvel|supplementaire|"
+     r"nueva|adicional|nuova|ulteriore) (?:instruction|statement|command|directive|task|anweisung|aussage|"
+     r"befehl|aufgabe|consigne|instruccion|tarea|istruzione|compito)\s*[-:—–]+\s*\S"),
+    ("contrary_to_instructions", ("abweichend", "contrary", "contrair", "diferencia", "contrario", "entgegen",
+                                  "unlike", "instead of"), "injection", 0.8,
+     r"(?:abweichend (?:zu|von)|entgegen|contrary to|unlike|instead of (?:following )?|contrairement (?:a|aux)|"
+     r"au lieu de suivre|a diferencia de|en contra de|contrariamente a|al contrario di|diversamente da)"
+     r"\s+(?:\w+\s+){0,2}?(?:instru\w*|anweisung\w*|regeln|vorgaben|consignes|regles|rules|guidelines|"
+     r"instrucciones|reglas|istruzioni|regole|what you were told|ce qu'on t'a dit)"),
+    ("what_came_before", ("before", "above", "avant", "dessus", "davor", "vorher", "antes", "prima", "sopra"),
+     "injection", 0.6,
+     x.IGNORE + r"\s+(?:(?:what|waht|wat|wht)(?:'s| is| was| came| comes)|ce qui (?:est|etait|vient|precede)|"
+     r"was (?:davor|vorher|oben)|"
+     r"lo que (?:hay|habia|esta|vino)|quello che (?:c'e|c'era|viene|e venuto)) (?:\w+ )?(?:before|above|avant|"
+     r"au-dessus|plus haut|davor|vorher|oben|antes|arriba|prima|sopra)\b"),
+    ("disregard_the_context", ("articles", "context", "documents", "sources", "artikel", "kontext", "texte",
+                               "contexte", "articulos", "articoli", "contesto", "knowledge"), "injection", 0.55,
+     r"(?:disregarding|ignoring|regardless of|without (?:using|the)|not (?:by|from|based on) the|"
+     r"en ignorant|sans tenir compte (?:de|des)|ohne (?:die|den|das)|nicht (?:nach|aus|anhand) (?:den|dem)|"
+     r"ignorando|sin (?:tener en cuenta|los)|senza (?:tenere conto|gli|i))\s+(?:the |les |le |la |die |den |los |"
+     r"las |gli |i )?(?:provided |given |fournis )?(?:articles?|context|contexte|documents?|sources?|artikel|"
+     r"kontext|texte|articulos|articoli|contesto)\b"),
+    # keyed on the words that void the rules (rarer than language names): every branch needs one
+    ("language_bypass_context", ("count", "exist", "matter", "apply", "only trained", "only written", "only set up",
+                                 "only made", "only cover", "valent rien", "marchent pas", "cuentan", "zahlen",
+                                 "gelten", "contano", "esistono", "nobody", "no one", "personne ne", "nadie",
+                                 "niemand", "nessuno", "comme ca", "ainsi", "so that", "so the", "so your",
+                                 "that way", "de cette facon", "asi", "damit", "cosi"), "injection", 0.7,
+     r"(?:" + _ANSWER_IN + r"|" + _LANG_CONTEXT + r"|" + _LANGUAGE + r" (?:replies|answers|reponses|antworten|"
+     r"respuestas|risposte))" + r".{0,120}?" + _RULES_VOID + r"|" + _RULES_VOID + r".{0,120}?(?:" + _ANSWER_IN
+     + r"|" + _LANG_CONTEXT + r")|(?:reponds|repondez|reponde|ecris|parle|answer|reply|respond|antworte|responde|"
+     r"rispondi)(?:-moi|-nous| me| mir| mi)? (?:en|in|auf) " + _LANGUAGE + r"[^.?!]{0,30}?(?:comme ca|ainsi|"
+     r"so that|so|that way|de cette facon|asi|damit|cosi) (?:\w+ ){0,4}?(?:regles|consignes|rules|filters|filtres|"
+     r"limites|"
+     r"reglas|regeln|regole|restrictions)"),
+    ("prior_context_reference", ("given", "handed", "told", "sent", "shown", "fed", "got", "received", "on t'a",
+                                 "recu", "t'a ete", "stato", "stati", "hanno", "ricevuto", "dieron", "escribieron",
+                                 "dado", "dijeron", "recibiste", "gegeben", "gesagt", "geschrieben", "bekommen",
+                                 "erhalten"), "disclosure", 0.75,
+     _REPEAT + r"(?:-(?:moi|le|la|les|me|mir))?\s+(?:[\w'-]+\s+){0,5}?" + _WHATEVER + r"\s+(?:[\w'-]+\s+){0,3}?"
+     + _GIVEN + r"|" + _WHATEVER + r"\s+(?:[\w'-]+\s+){0,2}?" + _GIVEN + r"\b.{0,60}?(?:at the (?:start|beginning)|"
+     r"before (?:i|we|my|this)|au (?:depart|debut)|avant (?:que|ma|mon|notre)|al (?:principio|inicio)|antes de|"
+     r"am anfang|zu beginn|bevor|all'inizio|prima (?:di|che|della))"
+     r".{0,60}?" + _REPEAT),
+    ("text_before_my_message", ("before", "above", "prior", "avant", "dessus", "antes", "encima", "vor", "oberhalb",
+                                "prima", "sopra"), "disclosure", 0.6,
+     r"(?:text|texte|texto|testo|words|mots|lines|lignes|content|contenu|inhalt|contenuto|everything|tout|"
+     r"what|ce qui|ce qu'il y a|was|lo que|quello che)\s+(?:\w+\s+){0,2}?(?:above|before|prior to|avant|"
+     r"au-dessus de|antes de|encima de|vor|oberhalb|prima d\w*|sopra)\s+(?:my|mon|ma|mi|meiner?|meinem|la mia|"
+     r"il mio|que je|que (?:j'|tu)|i|we)\s+(?:very |tout |allerersten |)(?:first |premier |premiere |primer |ersten "
+     r"|prim[ao] )?(?:message|"
+     r"question|demande|pregunta|frage|nachricht|mensaje|domanda|messaggio|arriv\w*|came|spoke|wrote|te parle|"
+     r"n'arrive|ecrive)"),
+    ("forbidden_to_say", ("interdit", "defendu", "forbidden", "not to", "never", "prohibido", "vietato", "verboten",
+                          "keep", "garder", "secret"), "disclosure", 0.75,
+     r"(?:on t'a|qu'on t'a|t'a-t-on|on vous a|you were|were you|you(?:'ve| have) been|te (?:han|dijeron)|"
+     r"ti (?:hanno|e stato)|hat man dir|wurde dir|dir wurde)\s+(?:\w+\s+)?(?:interdit|defendu|forbidden|prohibited|"
+     r"told (?:not|never)|instructed (?:not|never)|asked (?:not|never)|prohibido|vietato|verboten|untersagt)"
+     r"\s+(?:de |to |di |zu )?(?:ne |jamais )?(?:dire|reveler|say|reveal|tell|share|mention|disclose|divulguer|"
+     r"decir|revelar|rivelare|sagen|verraten|nennen|parler)|"
+     r"(?:you were|were you|on t'a|qu'on t'a) (?:told|asked|instructed|demande|dit) (?:to keep|de garder) "
+     r"(?:\w+ ){0,2}?(?:secret|hidden|private|confidential|cache|confidentiel)"),
+    ("hidden_markup_instruction", ("<!--", "[//]", "[comment]", "display", "visibility", "hidden", "font-size",
+                                   "color", "\"", "'"), "injection", 0.7,
+     _MARKUP_HIDE + r".{0,160}?" + _HIDDEN_ORDER),
+    ("many_shot_dialogue", tuple(f"{who}{sep}:" for who in ("assistant", "ai", "ia", "bot", "asistente", "assistent",
+                                                           "ki", "gpt", "llm") for sep in ("", " ")),
+     "role_override", 0.7,
+     r"(?:\b" + _AI_TURN + r"\s?:.{0,300}?){2,}|\b" + _SPEAKER + r"\s?:.{1,300}?\b" + _AI_TURN
+     + r"\s?:\s*(?:[\"'«“]\s*)?$|\b" + _AI_TURN + r"\s?:[^:]{0,120}?(?:sure|of course|bien sur|certainement|"
+     r"claro|naturlich|certo)[^:]{0,80}?(?:is|are|est|sont|es|ist|e)\s*:\s*$"),
 ]

@@ -36,6 +36,8 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WORD_SEED = np.uint64(0x51ED270B)
 _BIGRAM_MUL = np.uint64(0x100000001B3)
 _WORD = re.compile(r"\w+")
+with np.errstate(over="ignore"):  # order·P^order, wrapping: the seed term of an n-gram's hash
+    _SEEDS = {order: np.uint64(order) * _PRIME ** np.uint64(order) for order in CHAR_ORDERS}
 # Sentence ends, line breaks and the quotes / brackets that wrap a pasted document or a planted note.
 _SEGMENT_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s*[\"«»“”<>{}\[\]|]+\s*|\s+-{2,}\s+|\s+[-–—]\s+")
 IntArray = npt.NDArray[np.int64]
@@ -48,21 +50,22 @@ def _slots(hashes: npt.NDArray[np.uint64], bits: int) -> IntArray:
 
 
 def _char_hashes(text: str) -> npt.NDArray[np.uint64]:
+    """Hash of each character n-gram: order·P^n + Σ c_j·P^(n-1-j) (mod 2^64). The unseeded rolling sums of
+    order n extend those of order n-1 by one multiply-add, so all orders share one pass."""
     codes = np.frombuffer((" " + text + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
-    for order in CHAR_ORDERS:
+    rolling = codes
+    for order in range(2, max(CHAR_ORDERS) + 1):
         if codes.size < order:
-            continue
-        span = codes.size - order + 1
-        acc = np.full(span, order, dtype=np.uint64)
-        for k in range(order):
-            acc = acc * _PRIME + codes[k : k + span]
-        parts.append(acc)
+            break
+        rolling = rolling[:-1] * _PRIME + codes[order - 1 :]
+        if order in CHAR_ORDERS:
+            parts.append(rolling + _SEEDS[order])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def _word_hashes(text: str) -> npt.NDArray[np.uint64]:
-    words = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(text)), dtype=np.uint64)
+    words = np.fromiter(map(zlib.crc32, map(str.encode, _WORD.findall(text))), dtype=np.uint64)
     unigrams = words ^ _WORD_SEED
     bigrams = (words[:-1] * _BIGRAM_MUL + words[1:] + np.uint64(7)) if words.size > 1 else words[:0]
     return np.concatenate([unigrams, bigrams])
@@ -74,12 +77,15 @@ def clip(text: str) -> str:
     return text[:HEAD_CHARS] + " " + text[-TAIL_CHARS:]
 
 
-def features(folded: str, bits: int) -> IntArray:
-    """Sorted distinct feature slots of a folded text (binary bag of hashed n-grams)."""
+def _all_slots(folded: str, bits: int) -> IntArray:
     folded = clip(folded)
     with np.errstate(over="ignore"):  # wrap-around is the hash
-        hashes = np.concatenate([_char_hashes(folded), _word_hashes(folded)])
-        return np.unique(_slots(hashes, bits))
+        return _slots(np.concatenate([_char_hashes(folded), _word_hashes(folded)]), bits)
+
+
+def features(folded: str, bits: int) -> IntArray:
+    """Sorted distinct feature slots of a folded text (binary bag of hashed n-grams)."""
+    return np.unique(_all_slots(folded, bits))
 
 
 def row_scale(n_features: int) -> float:
@@ -109,8 +115,10 @@ class HashedModel:
             raise ConfigurationError(f"cannot load screening model {path}: {exc}") from exc
 
     def logit(self, folded: str) -> float:
-        slots = features(folded, self.bits)
-        return self.bias + float(self.weights[slots].sum()) * row_scale(int(slots.size))
+        # the same distinct slots as `features`, unsorted (hash-based, faster); summed in float64 so the
+        # order does not matter
+        slots = np.unique_values(_all_slots(folded, self.bits))
+        return self.bias + float(self.weights[slots].sum(dtype=np.float64)) * row_scale(int(slots.size))
 
     def score(self, folded: str) -> float:
         return float(1.0 / (1.0 + np.exp(-np.clip(self.logit(folded), -30.0, 30.0))))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from libs.common.events.security import IncidentType
 from services.security.screening import lexicon as x
-from services.security.screening.families import FAMILY_SPECS, ROUND10_SPECS
+from services.security.screening.families import FAMILY_SPECS, ROUND10_SPECS, ROUND11_SPECS
 
 
 @dataclass(frozen=True)
@@ -332,6 +332,45 @@ _SQUASHED: list[Spec] = [
     ("spaced_role_switch", (), "role_override", 0.8,
      r"(?:youarenow|tuesmaintenant|developermode|modedeveloppeur|jailbreak|doanythingnow|"
      r"actas(?:dan|an?unrestricted)|ahoraeres|dubistjetzt|oraseiun)"),
+    ("spaced_forced_statement", (), "injection", 0.7,
+     r"(?:say|write|state|dis|ecris|sag|schreib|di|scrivi|escribe)(?:that|que|dass|che)?(?:you|i|tu|je|du|ich|yo|io)"
+     r"(?:hate|detestes?|hasst|hasse|odias?|odio)"),
+]
+
+
+# Words cut by spaces ("sys tem pro mpt") keep no boundary either: every message's letters, joined, are
+# matched against a few compounds that only attacks spell (never "password": "pass word" is a customer's).
+_JOINED: list[Spec] = [
+    ("joined_attack_words", (), "disclosure", 0.6,
+     r"systemprompt|promptsysteme|promptdusysteme|systemanweisung|promptdisistema|promptdelsistema|hiddenprompt|"
+     r"hiddeninstructions|secretinstructions|initialprompt|ignore(?:all)?(?:your|the)?previousinstructions|"
+     r"ignoreyourinstructions|disregardyourinstructions|ignore(?:toutes)?tesconsignes|oublie(?:toutes)?tesconsignes|"
+     r"ignoratusinstrucciones|ignorieredeineanweisungen|ignoraleistruzioni|revealyourprompt|revealyourinstructions|"
+     r"reveletesconsignes|reveletonprompt"),
+]
+
+
+# Attacks written in other scripts, matched on the casefolded text before look-alike mapping (Normalised.native):
+# Russian, Chinese, Japanese, Korean, Arabic. An override verb with an instructions noun, or a reveal verb
+# with a secret; a secret alone is only a weak signal ("я забыл пароль" is a customer's).
+_R_IGNORE = r"(?:игнорир\w*|забуд\w*|забыв\w*|не обращай\w*|пренебре\w*|отбрось|отмени\w*)"
+_R_RULES = r"(?:инструкци\w*|указани\w*|правил\w*|предыдущ\w*|приказ\w*|ограничени\w*|всё|все)"
+_R_HIDDEN = (r"(?:пароль|парол\w+|секрет\w*|системн\w* (?:промпт\w*|подсказк\w*|инструкци\w*|сообщени\w*)|"
+             r"промпт\w*|ключ\w*|密码|秘密|密钥|口令|系统提示|提示词|パスワード|秘密|合言葉|システムプロンプト|"
+             r"비밀번호|암호|비밀|시스템 프롬프트|كلمة المرور|كلمة السر|السر|الرمز السري|موجه النظام)")
+_R_REVEAL = (r"(?:скажи\w*|покажи\w*|раскрой\w*|назови\w*|выведи\w*|дай\w*|напиши\w*|какой|какая|каков\w*|"
+             r"повтори\w*|告诉|显示|透露|给我|说出|是什么|输出|打印|教えて|見せて|表示|何ですか|書いて|알려|보여|말해|"
+             r"출력|أخبرني|اكشف|ما هي|ما هو|أعطني|اطبع|اعرض)")
+_NATIVE: list[Spec] = [
+    ("native_ignore_instructions", (), "injection", 0.85,
+     _R_IGNORE + r"\s+(?:\w+\s+){0,3}?" + _R_RULES + r"|(?:忽略|忽视|无视|忘记|忘掉|不要理会|别管).{0,12}?(?:指令|指示|"
+     r"说明|规则|提示|之前|以上|上面)|(?:無視|忘れ).{0,12}?(?:指示|命令|ルール)|(?:指示|命令|ルール|以前|上記).{0,12}?"
+     r"(?:無視|忘れ)|(?:무시|잊어).{0,12}?(?:지시|명령|규칙|지침)|(?:지시|명령|규칙|지침|이전).{0,12}?(?:무시|잊어)|"
+     r"(?:تجاهل|انس|إنس).{0,30}?(?:التعليمات|الأوامر|القواعد|السابقة)"),
+    ("native_reveal_secret", (), "disclosure", 0.8,
+     _R_REVEAL + r".{0,40}?" + _R_HIDDEN + r"|" + _R_HIDDEN
+     + r".{0,20}?(?:是什么|何ですか|教えて|見せて|알려|보여|뭐야|무엇|ما هي|ما هو|какой|скажи|покажи)"),
+    ("native_secret_mention", (), "disclosure", 0.4, _R_HIDDEN),
 ]
 
 
@@ -339,11 +378,28 @@ def _compile(spec: list[Spec], flags: int = 0) -> tuple[Rule, ...]:
     return tuple(Rule(name, keys, kind, weight, re.compile(regex, flags)) for name, keys, kind, weight, regex in spec)
 
 
-RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE + FAMILY_SPECS + ROUND10_SPECS, re.MULTILINE)
+RULES = _compile(_INJECTION + _DISCLOSURE + _ROLE + FAMILY_SPECS + ROUND10_SPECS + ROUND11_SPECS, re.MULTILINE)
 ROLE_TAG_RULES = _compile(_ROLE_TAGS, re.MULTILINE)
 SQUASHED_RULES = _compile(_SQUASHED)
+JOINED_RULES = _compile(_JOINED)
+NATIVE_RULES = _compile(_NATIVE)
 ALL_KEYS = tuple(sorted({key for rule in RULES + ROLE_TAG_RULES for key in rule.keys}))
 
 
+# Keys of three characters or more are indexed by their first three: a text's distinct trigrams select the
+# few keys worth an `in` test, instead of testing all of them (there are hundreds).
+_SHORT_KEYS = tuple(key for key in ALL_KEYS if len(key) < 3)
+_BY_TRIGRAM: dict[str, tuple[str, ...]] = {}
+for _key in ALL_KEYS:
+    if len(_key) >= 3:
+        _BY_TRIGRAM[_key[:3]] = (*_BY_TRIGRAM.get(_key[:3], ()), _key)
+
+
 def present_keys(text: str) -> set[str]:
-    return {key for key in ALL_KEYS if key in text}
+    found = {key for key in _SHORT_KEYS if key in text}
+    index = _BY_TRIGRAM
+    for trigram in {text[i:i + 3] for i in range(len(text) - 2)}:
+        keys = index.get(trigram)
+        if keys is not None:
+            found.update(key for key in keys if len(key) == 3 or key in text)
+    return found
