@@ -9,6 +9,7 @@ and normalised here.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,8 @@ class Embedder:
         self.model_name = model_dir.name
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        # the cache is read on the event loop (AsyncEmbedder) and written by the inference thread
+        self._cache_lock = threading.Lock()
 
     def token_count(self, text: str) -> int:
         return len(self.counter.encode(text, add_special_tokens=False).ids)
@@ -72,13 +75,14 @@ class Embedder:
         """L2-normalised float32 embeddings, one row per text, in input order."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         missing: dict[str, list[int]] = {}
-        for i, text in enumerate(texts):
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                out[i] = hit
-            else:
-                missing.setdefault(text, []).append(i)
+        with self._cache_lock:
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is not None:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+                else:
+                    missing.setdefault(text, []).append(i)
         if missing:
             unique = list(missing)
             vectors = self._embed_uncached(unique)
@@ -87,12 +91,23 @@ class Embedder:
                 self._remember(text, vector)
         return out
 
+    def cached(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The embeddings when every text is in the cache (no inference needed), else None."""
+        with self._cache_lock:
+            rows = [self._cache.get(text) for text in texts]
+            if not rows or any(row is None for row in rows):
+                return None
+            for text in texts:
+                self._cache.move_to_end(text)
+        return np.stack(rows)  # type: ignore[arg-type]
+
     def _remember(self, text: str, vector: np.ndarray) -> None:
         if self._cache_size <= 0:
             return
-        self._cache[text] = vector
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def _embed_uncached(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
@@ -187,5 +202,10 @@ class AsyncEmbedder:
         self._lock = asyncio.Lock()
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        # a repeated text (a popular question) answers at once: no thread hop, no wait behind a long
+        # inference holding the lock
+        hit = self.embedder.cached(texts)
+        if hit is not None:
+            return hit
         async with self._lock:
             return await asyncio.to_thread(self.embedder.embed, texts)
