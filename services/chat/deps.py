@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
@@ -20,6 +20,7 @@ from services.chat import repo
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
 from services.chat.flags import FlagWatcher
+from services.chat.slots import TurnSlots
 
 log = get_logger(__name__)
 
@@ -120,6 +121,7 @@ class ChatDeps:
     screener: Any | None = None
     guard: LocalGuard | None = None
     contexts: ContextEmbedder | None = None
+    slots: TurnSlots = field(default_factory=lambda: TurnSlots(8))
 
     def embed_context(self, key: str, summary: str) -> None:
         if self.contexts is not None:

@@ -27,7 +27,9 @@ def chat_deps(ctx: HandlerContext) -> ChatDeps:
 
 
 async def turn(req: ChatTurn, ctx: HandlerContext) -> ChatTurnReply:
-    return await Turn(req, ctx, chat_deps(ctx)).run()
+    deps = chat_deps(ctx)
+    async with deps.slots.turn() as slot:
+        return await Turn(req, ctx, deps, slot).run()
 
 
 def _history_message(raw: dict[str, Any]) -> HistoryMessage | None:

@@ -24,6 +24,7 @@ from services.chat.fallback import Chunk, grounded_answer, is_small_talk, langua
 from services.chat.flags import RuntimeFlags
 from services.chat.persist import TurnRecord, context_key, persist
 from services.chat.prompt import QUOTE_TOOL, PromptParts, build_messages, known_facts, system_message
+from services.chat.slots import Slot
 
 log = get_logger(__name__)
 # Two answers in a row without knowledge, and a third coming: hand off rather than loop.
@@ -44,8 +45,9 @@ class Answer:
 
 
 class Turn:
-    def __init__(self, req: ChatTurn, ctx: HandlerContext, deps: ChatDeps) -> None:
+    def __init__(self, req: ChatTurn, ctx: HandlerContext, deps: ChatDeps, slot: Slot | None = None) -> None:
         self.req = req
+        self.slot = slot
         self.ctx = ctx
         self.deps = deps
         self.flags: RuntimeFlags = deps.flags.current
@@ -198,7 +200,7 @@ class Turn:
         messages = build_messages(parts, self.req.message)
         tools = [QUOTE_TOOL] if ("quote" in self.intents or "purchase" in self.intents) else None
         try:
-            async with asyncio.timeout(self.deps.settings.llm_budget_s):
+            async with asyncio.timeout(self.deps.settings.llm_budget_s), self._waiting():
                 llm_started = time.perf_counter()
                 completion_text, tool_calls = await self._stream_llm(messages, tools)
                 self.timings["llm_only"] = time.perf_counter() - llm_started
@@ -223,6 +225,12 @@ class Turn:
             await self._guard(answer, parts, state)
             self.timings["guard_only"] = time.perf_counter() - guard_started
         return answer
+
+    def _waiting(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """The LLM wait gives this turn's slot back (services/chat/slots.py)."""
+        if self.slot is None:
+            return contextlib.nullcontext()
+        return self.deps.slots.waiting(self.slot)
 
     async def _stream_llm(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
