@@ -17,6 +17,14 @@ def test_every_message_type_is_in_the_event_catalogue() -> None:
     assert not missing, f"run `python scripts/gen_catalogue.py`; undocumented types: {missing}"
 
 
+def test_the_event_catalogue_lists_no_type_that_is_gone() -> None:
+    catalogue = DOC.split("## Event catalogue", 1)[1]
+    listed = re.findall(r"^\| `([a-z_.]+)` \| `[A-Za-z]+` \|", catalogue, flags=re.MULTILINE)
+    assert listed, "the catalogue table was not found"
+    gone = sorted(set(listed) - set(registry()))
+    assert not gone, f"run `python scripts/gen_catalogue.py`; documented but not registered: {gone}"
+
+
 def test_every_table_has_a_documented_writer() -> None:
     sql = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "migrations").glob("*.sql")))
     tables = set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(app_\w+)", sql))
