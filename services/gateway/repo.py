@@ -148,3 +148,23 @@ async def set_prompt(pool: asyncpg.Pool, name: str, content: str) -> dict[str, A
     record = await pool.fetchrow(UPSERT_PROMPT, name, content)
     assert record is not None
     return _row(record)
+
+
+SELECT_ADMIN_CONFIG = "SELECT key, value, description, updated_at FROM app_admin_config ORDER BY key"
+UPSERT_ADMIN_CONFIG = """
+INSERT INTO app_admin_config (key, value, description) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+  description = COALESCE($3, app_admin_config.description), updated_at = NOW()
+RETURNING key, value, description, updated_at
+"""
+
+
+async def list_admin_config(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    return [_row(r) for r in await pool.fetch(SELECT_ADMIN_CONFIG)]
+
+
+async def set_admin_config(pool: asyncpg.Pool, key: str, value: dict[str, Any],
+                           description: str | None) -> dict[str, Any]:
+    record = await pool.fetchrow(UPSERT_ADMIN_CONFIG, key, value, description)
+    assert record is not None
+    return _row(record)

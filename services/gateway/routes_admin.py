@@ -4,6 +4,7 @@ prompts."""
 from __future__ import annotations
 
 import hmac
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -56,6 +57,38 @@ class PromptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content: str = Field(min_length=1, max_length=20_000)
+
+
+class ConfigIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: dict[str, Any] = Field(description="the whole JSON object stored under the key")
+    description: str | None = Field(None, max_length=500)
+
+
+# chat_config keys the chat service reads (docs/chat.md), with the values that make sense
+CHAT_CONFIG_RANGES: dict[str, tuple[int, int]] = {
+    "maxTurns": (1, 1000), "sessionTtlDays": (1, 3650), "topicLockTurns": (1, 100),
+}
+CONFIG_MAX_BYTES = 64 * 1024
+
+
+def _check_config(key: str, value: dict[str, Any]) -> None:
+    if key == "runtime_flags":
+        raise ApiError(422, "flags_live_elsewhere",
+                       "runtime flags live in app_runtime_state: use PUT /v1/admin/flags/{key}")
+    if len(json.dumps(value)) > CONFIG_MAX_BYTES:
+        raise ApiError(422, "config_too_large", f"a config value is at most {CONFIG_MAX_BYTES} bytes of JSON")
+    if key != "chat_config":
+        return
+    unknown = sorted(set(value) - set(CHAT_CONFIG_RANGES))
+    if unknown:
+        raise ApiError(422, "unknown_chat_config_key",
+                       f"unknown chat_config key(s) {unknown}; known: {sorted(CHAT_CONFIG_RANGES)}")
+    for name, number in value.items():
+        low, high = CHAT_CONFIG_RANGES[name]
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise ApiError(422, "invalid_chat_config", f"chat_config.{name} must be an integer from {low} to {high}")
 
 
 def _check_name(name: str, what: str) -> None:
@@ -124,3 +157,17 @@ async def prompts(gw: GatewayDep) -> dict[str, Any]:
 async def set_prompt(name: str, body: PromptIn, gw: GatewayDep) -> dict[str, Any]:
     _check_name(name, "prompt")
     return await repo.set_prompt(gw.pool, name, body.content)
+
+
+@router.get("/config")
+async def admin_config(gw: GatewayDep) -> dict[str, Any]:
+    return {"config": await repo.list_admin_config(gw.pool)}
+
+
+@router.put("/config/{key}")
+async def set_admin_config(key: str, body: ConfigIn, gw: GatewayDep) -> dict[str, Any]:
+    """Replace one app_admin_config value: `chat_config` (read by chat within CHAT_CONFIG_CACHE_S),
+    `rate_limits` (read by security within a few seconds) or a key of your own."""
+    _check_name(key, "config")
+    _check_config(key, body.value)
+    return await repo.set_admin_config(gw.pool, key, body.value, body.description)

@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.conftest import eventually
 from tests.gateway.conftest import ADMIN_TOKEN
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -15,7 +16,7 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 @pytest.mark.parametrize("path", ["/v1/admin/security/incidents", "/v1/admin/logs", "/v1/admin/leads",
                                   "/v1/admin/quotes", "/v1/admin/flags", "/v1/admin/facts",
-                                  "/v1/admin/prompts"])
+                                  "/v1/admin/prompts", "/v1/admin/config"])
 async def test_admin_routes_need_the_token(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 401
     wrong = await client.get(path, headers={"Authorization": "Bearer not-the-token"})
@@ -112,3 +113,38 @@ async def test_bad_fact_or_prompt_input_is_refused(client: httpx.AsyncClient, pa
     response = await client.put(path, json=body, headers=AUTH)
     assert response.status_code == code
     assert response.json()["error"]
+
+
+async def test_chat_config_is_set_through_the_admin_api_and_applied_live(client: httpx.AsyncClient) -> None:
+    listed = (await client.get("/v1/admin/config", headers=AUTH)).json()["config"]
+    before = {row["key"]: row["value"] for row in listed}["chat_config"]
+    try:
+        response = await client.put("/v1/admin/config/chat_config", headers=AUTH,
+                                    json={"value": {**before, "maxTurns": 1}})
+        assert response.status_code == 200 and response.json()["value"]["maxTurns"] == 1
+        first = (await client.post("/v1/chat/messages", json={"message": "Livrez-vous en Belgique ?"})).json()
+        session = {"session_id": first["session_id"]}
+        token = {"X-Session-Token": first["session_token"]}
+
+        async def refused() -> bool:  # the chat service re-reads chat_config within its cache time
+            reply = await client.post("/v1/chat/messages", headers=token,
+                                      json={**session, "message": "Et en Suisse ?"})
+            return bool(reply.json().get("fallback_reason") == "max_turns")
+
+        await eventually(refused, timeout=10)
+    finally:
+        await client.put("/v1/admin/config/chat_config", headers=AUTH, json={"value": before})
+
+
+@pytest.mark.parametrize(("key", "value", "error"), [
+    ("chat_config", {"maxTurns": 0}, "invalid_chat_config"),
+    ("chat_config", {"maxTurns": "50"}, "invalid_chat_config"),
+    ("chat_config", {"maxTurnz": 5}, "unknown_chat_config_key"),
+    ("runtime_flags", {"v3KillSwitch": True}, "flags_live_elsewhere"),
+    ("bad name", {}, "invalid_config_name"),
+])
+async def test_bad_admin_config_is_refused_with_a_reason(client: httpx.AsyncClient, key: str,
+                                                         value: dict[str, object], error: str) -> None:
+    response = await client.put(f"/v1/admin/config/{key}", json={"value": value}, headers=AUTH)
+    assert response.status_code == 422 and response.json()["error"] == error
+    assert (await client.put("/v1/admin/config/x", json={"value": [1]}, headers=AUTH)).status_code == 422
