@@ -150,3 +150,49 @@ async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, t
         "cpu_ms_per_request": round(cpu_s * 1000 / len(latencies), 2),
         "cpu_cores": round(cpu_s / elapsed, 2),
     }
+
+
+def process_cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the processes that serve a chat turn, grouped:
+    each `comptoir` command by its arguments, the fake LLM, Postgres (all its processes) and
+    RabbitMQ. Linux /proc only; elsewhere an empty dict."""
+    groups: dict[str, float] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return groups
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        group = _group_of([a.decode(errors="replace") for a in argv if a])
+        if group is not None:
+            groups[group] = groups.get(group, 0.0) + seconds
+    return groups
+
+
+def _group_of(argv: list[str]) -> str | None:
+    text = " ".join(argv)
+    if "libs.common.cli" in text:
+        after = argv[argv.index("libs.common.cli") + 1:] if "libs.common.cli" in argv else []
+        return "comptoir " + " ".join(a for a in after[:2] if not a.startswith("-"))
+    if "tests.fakes.llm_server" in text:
+        return "fake LLM"
+    if argv and Path(argv[0]).name.startswith("postgres"):
+        return "postgres"
+    if argv and "beam" in Path(argv[0]).name:
+        return "rabbitmq"
+    return None
+
+
+def cpu_ms_per_turn(before: dict[str, float], after: dict[str, float], turns: int) -> dict[str, float]:
+    """Per group, CPU milliseconds per turn between two process_cpu_seconds() readings."""
+    per_turn = {group: round((after[group] - before.get(group, 0.0)) * 1000 / max(turns, 1), 2)
+                for group in after}
+    return dict(sorted(((g, v) for g, v in per_turn.items() if v > 0), key=lambda item: -item[1]))

@@ -33,7 +33,18 @@ from typing import Any
 
 import httpx
 
-from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, run_level, write_result
+from bench._common import (
+    Echo,
+    EchoReply,
+    bench_database,
+    bench_settings,
+    cpu_ms_per_turn,
+    echo_app,
+    free_port,
+    process_cpu_seconds,
+    run_level,
+    write_result,
+)
 from bench._http import Client
 from libs.common.db import create_pool
 from libs.common.logging import configure_logging
@@ -179,11 +190,16 @@ async def measure(settings: Settings, base: str, turns: int, levels: tuple[int, 
             figures[f"broker_rtt_{workers}"] = await run_level(echo, workers, count)
             figures[f"http_rtt_{workers}"] = await run_level(health, workers, count)
             visitors.stages.clear()
+            cpu_before = process_cpu_seconds()
             figures[f"http_chat_turn_{workers}"] = await run_level(visitors.turn, workers, count)
+            # where the machine's CPU went, per turn: each server process, Postgres, RabbitMQ, the fake LLM
+            figures[f"cpu_ms_per_turn_{workers}"] = cpu_ms_per_turn(
+                cpu_before, process_cpu_seconds(), figures[f"http_chat_turn_{workers}"]["requests"])
             figures[f"stages_p50_ms_{workers}"] = {stage: round(statistics.median(values), 2)
                                                    for stage, values in visitors.stages.items()}
             print(workers, figures[f"broker_rtt_{workers}"], figures[f"http_rtt_{workers}"],
-                  figures[f"http_chat_turn_{workers}"], figures[f"stages_p50_ms_{workers}"], flush=True)
+                  figures[f"http_chat_turn_{workers}"], figures[f"stages_p50_ms_{workers}"],
+                  figures[f"cpu_ms_per_turn_{workers}"], flush=True)
         firsts = sorted([await visitors.stream(0, i) for i in range(20)])
         figures["stream_first_token_1"] = {"requests": len(firsts), "p50_ms": round(statistics.median(firsts), 2),
                                            "p99_ms": round(firsts[-1], 2)}
