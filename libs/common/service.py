@@ -203,6 +203,8 @@ class _Runtime:
         self.connection: AbstractRobustConnection = await topology.connect(
             self.settings, name=self.app.name)
         self.channel: AbstractChannel = await self.connection.channel(publisher_confirms=True)
+        # replies need no confirm: a lost reply ends in the caller's timeout (libs/common/rpc.py)
+        self.reply_channel: AbstractChannel = await self.connection.channel(publisher_confirms=False)
         for sub in self.app.events:
             await topology.declare_event_queue(self.channel, self.names, self.names.queue(sub.queue),
                                                list(sub.types))
@@ -297,7 +299,7 @@ class _Runtime:
             raw = message.raw_message
             reply = await self._answer(req, raw.body)
             if raw.reply_to:
-                await self.channel.default_exchange.publish(
+                await self.reply_channel.default_exchange.publish(
                     aio_pika.Message(reply.model_dump_json().encode(), correlation_id=raw.correlation_id,
                                      content_type="application/json"),
                     routing_key=raw.reply_to,
