@@ -5,8 +5,8 @@ Vectors are clustered (1,000 random centres plus noise, normalised), closer to r
 than uniform random vectors; each query is a perturbed copy of a stored chunk. Texts are 30 words drawn
 (Zipf) from 3,000 synthetic French-like words; a hybrid query takes 4 words of its chunk. Rows go in by
 COPY, the HNSW index (migration 029's definition) is built once after the load, and the database is
-kept in RAG_BENCH_DIR (default /tmp/comptoir-rag-search-bench) so later runs reuse it. Latency is the
-SQL call (round trip included), not the query's embedding.
+kept in RAG_BENCH_DIR (default: comptoir-rag-search-bench in the temporary directory) so later runs
+reuse it. Latency is the SQL call (round trip included), not the query's embedding.
 
     .venv/bin/python -m bench.rag_search [--rows 100000] [--queries 300]
 """
