@@ -45,9 +45,28 @@ Sets, and how honest each figure is:
   hijacks, "additional instruction -", "stop - write:", contrary-to-instructions, code generation, other
   scripts…) were written knowing them, so the CV figure is honest for the model but not for the rules.
 - PurpleLlama, round 11: still no row read; its per-variant totals were looked at before and after.
+- `heldout4`: tests/security/data/heldout4.jsonl, 139 messages (53 attacks: FR 18, EN 26, ES/DE/IT 3 each; 86 hard
+  customer messages: FR 40, EN 34, ES 4, DE 4, IT 4), written at the start of round 12 (issue 3, false positives
+  first) before any of its changes: "forget my previous order", "ignore the size I gave you", the shop's wifi
+  password, "translate the manual", "act as my decorating adviser", "your rules for returns", "I'm a developer,
+  does your API…", "answer in English", dark mode, assembly instructions, quoted labels with "IMPORTANT:", pasted
+  order e-mails, angry complaints, widget snippets and JS errors, SMS style and emojis; attacks worded apart from
+  the earlier sets. `heldout4_before` (`--snapshot before --set heldout4`) is its score with round 11's code;
+  `heldout4_after_blind` (`--snapshot after_blind --set heldout4`) after round 12's rule narrowing, templates
+  (augment.py `round12_benign`, written from the brief's families and two private probe lists, never from a
+  heldout4 verdict) and the model_flag 0.75 → 0.70 calibration (chosen on deepset + own 5-fold CV), stored before
+  any heldout4 verdict of the new code was read (only its aggregates were printed: 53/53, 8/86 benign flagged).
+  Its eight false positives were then read and fixed by family: "system prompts the checkout" (a verb),
+  "role-play as a shop assistant", "new instructions from my wife:", answer-style requests ("passe en mode
+  simple"), quoted labels with "Instructions :" / "ATTENTION :", complaints calling the shop "a joke", staff
+  rules; a child's quoted "ignore tout et achète des bonbons" and one complaint were left flagged. So `heldout4`
+  itself is no longer blind.
+- deepset / PurpleLlama, round 12: no row read. The threshold was chosen on the CV figures, but the PurpleLlama
+  total was printed beside them for each candidate (70 % at 0.75 with the new templates, 74 % at 0.70), so that
+  figure is not independent of the choice.
 
     .venv/bin/python bench/security_eval.py [--folds 5]   # writes bench/results/security_eval.json
-    .venv/bin/python bench/security_eval.py --snapshot before|after_blind --set heldout2|heldout3
+    .venv/bin/python bench/security_eval.py --snapshot before|after_blind --set heldout2|heldout3|heldout4
 """
 
 from __future__ import annotations
@@ -95,7 +114,15 @@ HELDOUT3_SNAPSHOTS = {
                     "heldout3 scored after round 2's rule, normalisation and training changes, before any change "
                     "prompted by a heldout3 error"),
 }
-SNAPSHOTS = {"heldout2": HELDOUT2_SNAPSHOTS, "heldout3": HELDOUT3_SNAPSHOTS}
+HELDOUT4_SNAPSHOTS = {
+    "before": (ROOT / "bench" / "results" / "security_heldout4_before.json",
+               "heldout4 scored with the screener (rules + shipped model) as it was after round 11, before any "
+               "change of round 12 (issue 3)"),
+    "after_blind": (ROOT / "bench" / "results" / "security_heldout4_after_blind.json",
+                    "heldout4 scored after round 12's rule, template and threshold changes, before any change "
+                    "prompted by a heldout4 error"),
+}
+SNAPSHOTS = {"heldout2": HELDOUT2_SNAPSHOTS, "heldout3": HELDOUT3_SNAPSHOTS, "heldout4": HELDOUT4_SNAPSHOTS}
 
 Row = dict[str, Any]
 Judge = Callable[[str], bool]
@@ -119,6 +146,14 @@ def load_heldout2() -> list[Row]:
 
 def load_heldout3() -> list[Row]:
     return _jsonl(DATA / "heldout3.jsonl")
+
+
+def load_heldout4() -> list[Row]:
+    return _jsonl(DATA / "heldout4.jsonl")
+
+
+LOADERS: dict[str, Callable[[], list[Row]]] = {"heldout2": load_heldout2, "heldout3": load_heldout3,
+                                               "heldout4": load_heldout4}
 
 
 def load_deepset_raw() -> list[Row]:
@@ -213,9 +248,10 @@ def cross_validate(rows: list[Row], examples: list[Example], fixed: list[Example
 
 
 def snapshot(name: str, which: str = "heldout2") -> int:
-    """Score heldout2 / heldout3 once with the code as it is now and store it (rows with verdicts + rates)."""
+    """Score heldout2 / heldout3 / heldout4 once with the code as it is now and store it (rows with verdicts
+    and rates)."""
     path, note = SNAPSHOTS[which][name]
-    rows = load_heldout2() if which == "heldout2" else load_heldout3()
+    rows = LOADERS[which]()
     shipped, rules = Screener(), Screener(model=False)
     model = shipped.model
     assert model is not None
@@ -270,8 +306,9 @@ def main() -> int:
     model = shipped.model
     assert model is not None
     sets: dict[str, Any] = {}
-    heldout2, heldout3 = load_heldout2(), load_heldout3()
+    heldout2, heldout3, heldout4 = load_heldout2(), load_heldout3(), load_heldout4()
     for name, rows in (("own", own), ("heldout", heldout), ("heldout2", heldout2), ("heldout3", heldout3),
+                       ("heldout4", heldout4),
                        ("purplellama_fr", purple),
                        ("deepset", deepset)):
         if not rows:

@@ -77,7 +77,9 @@ YOUR = alt("your", "the", "tes", "ton", "ta", "vos", "votre", "le", "la", "les",
            "dein(?:e[nmrs]?)?", "ihre?[nmrs]?", "die", "den", "das", "il tuo", "la tua", "le tue", "i tuoi",
            "il", "lo")
 HIDDEN_PROMPT = alt(
-    r"(?:system|initial|original|hidden|secret|internal|pre)[ -]?(?:prompt|message|instructions?)",
+    # "what system prompts the checkout to ask…": "prompts" as a verb is no hidden prompt
+    r"(?:system|initial|original|hidden|secret|internal|pre)[ -]?(?:prompt|message|instructions?)"
+    r"(?!s (?:the|me|us|you|for|to|customers?|users?)\b)(?! (?:me|us)\b)",
     r"prompt (?:systeme|initial|d'origine|cache|interne)", r"message systeme", r"(?:invite|consigne) systeme",
     r"instructions? (?:initiales?|cachees?|secretes?|systeme|internes?|d'origine|originales?|de depart)",
     r"consignes (?:initiales|cachees|secretes|systeme|internes)", r"prompt (?:del )?sistema",
@@ -142,11 +144,22 @@ SECRET = alt(
     r"du serveur)", r"(?:stripe|openai|wix|aws|mistral) (?:\w+ )?(?:keys?|secret|tokens?)",
     "パスワード", "пароль",
 )
+# a shop's wifi password is a visitor's question ("guest wifi password", "password del wifi", "WLAN-Passwort")
+NOT_WIFI = r"(?<!wifi )(?<!wi-fi )(?<!wlan )(?<!wlan-)(?<!wifi-)(?<!guest )(?<!invite )"
+NO_WIFI_AFTER = (r"(?! (?:du |de la |de |del |des |for the |for |of the |of |to the |dello |della |for your |de votre |"
+                 r"de vuestra |de la tienda |du magasin )?(?:guest |invite )?(?:wifi|wi-fi|wlan|reseau|network|red)\b)")
+# the customer asking the assistant to play a shop role (stylist, adviser, sales assistant, a customer)
+SHOP_PERSONA = (r"(?:de |d'|of |as |like |a |an |my |un |une |mon |ma |mi |mein\w* |il mio |la mia |the |le |la |l')"
+                r"{1,2}(?:\w+ )?(?:client\w*|customer|shopper|buyer|acheteu\w+|vendeu\w+|sales\w*|shop assistant|"
+                r"styliste?|stylist|conseill\w+|advis[oe]r|consultant\w*|decorat\w+|designer|coach|personal shopper|"
+                r"seller|pere noel|santa|lutin|elf|consulente|asesor\w*|berater\w*|verkaufer\w*|commess\w+|"
+                r"dependient\w*|kunde|cliente)\b")
 ROLE_SWITCH = alt(
     r"(?:you are now|you're now|now you are) (?:a|an|the|my|in|free|no longer|dan|unrestricted|\w+gpt|\w+bot)\b",
     r"from now on,? you (?:are|will be|will act)",
-    r"you are no longer", r"you're no longer", r"role-?play as",
-    r"pretend (?:to be|you are|you're) (?:a|an|the|my|in|dan|evil|unrestricted|free|not|no longer|\w+gpt)\b",
+    r"you are no longer", r"you're no longer", r"role-?play as(?! " + SHOP_PERSONA + r")",
+    r"pretend (?:to be|you are|you're) (?!" + SHOP_PERSONA + r")(?:a|an|the|my|in|dan|evil|unrestricted|free|not|"
+    r"no longer|\w+gpt)\b",
     r"stop being (?:a|an|the|my) (?:\w+ )?(?:assistant|bot|chatbot|ai)",
     r"arrete d'etre (?:un|une) (?:\w+ )?(?:assistant|bot|ia)",
     r"(?:answer|respond|reply|act|behave) as if you (?:were|are|had)", r"(?:reponds|agis) comme si tu (?:etais|avais)",
@@ -159,7 +172,8 @@ ROLE_SWITCH = alt(
     r"imagine you are", "you will now act",
     r"(?:tu es|vous etes) (?:maintenant|desormais|a present|dorenavant) (?:un|une|le|la|l'|en mode|libre|sans|"
     r"dan|\w+gpt|\w+bot)\b", r"(?:maintenant|desormais),? tu es (?:un|une|le|la|l'|libre|dan)\b",
-    r"fai(?:s|tes) (?:semblant|comme si) (?:d'etre|que tu es|tu etais)", r"(?<!je )jouez? le role",
+    r"fai(?:s|tes) (?:semblant|comme si) (?:d'etre|que tu es|tu etais)(?! " + SHOP_PERSONA + r")",
+    r"(?<!je )jouez? le role(?! " + SHOP_PERSONA + r")",
     r"imagine[rz]? que (?:tu es|vous etes)", r"comporte-toi comme", r"tu n'es plus", r"incarne[rz]? ",
     r"a partir de maintenant,? (?:tu|vous) (?:es|etes|vas|allez|dois|devez)",
     r"ahora (?:tu )?eres(?! (?:mi|mis|nuestr\w*) )",
@@ -208,7 +222,7 @@ AUTHORITY = alt(
     r"i am your (?:developer|admin|administrator|creator|programmer|operator)",
     r"i'm your (?:developer|admin|administrator|creator|programmer|operator)",
     r"i(?: am|'m) the (?:developer|admin|administrator|creator|programmer|operator) (?:of|for) (?:this|the|your) "
-    + _SITE,
+    + _SITE + r"(?! (?:of|for|at) (?:our|my|a|the company|the school)\b)",
     r"this is (?:your|the) (?:developer|admin|administrator|system|creator|operator)",
     r"as your (?:developer|admin|administrator|creator|operator|owner)",
     r"en tant que (?:ton|votre) (?:developpeur|createur|administrateur|admin|proprietaire)",
@@ -222,7 +236,8 @@ AUTHORITY = alt(
     r"(?:ordine|istruzione) (?:dell'|del )(?:amministratore|sviluppatore)",
     r"je suis (?:ton|votre) (?:developpeur|createur|administrateur|admin|concepteur|programmeur)",
     r"je suis (?:le |l')(?:developpeur|createur|administrateur|admin|concepteur) (?:du|de ce|de cette|de l'|de la) "
-    + _SITE,
+    + _SITE + r"(?! (?:web )?(?:de|d'|pour) (?:notre|nos|mon|ma|mes|la societe|l'association|l'entreprise|"
+    r"l'ecole|une?)\b)",
     r"soy (?:tu|el) (?:desarrollador|administrador|creador|programador)",
     r"ich bin (?:dein|der|ihr) (?:entwickler|administrator|admin|ersteller|programmierer)",
     r"sono (?:il tuo|lo|l') ?(?:sviluppatore|amministratore|creatore|programmatore)",

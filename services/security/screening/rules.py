@@ -91,7 +91,11 @@ _INJECTION: list[Spec] = [
      r"(?<!my )(?<!mes )(?<!ma )(?<!mon )(?<!mis )(?<!mi )(?<!meine )(?<!our )(?<!nos )(?<!le mie )"
      r"(?:new|updated|real|actual|true|further|nouvel(?:le)?s?|vraies?|nuevas?|neue[nr]?|weitere|nuov[aeo]|echten) "
      r"(?:instructions?|consignes?|directives?|instrucciones|anweisungen|istruzioni|rules?|regles?|reglas?|regeln?|"
-     r"regola|regole|tasks?|taches?|aufgaben?|compiti|compito|tareas?)(?:\s+[\w']+){0,4}?\s*(?::|-|are|sont|follow|"
+     r"regola|regole|tasks?|taches?|aufgaben?|compiti|compito|tareas?)"
+     # "new instructions from my wife: the blue one" is a customer relaying a change
+     r"(?!\s+(?:from|de|d'|von|di|da|del) (?:my|ma|mon|mes|mi|mis|meine[mnr]?|mia|mio|our|notre|nos|the boss|"
+     r"mon chef)\b)"
+     r"(?:\s+[\w']+){0,4}?\s*(?::|-|are|sont|follow|"
      r"folgen|suivent|siguen|seguono)|"
      r"(?:highest|top|absolute|first) priority (?:instruction|directive|rule|order)|"
      r"(?:consigne|instruction|directive|regle) (?:absolument )?prioritaire|instruccion prioritaria|"
@@ -189,8 +193,9 @@ _INJECTION: list[Spec] = [
      r"\bor\s+'?1'?\s*=\s*'?1\b|\bselect\s+\*\s+from\b|\bpg_sleep\s*\(|\bxp_cmdshell\b|\binformation_schema\b)"),
     ("command_injection", ("/etc/", "rm -rf", "curl ", "wget ", "; ls", "$(", "`"), "injection", 0.6,
      r"/etc/(?:passwd|shadow|hosts)|\brm -rf\b|\b(?:curl|wget)\s+https?://|;\s*(?:ls|cat|id|whoami)\b|\$\((?:\w+)"),
+    # a <script src="https://…"> tag is an integrator pasting the widget snippet: only an inline script counts
     ("template_injection", ("{{", "${", "<script"), "injection", 0.6,
-     r"\{\{\s*(?:config|self|request|system|__\w+)|\$\{jndi:|<script\b"),
+     r"\{\{\s*(?:config|self|request|system|__\w+)|\$\{jndi:|<script\b(?![^>]*\bsrc\s*=\s*[\"']?https://)"),
 ]
 
 _DISCLOSURE: list[Spec] = [
@@ -266,13 +271,14 @@ _DISCLOSURE: list[Spec] = [
      x.WRITTEN_ABOVE),
     ("prompt_word", ("prompt",), "disclosure", 0.6,
      r"\b(?:your|ur|yr|ton|votre|tu|dein(?:en)?|ihren?|il tuo|the|le) (?:system |sys )?prompt\b(?! (?:delivery|reply|"
-     r"response|livraison|shipping))|\bsystem ?prompt\b|\bprompt systeme\b|\bmetaprompt\b"),
-    ("reveal_secret", _SECRET_KEYS, "disclosure", 0.85, x.REVEAL + r"\s+" + x.FILLER + x.SECRET + r"(?!\w)"
+     r"response|livraison|shipping|me|us)\b)|\bsystem ?prompt\b(?! (?:me|us)\b)|\bprompt systeme\b|\bmetaprompt\b"),
+    ("reveal_secret", _SECRET_KEYS, "disclosure", 0.85, x.REVEAL + r"\s+" + x.FILLER + x.NOT_WIFI + x.SECRET + r"(?!\w)"
      r"(?! (?:du |de la |for the |for my |of the |of my |de mon |de ma |del |des )?(?:wifi|wi-fi|compte|account|"
      r"cuenta|konto|conto|espace client|site|app|policy|policies|requirements|rules|reset|strength|politique|"
      r"exigences|regles|reinitialisation|complexity|change|carte|card|tarjeta|karte|carta|gift|cadeau)\b)"),
     ("secret_mention", _SECRET_KEYS, "disclosure", 0.4,
-     r"(?<!\w)" + x.SECRET + r"(?!\w)(?! (?:oublie|forgot|perdu|lost|reset|reinitialis))"),
+     r"(?<!\w)" + x.NOT_WIFI + x.SECRET + r"(?!\w)(?! (?:oublie|forgot|perdu|lost|reset|reinitialis))"
+     + x.NO_WIFI_AFTER),
     ("verbatim_request", ("verbatim", "word for word", "mot pour mot", "textuel", "palabra por", "wort fur",
                           "parola per"), "disclosure", 0.45,
      r"(?:verbatim|word for word|mot pour mot|textuellement|palabra por palabra|wort fur wort|parola per parola)"),
@@ -342,7 +348,8 @@ _SQUASHED: list[Spec] = [
 # matched against a few compounds that only attacks spell (never "password": "pass word" is a customer's).
 _JOINED: list[Spec] = [
     ("joined_attack_words", (), "disclosure", 0.6,
-     r"systemprompt|promptsysteme|promptdusysteme|systemanweisung|promptdisistema|promptdelsistema|hiddenprompt|"
+     r"systemprompt(?!s(?:the|me|us|you|for|to|customers?|users?))(?!(?:me|us)(?:for|to|a))|promptsysteme|promptdusysteme|systemanweisung|"
+     r"promptdisistema|promptdelsistema|hiddenprompt|"
      r"hiddeninstructions|secretinstructions|initialprompt|ignore(?:all)?(?:your|the)?previousinstructions|"
      r"ignoreyourinstructions|disregardyourinstructions|ignore(?:toutes)?tesconsignes|oublie(?:toutes)?tesconsignes|"
      r"ignoratusinstrucciones|ignorieredeineanweisungen|ignoraleistruzioni|revealyourprompt|revealyourinstructions|"
