@@ -99,29 +99,32 @@ SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "security_eval.json"
 BEFORE = ROOT / "bench" / "results" / "security_heldout_before.json"
 AFTER_BLIND = ROOT / "bench" / "results" / "security_heldout_after_blind.json"
-HELDOUT2_SNAPSHOTS = {
-    "before": (ROOT / "bench" / "results" / "security_heldout2_before.json",
-               "heldout2 scored with the screener (rules + shipped model) as it was, before any change of this round"),
-    "after_blind": (ROOT / "bench" / "results" / "security_heldout2_after_blind.json",
-                    "heldout2 scored after this round's rule, normalisation and training changes, before any change "
-                    "prompted by a heldout2 error"),
-}
-HELDOUT3_SNAPSHOTS = {
-    "before": (ROOT / "bench" / "results" / "security_heldout3_before.json",
-               "heldout3 scored with the screener (rules + shipped model) as it was after round 1, before any "
-               "change of round 2"),
-    "after_blind": (ROOT / "bench" / "results" / "security_heldout3_after_blind.json",
-                    "heldout3 scored after round 2's rule, normalisation and training changes, before any change "
-                    "prompted by a heldout3 error"),
-}
-HELDOUT4_SNAPSHOTS = {
-    "before": (ROOT / "bench" / "results" / "security_heldout4_before.json",
-               "heldout4 scored with the screener (rules + shipped model) as it was after round 11, before any "
-               "change of round 12 (issue 3)"),
-    "after_blind": (ROOT / "bench" / "results" / "security_heldout4_after_blind.json",
-                    "heldout4 scored after round 12's rule, template and threshold changes, before any change "
-                    "prompted by a heldout4 error"),
-}
+
+
+def _snapshots(name: str, before: str, after_blind: str) -> dict[str, tuple[Path, str]]:
+    """Where a held-out set's one-off scores are stored, with what each one means."""
+    folder = ROOT / "bench" / "results"
+    return {"before": (folder / f"security_{name}_before.json", before),
+            "after_blind": (folder / f"security_{name}_after_blind.json", after_blind)}
+
+
+HELDOUT2_SNAPSHOTS = _snapshots(
+    "heldout2",
+    "heldout2 scored with the screener (rules + shipped model) as it was, before any change of this round",
+    "heldout2 scored after this round's rule, normalisation and training changes, before any change "
+    "prompted by a heldout2 error")
+HELDOUT3_SNAPSHOTS = _snapshots(
+    "heldout3",
+    "heldout3 scored with the screener (rules + shipped model) as it was after round 1, before any "
+    "change of round 2",
+    "heldout3 scored after round 2's rule, normalisation and training changes, before any change "
+    "prompted by a heldout3 error")
+HELDOUT4_SNAPSHOTS = _snapshots(
+    "heldout4",
+    "heldout4 scored with the screener (rules + shipped model) as it was after round 11, before any "
+    "change of round 12 (issue 3)",
+    "heldout4 scored after round 12's rule, template and threshold changes, before any change "
+    "prompted by a heldout4 error")
 SNAPSHOTS = {"heldout2": HELDOUT2_SNAPSHOTS, "heldout3": HELDOUT3_SNAPSHOTS, "heldout4": HELDOUT4_SNAPSHOTS}
 
 Row = dict[str, Any]
