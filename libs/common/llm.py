@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -292,14 +293,14 @@ class LLMClient:
     async def _complete_once(self, body: dict[str, Any]) -> Completion:
         try:
             async with asyncio.timeout(self.settings.timeout_s):
-                response = await self._http.post("chat/completions", json=body)
+                response = await self._http.post("chat/completions", content=orjson.dumps(body))
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Retryable(LLMTimeout(f"LLM call timed out after {self.settings.timeout_s}s")) from exc
         except httpx.HTTPError as exc:
             raise _Retryable(LLMError(f"LLM endpoint unreachable: {exc!r}")) from exc
         self._raise_for_status(response)
         try:
-            return _parse_completion(response.json())
+            return _parse_completion(orjson.loads(response.content))
         except ValueError as exc:
             raise _Retryable(LLMError("LLM endpoint sent a non-JSON body")) from exc
 
@@ -354,7 +355,7 @@ class LLMClient:
         deadline = asyncio.get_running_loop().time() + self.settings.timeout_s
         try:
             async with asyncio.timeout_at(deadline):
-                request = self._http.build_request("POST", "chat/completions", json=body)
+                request = self._http.build_request("POST", "chat/completions", content=orjson.dumps(body))
                 response = await self._http.send(request, stream=True)
         except (TimeoutError, httpx.TimeoutException) as exc:
             timeout = LLMTimeout(f"LLM stream did not start within {self.settings.timeout_s}s")
@@ -407,8 +408,8 @@ class LLMClient:
     @staticmethod
     def _decode_chunk(data: str) -> dict[str, Any]:
         try:
-            chunk = json.loads(data)
-        except json.JSONDecodeError as exc:
+            chunk = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
             raise LLMError(f"LLM stream sent invalid JSON: {data[:120]}") from exc
         if not isinstance(chunk, dict):
             raise LLMError("LLM stream chunk is not an object")
