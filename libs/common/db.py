@@ -56,14 +56,31 @@ class PooledConnection(asyncpg.Connection):
 
     asyncpg sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` every time a connection
     goes back to the pool: one more round trip and statement per acquire, on every request of every
-    service. Our code keeps no session state on a pooled connection — settings only with `SET LOCAL`
-    or `set_config(..., true)`, cursors inside transactions, and a holder of LISTEN or a session
-    advisory lock (the outbox relay) undoes it before releasing. asyncpg still rolls back a
+    service. Our code keeps no per-request session state on a pooled connection — settings only with
+    `SET LOCAL` or `set_config(..., true)`, cursors inside transactions, and a holder of LISTEN or a
+    session advisory lock (the outbox relay) undoes it before releasing. asyncpg still rolls back a
     transaction left open and drops client-side listeners.
+
+    The one exception is `ensure_settings`: session settings that are right for every user of the
+    connection (the HNSW search options of the knowledge search), set once and remembered here, so
+    a hot query needs no transaction around a `SET LOCAL`.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_settings: dict[str, str] = {}
 
     def get_reset_query(self) -> str:
         return ""
+
+    async def ensure_settings(self, settings: dict[str, str]) -> None:
+        """Set these session settings unless this connection already has them (one round trip)."""
+        missing = [(name, value) for name, value in settings.items() if self.shared_settings.get(name) != value]
+        if not missing:
+            return
+        calls = ", ".join(f"set_config(${2 * i + 1}, ${2 * i + 2}, false)" for i in range(len(missing)))
+        await self.execute(f"SELECT {calls}", *[item for pair in missing for item in pair])
+        self.shared_settings.update(missing)
 
 
 async def create_pool(settings: Settings, dsn: str | None = None, **overrides: Any) -> asyncpg.Pool:

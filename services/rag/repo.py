@@ -105,12 +105,15 @@ class SearchParams:
 
 async def search(pool: asyncpg.Pool, table: str, embedding: np.ndarray, query: str,
                  p: SearchParams) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(SET_SEARCH_OPTIONS, str(p.ef_search))
-        rows: list[asyncpg.Record] = await conn.fetch(
-            SEARCH.format(table=table), embedding, p.category, p.language, p.source, p.vector_limit,
-            p.rrf_k, query, p.text_limit, p.threshold, p.k)
-    return rows
+    args = (embedding, p.category, p.language, p.source, p.vector_limit, p.rrf_k, query, p.text_limit,
+            p.threshold, p.k)
+    async with pool.acquire() as conn:
+        if hasattr(conn, "ensure_settings"):  # a libs.common.db pool: the options live on the connection
+            await conn.ensure_settings({"hnsw.ef_search": str(p.ef_search), "hnsw.iterative_scan": "relaxed_order"})
+            return list(await conn.fetch(SEARCH.format(table=table), *args))
+        async with conn.transaction():
+            await conn.execute(SET_SEARCH_OPTIONS, str(p.ef_search))
+            return list(await conn.fetch(SEARCH.format(table=table), *args))
 
 
 async def find_document(conn: Executor, table: str, doc_key: str) -> asyncpg.Record | None:
