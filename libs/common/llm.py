@@ -13,11 +13,11 @@ import contextlib
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,8 +44,8 @@ class LLMSettings(BaseSettings):
     breaker_reset_s: float = Field(30.0, gt=0)
     temperature: float = Field(0.3, ge=0, le=2)
     max_tokens: int = Field(600, ge=1)
-    # Concurrent requests to the endpoint; as many connections are kept alive (httpx keeps 20 by
-    # default, so at 50 concurrent turns 30 of them were reconnected for every request).
+    # Concurrent connections to the endpoint, all kept alive (a pool smaller than the concurrency
+    # reconnects for every request beyond it).
     max_connections: int = Field(128, ge=1)
 
     @property
@@ -148,19 +148,19 @@ def _backoff(attempt: int, base: float, cap: float, retry_after: float | None) -
     return random.uniform(0, min(cap, base * 2**attempt))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
-        return float(response.headers.get("retry-after", ""))
+        return float(headers.get("retry-after", ""))
     except ValueError:
         return None
 
 
-def _error_text(response: httpx.Response) -> str:
+def _error_text(payload: bytes) -> str:
     try:
-        body = response.json()
+        body = orjson.loads(payload)
         return str(body.get("error", {}).get("message") or body)[:300]
     except (ValueError, AttributeError):
-        return response.text[:300]
+        return payload.decode("utf-8", "replace")[:300]
 
 
 class _Retryable(LLMError):
@@ -208,20 +208,26 @@ def _parse_completion(body: dict[str, Any]) -> Completion:
 class LLMClient:
     """One per service, made at start-up (`async with LLMClient(settings) as llm`)."""
 
-    def __init__(self, settings: LLMSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: LLMSettings) -> None:
         self.settings = settings
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
-        headers = {"content-type": "application/json"}
+        self._headers = {"content-type": "application/json"}
         if settings.api_key is not None:
-            headers["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        self._http = httpx.AsyncClient(
-            base_url=(settings.base_url or "http://unconfigured.invalid").rstrip("/") + "/",
-            headers=headers,
-            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
-            limits=httpx.Limits(max_connections=settings.max_connections,
-                                max_keepalive_connections=settings.max_connections),
-            transport=transport,
-        )
+            self._headers["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        self._url = (settings.base_url or "http://unconfigured.invalid").rstrip("/") + "/chat/completions"
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """aiohttp, made on first use (inside the event loop): about a quarter of httpx's CPU per call.
+        Connections are kept alive, up to `max_connections`; proxies from the environment apply."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.settings.connect_timeout_s),
+                connector=aiohttp.TCPConnector(limit=self.settings.max_connections),
+                trust_env=True,
+            )
+        return self._session
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -230,7 +236,8 @@ class LLMClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     @property
     def available(self) -> bool:
@@ -293,23 +300,24 @@ class LLMClient:
     async def _complete_once(self, body: dict[str, Any]) -> Completion:
         try:
             async with asyncio.timeout(self.settings.timeout_s):
-                response = await self._http.post("chat/completions", content=orjson.dumps(body))
-        except (TimeoutError, httpx.TimeoutException) as exc:
+                async with self._http().post(self._url, data=orjson.dumps(body)) as response:
+                    status, headers, payload = response.status, response.headers, await response.read()
+        except TimeoutError as exc:
             raise _Retryable(LLMTimeout(f"LLM call timed out after {self.settings.timeout_s}s")) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise _Retryable(LLMError(f"LLM endpoint unreachable: {exc!r}")) from exc
-        self._raise_for_status(response)
+        self._raise_for_status(status, headers, payload)
         try:
-            return _parse_completion(orjson.loads(response.content))
+            return _parse_completion(orjson.loads(payload))
         except ValueError as exc:
             raise _Retryable(LLMError("LLM endpoint sent a non-JSON body")) from exc
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
-        if response.status_code < 400:
+    def _raise_for_status(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
+        if status < 400:
             return
-        error = LLMHTTPError(response.status_code, _error_text(response))
-        if response.status_code in RETRYABLE_STATUS:
-            raise _Retryable(error, _retry_after(response))
+        error = LLMHTTPError(status, _error_text(payload))
+        if status in RETRYABLE_STATUS:
+            raise _Retryable(error, _retry_after(headers))
         raise error
 
     def _failed(self, error: LLMError, attempt: int) -> LLMError:
@@ -355,43 +363,46 @@ class LLMClient:
         deadline = asyncio.get_running_loop().time() + self.settings.timeout_s
         try:
             async with asyncio.timeout_at(deadline):
-                request = self._http.build_request("POST", "chat/completions", content=orjson.dumps(body))
-                response = await self._http.send(request, stream=True)
-        except (TimeoutError, httpx.TimeoutException) as exc:
+                response = await self._http().post(self._url, data=orjson.dumps(body))
+        except TimeoutError as exc:
             timeout = LLMTimeout(f"LLM stream did not start within {self.settings.timeout_s}s")
             raise _Retryable(timeout) from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise _Retryable(LLMError(f"LLM endpoint unreachable: {exc!r}")) from exc
         try:
-            if response.status_code >= 400:
-                await response.aread()
-                self._raise_for_status(response)
+            if response.status >= 400:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        payload = await response.read()
+                except (TimeoutError, aiohttp.ClientError):
+                    payload = b""
+                self._raise_for_status(response.status, response.headers, payload)
             async for event in self._read_sse(response, deadline):
                 yield event
         finally:
-            await response.aclose()
+            response.release()
 
-    async def _read_sse(self, response: httpx.Response, deadline: float) -> AsyncIterator[StreamEvent]:
+    async def _read_sse(self, response: aiohttp.ClientResponse, deadline: float) -> AsyncIterator[StreamEvent]:
         text: list[str] = []
         tools = _ToolCallBuilder()
         finish: str | None = None
         usage: dict[str, int] = {}
-        lines = response.aiter_lines()
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    line = await anext(lines, None)
-            except (TimeoutError, httpx.TimeoutException) as exc:
+                    raw = await response.content.readline()
+            except TimeoutError as exc:
                 raise _Retryable(LLMTimeout(f"LLM stream exceeded {self.settings.timeout_s}s")) from exc
-            except httpx.HTTPError as exc:
+            except (aiohttp.ClientError, ValueError) as exc:  # ValueError: a line over aiohttp's limit
                 raise _Retryable(LLMError(f"LLM stream broke: {exc!r}")) from exc
-            if line is None:
+            if not raw:
                 raise _Retryable(LLMError("LLM stream ended without [DONE]"))
+            line = raw.decode("utf-8", "replace").strip()
             if not line.startswith("data:"):
                 continue
             data = line[5:].strip()
             if data == "[DONE]":
-                await _drain(lines, deadline)
+                await _drain(response, deadline)
                 break
             chunk = self._decode_chunk(data)
             usage = chunk.get("usage") or usage
@@ -418,10 +429,10 @@ class LLMClient:
         return chunk
 
 
-async def _drain(lines: AsyncIterator[str], deadline: float) -> None:
-    """Read a stream to its end after [DONE]: httpx returns a connection to the pool only when the
-    response was read through; closing it early makes the next request connect again."""
-    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+async def _drain(response: aiohttp.ClientResponse, deadline: float) -> None:
+    """Read a stream to its end after [DONE]: the connection goes back to the pool only when the
+    response was read through; released early, it is closed and the next request connects again."""
+    with contextlib.suppress(TimeoutError, aiohttp.ClientError):
         async with asyncio.timeout_at(min(deadline, asyncio.get_running_loop().time() + 1.0)):
-            async for _ in lines:
+            while await response.content.readany():
                 pass
