@@ -78,7 +78,7 @@ async def persist(
         if record.handoff_reason is not None:
             await _handoff(ctx, session, record, lead_id)
     if rolled and session.summary and not record.blocked:
-        deps.embed_context(context_key(record.req), session.summary)
+        deps.embed_context(context_key(record.req), memory.embedding_text(session.summary))
     return Outcome(session.message_count, lead_id)
 
 
@@ -113,7 +113,7 @@ async def _write_ordinary_turn(
     if not written:
         return None  # another turn of this session came first: the transactional path re-reads
     if rolled and session.summary and not record.blocked:
-        deps.embed_context(context_key(record.req), session.summary)
+        deps.embed_context(context_key(record.req), memory.embedding_text(session.summary))
     return Outcome(session.message_count, None)
 
 

@@ -66,3 +66,14 @@ async def test_a_failed_embedding_is_logged_and_the_next_roll_tries_again() -> N
     await asyncio.sleep(0.15)
     assert recorder.calls == [("visitor:a", "second")]
     await embedder.stop()
+
+
+def test_the_vector_is_made_of_the_visitors_own_lines_recent_first_kept() -> None:
+    from services.chat.memory import EMBED_CHARS, embedding_text
+
+    summary = "Visiteur: livrez-vous en Suisse ?\nAssistant: " + "Oui, " * 200 + "\nVisiteur: et la garantie ?"
+    assert embedding_text(summary) == "livrez-vous en Suisse ?\net la garantie ?"
+    assert embedding_text("Assistant: bonjour") == "Assistant: bonjour"  # no visitor line: as it is
+    long = "\n".join(f"Visiteur: question numéro {n}" for n in range(200))
+    kept = embedding_text(long)
+    assert len(kept) == EMBED_CHARS and kept.endswith("question numéro 199")
