@@ -20,7 +20,6 @@ from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher, LocalGuard
 from services.chat.flags import FlagWatcher
 from services.chat.persist import store_context_embedding
-from services.chat.slots import TurnSlots
 
 log = get_logger(__name__)
 svc = ServiceApp("chat")
@@ -78,7 +77,6 @@ async def start(ctx: HandlerContext) -> None:
         publisher=DeltaPublisher(channel),
         screener=_local_screener(),
         guard=_local_guard() if settings.local_output_guard else None,
-        slots=TurnSlots(settings.turn_slots),
     )
     deps.contexts = ContextEmbedder(
         functools.partial(store_context_embedding, ctx, deps),

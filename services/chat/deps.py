@@ -121,7 +121,10 @@ class ChatDeps:
     screener: Any | None = None
     guard: LocalGuard | None = None
     contexts: ContextEmbedder | None = None
-    slots: TurnSlots = field(default_factory=lambda: TurnSlots(8))
+    slots: TurnSlots = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = TurnSlots(self.settings.turn_slots)
 
     def embed_context(self, key: str, summary: str) -> None:
         if self.contexts is not None:

@@ -23,7 +23,6 @@ class Slot:
 
 class TurnSlots:
     def __init__(self, size: int) -> None:
-        self.size = size
         self._semaphore = asyncio.Semaphore(size)
 
     @asynccontextmanager
