@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -79,27 +81,30 @@ def session_owner(request: Request, gw: Gateway, session_id: str) -> None:
         raise ApiError(403, "foreign_session", "this session token does not open that session")
 
 
-async def rate_limit(gw: Gateway, *, session_id: str | None, ip: str | None, route: str) -> dict[str, str]:
+@contextlib.contextmanager
+def _counting_refusals(gw: Gateway) -> Iterator[None]:
+    """A 429 from the security checks goes up as it is, counted in the gateway's metrics."""
     try:
-        return await guard.check_rate(gw.rpc, session_id=session_id, ip=ip, route=route,
-                                      timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
+        yield
     except ApiError as exc:
         if exc.status == 429:
             gw.metrics.rate_limited.inc()
         raise
+
+
+async def rate_limit(gw: Gateway, *, session_id: str | None, ip: str | None, route: str) -> dict[str, str]:
+    with _counting_refusals(gw):
+        return await guard.check_rate(gw.rpc, session_id=session_id, ip=ip, route=route,
+                                      timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
 
 
 async def security_checks(gw: Gateway, body: ChatMessageIn, session_id: str, ip: str | None,
                           locale: str) -> tuple[dict[str, str], ScreenVerdict | None]:
     """Rate limit and screening: one broker round trip to the security service."""
-    try:
+    with _counting_refusals(gw):
         return await guard.admit_turn(gw.rpc, text=body.message, session_id=session_id, ip=ip, locale=locale,
                                       existing_session=body.session_id is not None,
                                       timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
-    except ApiError as exc:
-        if exc.status == 429:
-            gw.metrics.rate_limited.inc()
-        raise
 
 
 def visitor_of(gw: Gateway, credential: str | None) -> tuple[str, str]:

@@ -51,6 +51,18 @@ def too_many(decision: RateLimitDecision) -> ApiError:
                     rate_limit_headers(decision))
 
 
+def admitted(decision: RateLimitDecision) -> dict[str, str]:
+    """The RateLimit-* headers of an admitted request; a refused one raises 429."""
+    if not decision.allowed:
+        raise too_many(decision)
+    return rate_limit_headers(decision)
+
+
+def _scopes(with_session: bool) -> list[Scope]:
+    """A request that starts a session counts only against the IP and route limits."""
+    return ["session", "ip", "route"] if with_session else ["ip", "route"]
+
+
 def unavailable(exc: Exception, fail_open: bool) -> None:
     log.warning("security_unavailable", error=str(exc), fail_open=fail_open)
     if not fail_open:
@@ -61,16 +73,13 @@ def unavailable(exc: Exception, fail_open: bool) -> None:
 
 async def check_rate(rpc: RpcClient, *, session_id: str | None, ip: str | None, route: str,
                      timeout: float, fail_open: bool) -> dict[str, str]:
-    scopes: list[Scope] = ["session", "ip", "route"] if session_id else ["ip", "route"]
-    request = CheckRateLimit(session_id=session_id, ip=ip, route=route, scopes=scopes)
+    request = CheckRateLimit(session_id=session_id, ip=ip, route=route, scopes=_scopes(bool(session_id)))
     try:
         decision = await rpc.request(CheckRateLimit.TYPE, request, RateLimitDecision, timeout=timeout)
     except (RemoteError, RequestTimeout) as exc:
         unavailable(exc, fail_open)
         return {}
-    if not decision.allowed:
-        raise too_many(decision)
-    return rate_limit_headers(decision)
+    return admitted(decision)
 
 
 async def admit_turn(rpc: RpcClient, *, text: str, session_id: str, ip: str | None, locale: str,
@@ -80,20 +89,15 @@ async def admit_turn(rpc: RpcClient, *, text: str, session_id: str, ip: str | No
 
     Raises 429 when a limit refuses; a new session (no session id from the visitor yet) counts only
     against the IP and route limits."""
-    scopes: list[Scope] = ["session", "ip", "route"] if existing_session else ["ip", "route"]
     request = ScreenMessage(text=text, session_id=session_id, ip=ip, route="chat", locale=locale,
-                            rate_limit=True, rate_scopes=scopes)
+                            rate_limit=True, rate_scopes=_scopes(existing_session))
     try:
         verdict = await rpc.request(ScreenMessage.TYPE, request, ScreenVerdict, timeout=timeout,
                                     session_id=session_id)
     except (RemoteError, RequestTimeout) as exc:
         unavailable(exc, fail_open)
         return {}, None
-    if verdict.rate is None:
-        return {}, verdict
-    if not verdict.rate.allowed:
-        raise too_many(verdict.rate)
-    return rate_limit_headers(verdict.rate), verdict
+    return ({} if verdict.rate is None else admitted(verdict.rate)), verdict
 
 
 def refusal_for(verdict: ScreenVerdict | None, locale: str) -> str | None:
