@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import numpy as np
 
-from libs.common.db import Conn
+from libs.common.db import Conn, PooledConnection
 from libs.common.errors import ConfigurationError
 
 Executor = Conn | asyncpg.Pool
@@ -77,9 +77,6 @@ WHERE coalesce(1 - (c.embedding <=> $1), -1) >= $9
 ORDER BY f.rrf DESC, similarity DESC
 LIMIT $10
 """
-SET_SEARCH_OPTIONS = """
-SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)
-"""
 
 
 def chunk_table(dim: int) -> str:
@@ -108,12 +105,10 @@ async def search(pool: asyncpg.Pool, table: str, embedding: np.ndarray, query: s
     args = (embedding, p.category, p.language, p.source, p.vector_limit, p.rrf_k, query, p.text_limit,
             p.threshold, p.k)
     async with pool.acquire() as conn:
-        if hasattr(conn, "ensure_settings"):  # a libs.common.db pool: the options live on the connection
-            await conn.ensure_settings({"hnsw.ef_search": str(p.ef_search), "hnsw.iterative_scan": "relaxed_order"})
-            return list(await conn.fetch(SEARCH.format(table=table), *args))
-        async with conn.transaction():
-            await conn.execute(SET_SEARCH_OPTIONS, str(p.ef_search))
-            return list(await conn.fetch(SEARCH.format(table=table), *args))
+        # the pool comes from libs.common.db.create_pool: the HNSW options live on the connection
+        pooled = cast(PooledConnection, conn)
+        await pooled.ensure_settings({"hnsw.ef_search": str(p.ef_search), "hnsw.iterative_scan": "relaxed_order"})
+        return list(await conn.fetch(SEARCH.format(table=table), *args))
 
 
 async def find_document(conn: Executor, table: str, doc_key: str) -> asyncpg.Record | None:
