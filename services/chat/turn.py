@@ -79,7 +79,8 @@ class Turn:
             self.timings["search"] = time.perf_counter() - started
             answer = await self._answer(shop, state, chunks)
         self.timings["answer"] = time.perf_counter() - started
-        await self._final_delta(answer)
+        citations = _citations(answer.chunks)
+        await self._final_delta(answer, citations)
         record = TurnRecord(
             self.req,
             self.lang,
@@ -87,7 +88,7 @@ class Turn:
             self.intents,
             answer.reply,
             answer.mode,
-            _citations(answer.chunks),
+            citations,
             answer.handoff_reason,
             answer.unknown,
             answer.blocked,
@@ -101,7 +102,7 @@ class Turn:
             session_id=self.req.session_id,
             request_id=self.req.request_id,
             reply=answer.reply,
-            citations=_citations(answer.chunks),
+            citations=citations,
             handoff=answer.handoff_reason is not None,
             mode=answer.mode,
             fallback_reason=answer.fallback_reason,
@@ -298,7 +299,7 @@ class Turn:
         await publisher.publish(stream_to, delta)
         self.seq += 1
 
-    async def _final_delta(self, answer: Answer) -> None:
+    async def _final_delta(self, answer: Answer, citations: list[Citation]) -> None:
         publisher = self.deps.publisher
         if publisher is None or not self.req.stream_to:
             return
@@ -314,7 +315,7 @@ class Turn:
                 session_id=self.req.session_id,
                 seq=self.seq,
                 done=True,
-                citations=_citations(answer.chunks),
+                citations=citations,
                 replace=replace,
             ),
         )
