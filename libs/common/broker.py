@@ -66,22 +66,47 @@ def event_queue_arguments(names: Names, queue: str) -> dict[str, Any]:
     }
 
 
+class _QuietWhileConnecting:
+    """aio-pika and aiormq stay at CRITICAL while at least one first connect is in progress.
+
+    Connects overlap (a service, its RPC client and its outbox relay start together): each saving
+    and restoring the levels itself would let the last one restore another's CRITICAL and silence
+    the libraries' errors for the rest of the process.
+    """
+
+    def __init__(self) -> None:
+        self.loggers = [logging.getLogger(n) for n in ("aio_pika", "aiormq")]
+        self.saved: list[int] = []
+        self.depth = 0
+
+    def __enter__(self) -> None:
+        if self.depth == 0:
+            self.saved = [logger.level for logger in self.loggers]
+            for logger in self.loggers:
+                logger.setLevel(logging.CRITICAL)
+        self.depth += 1
+
+    def __exit__(self, *_: object) -> None:
+        self.depth -= 1
+        if self.depth == 0:
+            for logger, level in zip(self.loggers, self.saved, strict=True):
+                logger.setLevel(level)
+
+
+_quiet_while_connecting = _QuietWhileConnecting()
+
+
 async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobustConnection:
     url = settings.amqp_url.get_secret_value()
-    # the first connect's failure is reported once, by our error; aio-pika would also log it
-    quiet = [logging.getLogger(n) for n in ("aio_pika", "aiormq")]
-    levels = [logger.level for logger in quiet]
     try:
-        for logger in quiet:
-            logger.setLevel(logging.CRITICAL)
-        return await aio_pika.connect_robust(url, client_properties={"connection_name": name}, timeout=10)
+        # the first connect's failure is reported once, by our error; aio-pika would also log it
+        with _quiet_while_connecting:
+            return await aio_pika.connect_robust(url, client_properties={"connection_name": name},
+                                                 timeout=10)
     except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
         safe = url.split("@")[-1]
         reason = str(exc) or type(exc).__name__
         raise ConfigurationError(f"cannot connect to RabbitMQ at {safe}: {reason}") from exc
-    finally:
-        for logger, level in zip(quiet, levels, strict=True):
-            logger.setLevel(level)
 
 
 async def declare_events_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:

@@ -303,6 +303,9 @@ class _Runtime:
                     aio_pika.Message(reply.model_dump_json().encode(), correlation_id=raw.correlation_id,
                                      content_type="application/json"),
                     routing_key=raw.reply_to,
+                    # not mandatory: RabbitMQ 3.10 returns every message published to a direct reply-to
+                    # address as unroutable even though it delivers it, and each return cost a logged error
+                    mandatory=False,
                 )
             await raw.ack()
         consume.__name__ = f"answer_{req.request_type.replace('.', '_')}"

@@ -84,7 +84,7 @@ class DeltaPublisher:
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
         )
         try:
-            await self.channel.default_exchange.publish(message, routing_key=routing_key)
+            await self.channel.default_exchange.publish(message, routing_key=routing_key, mandatory=False)
         except Exception as exc:  # display only: never fail a turn for a lost delta
             log.warning("delta_publish_failed", error=str(exc), request_id=delta.request_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ import aio_pika
 import asyncpg
 import pytest
 
-from libs.common.broker import PARK_QUEUE_HEADER, PARK_REASON_HEADER, RETRY_HEADER, Names
+from libs.common.broker import PARK_QUEUE_HEADER, PARK_REASON_HEADER, RETRY_HEADER, Names, connect
 from libs.common.db import create_pool
 from libs.common.errors import InvalidMessage, RemoteError, RequestTimeout
 from libs.common.messages import Envelope, Message, message_type
@@ -115,6 +116,20 @@ async def test_request_reply(msettings: Settings, pool: asyncpg.Pool, effects: s
         with pytest.raises(RemoteError) as err:
             await rpc.request("testsvc.add", Add(a=-1, b=1), Sum)
         assert err.value.code == "bad_request"
+
+
+async def test_replies_are_not_returned_by_the_broker(msettings: Settings, pool: asyncpg.Pool,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    # RabbitMQ 3.10 hands back a mandatory message sent to a direct reply-to address as unroutable,
+    # although it delivers it; aiormq logs each such return as an error (a logged error per reply)
+    with caplog.at_level(logging.DEBUG, logger="aiormq"):
+        async with build_service("unused").running(msettings, pool), \
+                RpcClient(msettings, source="test") as rpc:
+            results = await asyncio.gather(*(rpc.request("testsvc.add", Add(a=i, b=1), Sum) for i in range(20)))
+            await asyncio.sleep(0.2)  # a return would arrive just after its reply
+    assert [r.total for r in results] == [i + 1 for i in range(20)]
+    returned = [r.getMessage() for r in caplog.records if "returning" in r.getMessage()]
+    assert returned == []
 
 
 async def test_request_to_absent_service_fails_fast(msettings: Settings) -> None:
@@ -327,3 +342,15 @@ async def test_replay_into_a_fresh_consumer_rebuilds_the_same_state(
         await replay(msettings, pool, queue_name(msettings, "testsvc.things"), types=["testsvc.thing_happened"])
         await asyncio.sleep(1.0)
         assert int(await pool.fetchval(f"SELECT count(*) FROM {effects} WHERE key = ANY($1)", keys)) == len(keys)
+
+
+async def test_overlapping_connects_leave_the_broker_libraries_logging(msettings: Settings) -> None:
+    # connects silence aio-pika and aiormq while they run; overlapping ones must not leave them silent
+    loggers = [logging.getLogger(name) for name in ("aio_pika", "aiormq")]
+    before = [logger.level for logger in loggers]
+    connections = await asyncio.gather(*(connect(msettings, name=f"test-{i}") for i in range(4)))
+    try:
+        assert [logger.level for logger in loggers] == before
+        assert all(logger.getEffectiveLevel() < logging.CRITICAL for logger in loggers)
+    finally:
+        await asyncio.gather(*(connection.close() for connection in connections))
