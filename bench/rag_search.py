@@ -96,16 +96,21 @@ def params(vector_limit: int, text_limit: int, ef_search: int) -> repo.SearchPar
                              text_limit=text_limit, rrf_k=60, threshold=-1.0, k=10, ef_search=ef_search)
 
 
+async def set_search_options(conn: asyncpg.Connection, ef_search: int) -> None:
+    """The session options services.rag.repo.search keeps on its pooled connections."""
+    await conn.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+    await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+
+
 async def latencies(conn: asyncpg.Connection, queries: list[tuple[np.ndarray, str]],
                     p: repo.SearchParams) -> dict[str, float]:
     sql = repo.SEARCH.format(table=TABLE)
     times = []
+    await set_search_options(conn, p.ef_search)
     for vector, text in queries:
         started = time.perf_counter()
-        async with conn.transaction():
-            await conn.execute(repo.SET_SEARCH_OPTIONS, str(p.ef_search))
-            await conn.fetch(sql, vector, None, None, None, p.vector_limit, p.rrf_k, text, p.text_limit,
-                             p.threshold, p.k)
+        await conn.fetch(sql, vector, None, None, None, p.vector_limit, p.rrf_k, text, p.text_limit,
+                         p.threshold, p.k)
         times.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": round(float(np.percentile(times, 50)), 2),
             "p99_ms": round(float(np.percentile(times, 99)), 2)}
@@ -114,10 +119,9 @@ async def latencies(conn: asyncpg.Connection, queries: list[tuple[np.ndarray, st
 async def recall(conn: asyncpg.Connection, queries: list[tuple[np.ndarray, str]], ef_search: int) -> float:
     sql = f"SELECT id FROM {TABLE} ORDER BY embedding <=> $1 LIMIT 10"
     hits = 0
+    await set_search_options(conn, ef_search)
     for vector, _ in queries:
-        async with conn.transaction():
-            await conn.execute(repo.SET_SEARCH_OPTIONS, str(ef_search))
-            approx = {r["id"] for r in await conn.fetch(sql, vector)}
+        approx = {r["id"] for r in await conn.fetch(sql, vector)}
         async with conn.transaction():
             await conn.execute("SET LOCAL enable_indexscan = off")
             exact = {r["id"] for r in await conn.fetch(sql, vector)}

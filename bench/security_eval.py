@@ -264,7 +264,7 @@ def snapshot(name: str, which: str = "heldout2") -> int:
         scored.append({**row, "verdict": result.verdict, "score": round(result.score, 4)})
     attacks = [r for r in scored if r["label"] == "attack"]
     benign = [r for r in scored if r["label"] != "attack"]
-    report = {
+    report: dict[str, Any] = {
         "benchmark": f"security_{which}_{name}", "note": note,
         "scored_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "attacks_flagged": f"{sum(r['verdict'] != 'allow' for r in attacks)}/{len(attacks)}",

@@ -8,6 +8,6 @@ scripts/services.sh
 echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: mypy"
-.venv/bin/mypy libs services
+.venv/bin/mypy libs services tests bench
 echo "test: pytest"
 exec .venv/bin/pytest "$@"

@@ -39,7 +39,7 @@ def _with_database(dsn: str, database: str) -> str:
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
     """Poll `probe` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -28,9 +28,9 @@ async def test_warnings_are_forwarded_and_infos_are_not(security: HandlerContext
     assert await flush(forwarder, security) == 1 and not forwarder.buffer
     row = await eventually(lambda: sec_pool.fetchrow("SELECT * FROM app_admin_logs WHERE session_id = $1",
                                                      session))
-    assert (row["level"], row["category"], row["message"]) == ("warn", "chat", "llm_slow")  # type: ignore[index]
-    assert row["metadata"]["latency_ms"] == "4200" and row["metadata"]["service"] == "chat"  # type: ignore[index]
-    assert "sk-should-not-leak" not in str(row["metadata"]) and "hunter2" not in str(row["metadata"])  # type: ignore[index]
+    assert (row["level"], row["category"], row["message"]) == ("warn", "chat", "llm_slow")
+    assert row["metadata"]["latency_ms"] == "4200" and row["metadata"]["service"] == "chat"
+    assert "sk-should-not-leak" not in str(row["metadata"]) and "hunter2" not in str(row["metadata"])
 
 
 def test_buffer_is_bounded_and_never_raises() -> None:

@@ -51,8 +51,8 @@ async def test_attack_is_blocked_recorded_and_logged(rpc: RpcClient, sec_pool: a
     assert row["details"]["signals"] == verdict.signals
     log_row = await eventually(lambda: sec_pool.fetchrow(
         "SELECT * FROM app_admin_logs WHERE session_id = $1", session))
-    assert log_row["level"] == "security" and log_row["category"] == "security"  # type: ignore[index]
-    assert log_row["metadata"]["incident_id"] == verdict.incident_id  # type: ignore[index]
+    assert log_row["level"] == "security" and log_row["category"] == "security"
+    assert log_row["metadata"]["incident_id"] == verdict.incident_id
 
 
 async def test_repeated_attacks_escalate_to_a_block(rpc: RpcClient) -> None:
