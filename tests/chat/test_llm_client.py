@@ -15,6 +15,7 @@ from libs.common.llm import (
     LLMTimeout,
     LLMUnavailable,
     StreamEvent,
+    env_proxy,
 )
 from tests.fakes.llm_server import FakeLLMServer, Step
 
@@ -195,3 +196,32 @@ async def test_malformed_body_is_an_error_not_a_crash(fake: FakeLLMServer) -> No
     async with LLMClient(_settings(fake)) as client:
         with pytest.raises(LLMError, match="malformed"):
             await client.complete(MESSAGES)
+
+
+def test_env_proxy_is_read_once_with_no_proxy_and_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+                 "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("https://api.mistral.ai/v1/chat/completions") == (None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://squid.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,.corp.example")
+    assert env_proxy("https://api.mistral.ai/v1/chat/completions") == ("http://squid.internal:3128", None)
+    assert env_proxy("http://api.mistral.ai/v1/chat/completions") == (None, None)  # no HTTP_PROXY
+    assert env_proxy("https://llm.corp.example/v1/chat/completions") == (None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://bob:s%40cret@squid.internal:3128")
+    proxy, headers = env_proxy("https://api.mistral.ai/v1/chat/completions")
+    assert proxy == "http://squid.internal:3128"
+    assert headers == {"Proxy-Authorization": "Basic Ym9iOnNAY3JldA=="}  # bob:s@cret
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(fake: FakeLLMServer,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fake server stands in for the proxy: the request reaches it for a host that does not resolve
+    monkeypatch.setenv("HTTP_PROXY", fake.base_url.rsplit("/v1", 1)[0])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    fake.script(Step(text="via le proxy"), Step(text="encore"))
+    async with LLMClient(_settings(fake, base_url="http://llm.example.invalid/v1")) as client:
+        assert (await client.complete(MESSAGES)).content == "via le proxy"
+        assert (await client.complete(MESSAGES)).content == "encore"
+    assert len(fake.requests) == 2
