@@ -28,7 +28,7 @@ def expired(session: SessionRow, ttl_days: int, now: datetime | None = None) -> 
 
 
 def turns(session: SessionRow) -> int:
-    return sum(1 for m in session.messages if m.get("role") == "user")
+    return session.earlier_visitor_messages + sum(1 for m in session.messages if m.get("role") == "user")
 
 
 def _line(message: dict[str, Any]) -> str:
@@ -58,15 +58,18 @@ def append_turn(
     """Add one exchange; fold the oldest unsummarised messages once there are too many.
 
     Returns True when the summary changed. `metadata.summarized_upto` marks how many messages the
-    summary covers.
+    summary covers. Positions count from the start of the stored history; `session.messages` may
+    hold only its end (from `window_start`, never past what the summary covers).
     """
     session.messages.extend([user, assistant])
-    session.message_count = len(session.messages)
+    total = session.message_count = session.total_messages
     covered = _covered(session)
-    if len(session.messages) - covered <= summary_after:
+    if total - covered <= summary_after:
         return False
-    upto = len(session.messages) - keep_recent
-    session.summary = fold_summary(session.summary, session.messages[covered:upto], summary_max_chars)
+    upto = total - keep_recent
+    start = session.window_start
+    session.summary = fold_summary(session.summary, session.messages[covered - start:upto - start],
+                                   summary_max_chars)
     session.metadata["summarized_upto"] = upto
     return True
 
@@ -87,14 +90,15 @@ def embedding_text(summary: str) -> str:
 
 def _covered(session: SessionRow) -> int:
     covered = int(session.metadata.get("summarized_upto", 0))
-    # a mark past the end is stale (the session was emptied by a reset): nothing is summarised
-    return covered if covered <= len(session.messages) else 0
+    # a mark past the end is stale (the session was emptied by a reset): nothing is summarised;
+    # a loaded window starts at the mark, so what it does not hold is covered
+    covered = covered if covered <= session.total_messages else 0
+    return max(covered, session.window_start)
 
 
 def recent(session: SessionRow, keep_recent: int) -> list[dict[str, Any]]:
-    covered = _covered(session)
-    start = max(covered, len(session.messages) - keep_recent)
-    return session.messages[start:]
+    start = max(_covered(session), session.total_messages - keep_recent)
+    return session.messages[start - session.window_start:]
 
 
 def context_update(

@@ -104,6 +104,7 @@ async def _write_ordinary_turn(
         written = await repo.write_turn(
             conn,
             session,
+            session.messages[len(loaded.messages):],
             loaded.message_count if loaded.exists else None,
             entities,
             record.req.message[:1000],

@@ -46,11 +46,13 @@ _TURN_TAIL = """
 )
 SELECT session_id FROM s
 """
+# an ordinary turn appends its exchange ($2): the stored history is not sent back and forth
 WRITE_TURN_UPDATE = (
     """
 WITH s AS (
   UPDATE app_chat_sessions
-  SET messages = $2, summary = $3, message_count = $4, metadata = $5, updated_at = NOW()
+  SET messages = COALESCE(messages, '[]'::JSONB) || $2::JSONB, summary = $3, message_count = $4,
+      metadata = $5, updated_at = NOW()
   WHERE session_id = $1 AND COALESCE(message_count, 0) = $6::INT
   RETURNING session_id
 )"""
@@ -74,12 +76,24 @@ SET metadata = COALESCE(metadata, '{}'::JSONB) - 'summarized_upto' - 'unknown_st
   - 'handoff', updated_at = NOW()
 WHERE session_id = $1
 """
-# Everything a turn reads about its visitor, in one round trip.
+# Everything a turn reads about its visitor, in one round trip. Of the history, only the messages
+# the rolling summary does not cover yet (from metadata.summarized_upto: a bounded window) and the
+# number of the visitor's messages before them; the widget's history is read by load_session.
 SELECT_TURN_STATE = """
 SELECT
   (SELECT to_jsonb(s) FROM (
-     SELECT session_id, messages, summary, message_count, metadata, updated_at
-     FROM app_chat_sessions WHERE session_id = $1) s) AS session,
+     SELECT session_id, summary, message_count, metadata, updated_at, w.start AS window_start,
+       jsonb_path_query_array(h.messages, '$[$start to last]', jsonb_build_object('start', w.start))
+         AS messages,
+       (SELECT count(*) FROM jsonb_array_elements(h.messages) WITH ORDINALITY AS e(m, i)
+        WHERE i <= w.start AND m->>'role' = 'user') AS earlier_visitor_messages
+     FROM app_chat_sessions,
+       LATERAL (SELECT COALESCE(messages, '[]'::JSONB) AS messages) h,
+       LATERAL (SELECT COALESCE((metadata->>'summarized_upto')::INT, 0) AS covered) c,
+       -- a mark past the end is stale (the session was emptied by a reset): nothing is summarised
+       LATERAL (SELECT CASE WHEN c.covered BETWEEN 0 AND jsonb_array_length(h.messages)
+                            THEN c.covered ELSE 0 END AS start) w
+     WHERE session_id = $1) s) AS session,
   (SELECT COALESCE(jsonb_agg(jsonb_build_array(e.entity_type, e.entity_value, e.confidence)), '[]'::JSONB)
    FROM (SELECT entity_type, entity_value, confidence FROM app_entity_memory
          WHERE session_id = $1 ORDER BY updated_at DESC LIMIT 50) e) AS entities,
@@ -155,6 +169,10 @@ UPDATE app_conversation_contexts SET context_embedding = $2, updated_at = NOW() 
 
 @dataclass
 class SessionRow:
+    """A session as a turn sees it. `messages` is the stored history from position `window_start`
+    on (a turn loads only what the summary does not cover yet; load_session loads it all, from 0);
+    `earlier_visitor_messages` counts the visitor's messages before that position."""
+
     session_id: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     summary: str | None = None
@@ -162,6 +180,12 @@ class SessionRow:
     metadata: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
     exists: bool = False
+    window_start: int = 0
+    earlier_visitor_messages: int = 0
+
+    @property
+    def total_messages(self) -> int:
+        return self.window_start + len(self.messages)
 
 
 def _session(row: Any, session_id: str) -> SessionRow:
@@ -178,16 +202,25 @@ def _session(row: Any, session_id: str) -> SessionRow:
     )
 
 
+def _windowed_session(raw: dict[str, Any], session_id: str) -> SessionRow:
+    session = _session(raw, session_id)
+    session.window_start = int(raw.get("window_start") or 0)
+    session.earlier_visitor_messages = int(raw.get("earlier_visitor_messages") or 0)
+    return session
+
+
 async def turn_state(
     conn: Conn, session_id: str, context_key: str
 ) -> tuple[SessionRow, list[tuple[str, str, float]], dict[str, Any] | None]:
     row = await conn.fetchrow(SELECT_TURN_STATE, session_id, context_key)
     assert row is not None
     raw = row["session"]
+    session = SessionRow(session_id)
     if raw is not None:
         raw["updated_at"] = datetime.fromisoformat(raw["updated_at"]) if raw.get("updated_at") else None
+        session = _windowed_session(raw, session_id)
     known = [(str(t), str(v), float(c)) for t, v, c in row["entities"]]
-    return _session(raw, session_id), known, row["context"]
+    return session, known, row["context"]
 
 
 async def load_session(conn: Conn, session_id: str, *, lock: bool = False) -> SessionRow:
@@ -206,17 +239,19 @@ async def save_session(conn: Conn, s: SessionRow) -> None:
 async def write_turn(
     conn: Conn,
     s: SessionRow,
+    appended: list[dict[str, Any]],
     expected_count: int | None,
     entities: list[tuple[str, str, float]],
     source_message: str,
     context_key: str | None,
     ctx: dict[str, Any] | None,
 ) -> bool:
-    """One statement for an ordinary turn; False when the session changed since it was read."""
+    """One statement for an ordinary turn, which adds `appended` to the stored history (a new
+    session is created with them); False when the session changed since it was read."""
     c = ctx or {}
     args = (
         s.session_id,
-        s.messages,
+        appended,
         s.summary,
         s.message_count,
         s.metadata,

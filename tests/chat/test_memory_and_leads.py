@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+from services.chat import memory, repo
 from tests.chat.conftest import ChatHarness
 
 
@@ -224,3 +225,31 @@ async def test_concurrent_ordinary_and_lead_turns_of_one_session(harness: ChatHa
         email,
     )
     assert mentions == "3"
+
+
+async def test_a_long_conversation_is_read_by_window_and_written_by_appending(harness: ChatHarness, pool) -> None:
+    harness.use_llm()
+    session = f"s-{uuid.uuid4().hex}"
+    for i in range(15):
+        await harness.turn(f"Question {i} sur la livraison", session)
+    history = await harness.history(session)
+    assert history.message_count == 30 and len(history.messages) == 30  # nothing lost by appending
+    assert [m.content for m in history.messages if m.role == "user"] == [f"Question {i} sur la livraison"
+                                                                         for i in range(15)]
+    async with pool.acquire() as conn:
+        window, _, _ = await repo.turn_state(conn, session, session)
+        whole = await repo.load_session(conn, session)
+    covered = int(whole.metadata["summarized_upto"])
+    # the turn reads only what the summary does not cover, and knows how many visitor messages came before
+    assert window.window_start == covered > 0 and window.messages == whole.messages[covered:]
+    assert window.earlier_visitor_messages == sum(1 for m in whole.messages[:covered] if m["role"] == "user")
+    assert memory.turns(window) == memory.turns(whole) == 15
+    keep = harness.deps.settings.keep_recent_messages
+    assert memory.recent(window, keep) == memory.recent(whole, keep)
+    # the next turn's prompt is the one the whole history gives: the summary, then the recent messages
+    harness.fake.requests.clear()
+    await harness.turn("Et pour la Suisse ?", session)
+    prompt = harness.fake.requests[0]["messages"]
+    assert [m["content"] for m in prompt[1:]] == [m["content"] for m in memory.recent(whole, keep)] + [
+        "Et pour la Suisse ?"]
+    assert whole.summary and whole.summary.splitlines()[-1] in prompt[0]["content"]

@@ -125,6 +125,23 @@ def test_summary_folds_old_messages_and_stays_bounded() -> None:
     assert memory.turns(session) == 40
 
 
+def test_a_window_of_the_history_rolls_the_summary_as_the_whole_does() -> None:
+    whole = _session(9)
+    start = int(whole.metadata["summarized_upto"])
+    window = SessionRow("s", messages=whole.messages[start:], summary=whole.summary,
+                        message_count=whole.message_count, metadata=dict(whole.metadata),
+                        window_start=start, earlier_visitor_messages=start // 2)
+    for i in range(9, 14):
+        for session in (whole, window):
+            rolled = memory.append_turn(session, {"role": "user", "content": f"question {i}"},
+                                        {"role": "assistant", "content": f"réponse {i}"},
+                                        summary_after=6, keep_recent=4, summary_max_chars=500)
+        assert (window.summary, window.metadata, window.message_count) == (whole.summary, whole.metadata,
+                                                                           whole.message_count)
+        assert memory.recent(window, 4) == memory.recent(whole, 4) and memory.turns(window) == i + 1
+    assert rolled and window.messages == whole.messages[start:]
+
+
 def test_short_conversation_has_no_summary() -> None:
     session = _session(3)
     assert session.summary is None and len(memory.recent(session, 4)) == 4
