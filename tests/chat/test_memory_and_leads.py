@@ -244,6 +244,11 @@ async def test_a_long_conversation_is_read_by_window_and_written_by_appending(ha
     assert window.window_start == covered > 0 and window.messages == whole.messages[covered:]
     assert window.earlier_visitor_messages == sum(1 for m in whole.messages[:covered] if m["role"] == "user")
     assert memory.turns(window) == memory.turns(whole) == 15
+    # stored out of line without compression (migration 043): an append does not recompress it all
+    stored = await pool.fetchrow("SELECT pg_column_compression(messages) AS method, "
+                                 "pg_column_size(messages) AS size FROM app_chat_sessions WHERE session_id = $1",
+                                 session)
+    assert stored["method"] is None and stored["size"] > 2000
     keep = harness.deps.settings.keep_recent_messages
     assert memory.recent(window, keep) == memory.recent(whole, keep)
     # the next turn's prompt is the one the whole history gives: the summary, then the recent messages
