@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import uvicorn
 
+from libs.common.aio import settle_heap
 from libs.common.db import connect, create_pool, describe_dsn, resolve_dsn
 from libs.common.logging import get_logger
 from libs.common.migrate import migrate
@@ -125,6 +126,21 @@ def _on_signals(server: _Server, progress: Progress) -> None:
         loop.add_signal_handler(sig, stop, sig)
 
 
+async def _serve_settled(server: _Server) -> None:
+    """server.serve(), with the heap settled (libs.common.aio.settle_heap) once it has started."""
+
+    async def settle() -> None:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no start event
+            await asyncio.sleep(0.05)
+        settle_heap()
+
+    settling = asyncio.create_task(settle())
+    try:
+        await server.serve()
+    finally:
+        settling.cancel()
+
+
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
     config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
     apps = load_services(options.services, progress)
@@ -143,7 +159,7 @@ async def up(settings: Settings, options: UpOptions, progress: Progress = say) -
             _on_signals(server, progress)
             progress(f"gateway listening on http://{options.host}:{options.port}  "
                      "(demo: /  API docs: /docs  health: /readyz)")
-            await server.serve()
+            await _serve_settled(server)
             progress("gateway stopped; stopping services …")
     finally:
         await pool.close()
@@ -159,7 +175,7 @@ async def serve_one(settings: Settings, name: str, host: str, port: int, progres
                                         access_log=False, lifespan="on"))
         _on_signals(server, progress)
         progress(f"gateway listening on http://{host}:{port}")
-        await server.serve()
+        await _serve_settled(server)
         return 0
     apps = load_services((name,), progress)
     if not apps:
@@ -169,6 +185,7 @@ async def serve_one(settings: Settings, name: str, host: str, port: int, progres
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     async with apps[0].running(settings):
+        settle_heap()
         progress(f"{name} running; Ctrl-C to stop")
         await stopping.wait()
     progress(f"{name} stopped")
