@@ -128,12 +128,14 @@ async def warm_up(base: str, timeout: float = 90.0) -> None:
 
 class Visitors:
     """Each worker is a visitor: a session started by its first turn, continued with its token, over
-    its own keep-alive connection (bench/_http.py; httpx for the streamed turns)."""
+    its own keep-alive connection (bench/_http.py; httpx for the streamed turns), its visitor
+    credential kept from session to session as the widget keeps it."""
 
     def __init__(self, http: httpx.AsyncClient, light: Client) -> None:
         self.http = http
         self.light = light
         self.sessions: dict[int, dict[str, str]] = {}
+        self.visitors: dict[int, str] = {}
         self.modes: dict[str, int] = {}
         self.stages: dict[str, list[float]] = {}
 
@@ -142,6 +144,8 @@ class Visitors:
             self.sessions.pop(w, None)
         body: dict[str, Any] = {"message": QUESTIONS[(w + i) % len(QUESTIONS)]}
         headers = {}
+        if w in self.visitors:  # kept across sessions, as the widget keeps it
+            body["visitor"] = self.visitors[w]
         if w in self.sessions:
             body["session_id"] = self.sessions[w]["id"]
             headers["X-Session-Token"] = self.sessions[w]["token"]
@@ -154,6 +158,7 @@ class Visitors:
                 self.stages.setdefault(stage, []).append(float(ms))
         reply = response.json()
         self.sessions[w] = {"id": reply["session_id"], "token": reply["session_token"]}
+        self.visitors[w] = reply["visitor"]
         self.modes[reply["mode"]] = self.modes.get(reply["mode"], 0) + 1
 
     async def stream(self, w: int, i: int) -> float:

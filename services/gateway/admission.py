@@ -21,7 +21,7 @@ from services.gateway.schemas import ChatMessageIn
 from services.gateway.sessions import (
     is_session_id,
     new_session_id,
-    new_visitor,
+    session_visitor,
     sign_session,
     token_from_headers,
     verify_session,
@@ -107,10 +107,12 @@ async def security_checks(gw: Gateway, body: ChatMessageIn, session_id: str, ip:
                                       timeout=gw.config.security_timeout_s, fail_open=gw.config.fail_open)
 
 
-def visitor_of(gw: Gateway, credential: str | None) -> tuple[str, str]:
+def visitor_of(gw: Gateway, credential: str | None, session_id: str) -> tuple[str, str]:
+    """The visitor the credential names; without a valid one, the session's own (every turn of a
+    session must share one visitor: its long-term context is kept under the visitor's id)."""
     visitor_id = visitor_from(gw.secret, credential)
     if visitor_id is None or credential is None:
-        return new_visitor(gw.secret)
+        return session_visitor(gw.secret, session_id)
     return visitor_id, credential
 
 
@@ -127,7 +129,7 @@ async def admit(request: Request, gw: Gateway) -> Turn:
     refusal = guard.refusal_for(verdict, locale)
     if refusal is not None:
         gw.metrics.blocked.inc()
-    visitor_id, visitor = visitor_of(gw, body.visitor)
+    visitor_id, visitor = visitor_of(gw, body.visitor, session_id)
     return Turn(session_id=session_id, session_token=sign_session(gw.secret, session_id),
                 visitor_id=visitor_id, visitor=visitor, message=body.message.strip(), locale=locale, ip=ip,
                 headers=headers, refusal=refusal, flagged=verdict is not None and verdict.verdict == "flag",

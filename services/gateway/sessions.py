@@ -18,6 +18,7 @@ _SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_-]{22,64}$")
 _VISITOR_ID = re.compile(r"^vs_[A-Za-z0-9_-]{22,64}$")
 _TOKEN_CONTEXT = b"comptoir.chat-session.v1:"
 _VISITOR_CONTEXT = b"comptoir.visitor.v1:"
+_SESSION_VISITOR_CONTEXT = b"comptoir.session-visitor.v1:"
 
 
 def new_session_id() -> str:
@@ -54,9 +55,11 @@ def token_from_headers(authorization: str | None, x_session_token: str | None) -
     return None
 
 
-def new_visitor(secret: str) -> tuple[str, str]:
-    """A returning-visitor id and the credential (`<id>.<signature>`) the browser keeps for it."""
-    visitor_id = VISITOR_PREFIX + secrets.token_urlsafe(16)
+def session_visitor(secret: str, session_id: str) -> tuple[str, str]:
+    """The visitor of a session whose client keeps no visitor credential (an API client, a browser
+    that refuses storage): derived from the session id under the secret, so every turn of the session
+    has the same visitor and long-term context, and nobody can derive it without the secret."""
+    visitor_id = VISITOR_PREFIX + _sign(secret, _SESSION_VISITOR_CONTEXT, session_id)[:22]
     return visitor_id, f"{visitor_id}.{_sign(secret, _VISITOR_CONTEXT, visitor_id)}"
 
 

@@ -198,6 +198,23 @@ async def test_a_returning_visitor_is_recognised_across_sessions(client: httpx.A
     assert [m["metadata"].get("visitor_id") for m in metas] == [visitor_id, visitor_id]
 
 
+async def test_a_session_continued_without_its_visitor_keeps_one_visitor(client: httpx.AsyncClient,
+                                                                         gw_pool: asyncpg.Pool) -> None:
+    # an API client that keeps the session token but not the visitor credential
+    first = (await client.post("/v1/chat/messages", json={"message": "Bonjour, quels frais de livraison ?"})).json()
+    headers = {"X-Session-Token": first["session_token"]}
+    visitors = {first["visitor"]}
+    for message in ("Et pour la Suisse ?", "Et la garantie ?", "Merci"):
+        body = (await client.post("/v1/chat/messages", headers=headers,
+                                  json={"message": message, "session_id": first["session_id"]})).json()
+        visitors.add(body["visitor"])
+    assert len(visitors) == 1
+    visitor_id = first["visitor"].split(".")[0]
+    contexts = await gw_pool.fetch("SELECT session_id FROM app_conversation_contexts WHERE session_id = $1",
+                                   f"visitor:{visitor_id}")
+    assert len(contexts) == 1  # one long-term context, not one per turn
+
+
 async def test_a_forged_visitor_gets_a_new_identity(client: httpx.AsyncClient) -> None:
     forged = "vs_" + "A" * 22 + ".not-a-signature"
     body = (await client.post("/v1/chat/messages", json={"message": "Bonjour", "visitor": forged})).json()

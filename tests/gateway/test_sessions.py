@@ -45,9 +45,9 @@ def test_token_is_read_from_either_header() -> None:
 
 
 def test_visitor_credentials_are_signed() -> None:
-    from services.gateway.sessions import new_visitor, visitor_from
+    from services.gateway.sessions import session_visitor, visitor_from
 
-    visitor_id, credential = new_visitor("secret-1")
+    visitor_id, credential = session_visitor("secret-1", "cs_" + "s" * 22)
     assert visitor_from("secret-1", credential) == visitor_id
     assert visitor_from("secret-2", credential) is None
     assert visitor_from("secret-1", visitor_id) is None
