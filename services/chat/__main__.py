@@ -1,12 +1,9 @@
-"""`python -m services.chat`: run the chat service until interrupted."""
+"""`python -m services.chat`: the chat service alone, exactly as `comptoir serve chat` runs it
+(uvloop, the start-up heap frozen once running, SIGINT/SIGTERM handled)."""
 
-import asyncio
+import sys
 
-from libs.common.logging import configure_logging
-from libs.common.settings import get_settings
-from services.chat.app import svc
+from libs.common.cli import main
 
 if __name__ == "__main__":
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(svc.run(settings))
+    sys.exit(main(["serve", "chat"]))

@@ -1,12 +1,9 @@
-"""`python -m services.rag`: run the RAG service until interrupted."""
+"""`python -m services.rag`: the rag service alone, exactly as `comptoir serve rag` runs it
+(uvloop, the start-up heap frozen once running, SIGINT/SIGTERM handled)."""
 
-import asyncio
+import sys
 
-from libs.common.logging import configure_logging
-from libs.common.settings import get_settings
-from services.rag.app import svc
+from libs.common.cli import main
 
 if __name__ == "__main__":
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(svc.run(settings))
+    sys.exit(main(["serve", "rag"]))

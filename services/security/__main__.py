@@ -1,12 +1,9 @@
-"""`python -m services.security`: run the security service until interrupted."""
+"""`python -m services.security`: the security service alone, exactly as `comptoir serve security` runs it
+(uvloop, the start-up heap frozen once running, SIGINT/SIGTERM handled)."""
 
-import asyncio
+import sys
 
-from libs.common.logging import configure_logging
-from libs.common.settings import get_settings
-from services.security.app import svc
+from libs.common.cli import main
 
 if __name__ == "__main__":
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(svc.run(settings))
+    sys.exit(main(["serve", "security"]))

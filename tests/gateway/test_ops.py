@@ -78,3 +78,44 @@ def test_cli_registers_up_and_serve() -> None:
     assert parser.parse_args(["serve", "chat"]).service == "chat"
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "nosuchservice"])
+
+
+async def test_python_m_service_runs_it_as_comptoir_serve_does(settings: Settings) -> None:
+    """`python -m services.security` is `comptoir serve security`: it answers, and stops cleanly on SIGINT."""
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from libs.common.events.security import ScreenMessage, ScreenVerdict
+    from libs.common.rpc import RpcClient
+    from libs.common.settings import REPO_ROOT
+    from tests.conftest import eventually, with_fresh_prefix
+
+    mine = with_fresh_prefix(settings)
+    assert mine.database_url is not None
+    env = {**os.environ, "COMPTOIR_ENV": "test", "DATABASE_URL": mine.database_url.get_secret_value(),
+           "AMQP_URL": mine.amqp_url.get_secret_value(), "COMPTOIR_DATA_DIR": str(mine.data_dir),
+           "COMPTOIR_QUEUE_PREFIX": mine.queue_prefix, "COMPTOIR_EVENTS_EXCHANGE": mine.events_exchange}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.security", cwd=REPO_ROOT,
+                                                   env=env, stdout=asyncio.subprocess.PIPE,
+                                                   stderr=asyncio.subprocess.STDOUT)
+    try:
+        async with RpcClient(mine, source="test") as rpc:
+            async def answered() -> ScreenVerdict | None:
+                try:
+                    return await rpc.request(ScreenMessage.TYPE, ScreenMessage(text="Bonjour", rate_limit=False),
+                                             ScreenVerdict, timeout=2)
+                except Exception:
+                    return None
+
+            verdict = await eventually(answered, timeout=60)
+        assert verdict.verdict == "allow"
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0
+        assert b"security running" in output and b"security stopped" in output
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
