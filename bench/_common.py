@@ -169,8 +169,8 @@ def _p99(ordered: list[float]) -> float:
 
 def process_cpu_seconds() -> dict[str, float]:
     """CPU seconds (user + system) used so far by the processes that serve a chat turn, grouped:
-    each `comptoir` command by its arguments, the fake LLM, Postgres (all its processes) and
-    RabbitMQ. Linux /proc only; elsewhere an empty dict."""
+    each `comptoir` command by its arguments, each `python -m services.<name>`, the fake LLM,
+    Postgres (all its processes) and RabbitMQ. Linux /proc only; elsewhere an empty dict."""
     groups: dict[str, float] = {}
     proc = Path("/proc")
     if not proc.is_dir():
@@ -197,6 +197,8 @@ def _group_of(argv: list[str]) -> str | None:
     if "libs.common.cli" in text:
         after = argv[argv.index("libs.common.cli") + 1:] if "libs.common.cli" in argv else []
         return "comptoir " + " ".join(a for a in after[:2] if not a.startswith("-"))
+    if "-m" in argv and argv.index("-m") + 1 < len(argv) and argv[argv.index("-m") + 1].startswith("services."):
+        return "python -m " + argv[argv.index("-m") + 1]
     if "tests.fakes.llm_server" in text:
         return "fake LLM"
     if argv and Path(argv[0]).name.startswith("postgres"):

@@ -27,7 +27,18 @@ from typing import Any
 
 import aio_pika
 
-from bench._common import Echo, EchoReply, bench_database, bench_settings, echo_app, free_port, run_level, write_result
+from bench._common import (
+    Echo,
+    EchoReply,
+    bench_database,
+    bench_settings,
+    cpu_ms_per_turn,
+    echo_app,
+    free_port,
+    process_cpu_seconds,
+    run_level,
+    write_result,
+)
 from libs.common.db import create_pool
 from libs.common.errors import ComptoirError
 from libs.common.events.chat import ChatTurn, ChatTurnReply
@@ -195,9 +206,15 @@ async def measure(
             count = turns if workers == 1 else max(turns * 2, workers * 10)
             figures[f"broker_rtt_{workers}"] = await run_level(echo, workers, count)
             fallbacks.clear()
+            cpu_before = process_cpu_seconds()
             figures[f"chat_turn_{workers}"] = await run_level(chat_turn, workers, count)
             figures[f"chat_turn_{workers}"]["not_llm"] = dict(fallbacks)
-            print(workers, figures[f"broker_rtt_{workers}"], figures[f"chat_turn_{workers}"], flush=True)
+            # where the machine's CPU went, per turn: each service process (--layout processes),
+            # Postgres, RabbitMQ, the fake LLM; with --layout one the services are in this process
+            figures[f"cpu_ms_per_turn_{workers}"] = cpu_ms_per_turn(
+                cpu_before, process_cpu_seconds(), figures[f"chat_turn_{workers}"]["requests"])
+            print(workers, figures[f"broker_rtt_{workers}"], figures[f"chat_turn_{workers}"],
+                  figures[f"cpu_ms_per_turn_{workers}"], flush=True)
     return figures
 
 
