@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from libs.common.events.billing import CreateQuote, QuoteView
 from services.billing.errors import PaymentProviderError, QuoteError
 from services.billing.money import format_amount
+from services.billing.storage import quote_pdf_key
 
 if TYPE_CHECKING:
     from services.billing.deps import Billing
@@ -89,7 +90,7 @@ def _pdf(args: argparse.Namespace) -> Awaitable[int]:
         from services.billing import handlers
 
         quote = await handlers.render_pdf(args.id, billing)
-        path = billing.storage.local_path(handlers.pdf_key(quote.id))
+        path = billing.storage.local_path(quote_pdf_key(quote.id))
         print(str(path) if path is not None else quote.pdf_url)
         return 0
 

@@ -11,7 +11,7 @@ import asyncpg
 from libs.common.settings import Settings
 from services.billing.catalog import Catalog
 from services.billing.config import BillingSettings
-from services.billing.storage import LocalStorage, Storage
+from services.billing.storage import Storage, local_storage
 from services.billing.stripe_client import StripeCheckout
 from services.billing.wix import WixClient
 
@@ -47,6 +47,6 @@ def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) 
     if cfg.wix_api_key is not None and cfg.wix_api_key.get_secret_value():
         wix = WixClient(cfg.wix_api_base, cfg.wix_api_key.get_secret_value(), cfg.wix_site_id,
                         cfg.wix_timeout_s, cfg.wix_max_retries)
-    storage = LocalStorage(cfg.storage_dir or settings.data_dir / "files", cfg.public_files_url)
+    storage = local_storage(settings, cfg)
     return Billing(cfg=cfg, pool=pool, storage=storage, catalog=Catalog(pool, wix, cfg),
                    stripe=stripe, wix=wix)

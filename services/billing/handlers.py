@@ -18,14 +18,11 @@ from services.billing import quotes, repo
 from services.billing.deps import Billing
 from services.billing.errors import QuoteError
 from services.billing.pdf import render_quote_pdf
+from services.billing.storage import quote_pdf_key
 
 log = get_logger(__name__)
 SOURCE = "billing"
 EXPIRY_BATCH = 500
-
-
-def pdf_key(quote_id: str) -> str:
-    return f"quotes/{quote_id}.pdf"
 
 
 async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope | None = None) -> QuoteView:
@@ -95,7 +92,7 @@ async def _with_checkout(quote: QuoteView, provider: str, billing: Billing) -> Q
 async def _with_pdf(quote: QuoteView, billing: Billing) -> QuoteView:
     facts = await repo.company_facts(billing.pool)
     data = await asyncio.to_thread(render_quote_pdf, quote, facts, billing.cfg.pdf_font)
-    url = await billing.storage.put(pdf_key(quote.id), data, "application/pdf")
+    url = await billing.storage.put(quote_pdf_key(quote.id), data, "application/pdf")
     return quote.model_copy(update={"pdf_url": url})
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Protocol
 
 from libs.common.errors import ComptoirError
+from libs.common.settings import Settings
+from services.billing.config import BillingSettings
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}(/[A-Za-z0-9][A-Za-z0-9._-]{0,199}){0,3}$")
 
@@ -71,3 +73,13 @@ class LocalStorage:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def quote_pdf_key(quote_id: str) -> str:
+    return f"quotes/{quote_id}.pdf"
+
+
+def local_storage(settings: Settings, cfg: BillingSettings) -> LocalStorage:
+    """The billing service's file store (BILLING_STORAGE_DIR, else `<data dir>/files`): billing
+    writes quote PDFs there, the gateway serves them under `BILLING_PUBLIC_FILES_URL`."""
+    return LocalStorage(cfg.storage_dir or settings.data_dir / "files", cfg.public_files_url)

@@ -24,7 +24,7 @@ from libs.common.outbox import OutboxRelay
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings, get_settings
 from services.billing.config import BillingSettings
-from services.gateway import errors, routes_admin, routes_chat, routes_ops, routes_webhooks
+from services.gateway import errors, routes_admin, routes_chat, routes_files, routes_ops, routes_webhooks
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import Gateway
 from services.gateway.metrics import GatewayMetrics
@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
     app = FastAPI(title="Comptoir gateway", version="0.1.0", lifespan=lifespan,
                   description="Chat API for the web widget, admin API, Stripe/Wix webhooks, health, metrics.")
     errors.install(app)
-    for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_ops.router):
+    for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_files.router,
+                   routes_ops.router):
         app.include_router(router)
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,
                        allow_methods=["GET", "POST", "PUT"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -143,6 +144,9 @@ async def _serve_settled(server: _Server) -> None:
 
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
     config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
+    # quote PDFs are linked through this gateway (routes_files) unless an address is configured
+    host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # noqa: S104 - a check, not a bind
+    os.environ.setdefault("BILLING_PUBLIC_FILES_URL", f"http://{host}:{options.port}/v1/files")
     apps = load_services(options.services, progress)
     pool = await prepare_database(settings, progress)
     try:
