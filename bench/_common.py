@@ -149,7 +149,8 @@ async def run_level(call: Callable[[int, int], Awaitable[None]], workers: int, t
     elapsed, cpu_after = time.perf_counter() - started, os.times()
     cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     everything = sorted(latency for _, latency in calls)
-    steady = sorted(latency for at, latency in calls if at >= max(first_done)) or everything
+    ramped_up = max(first_done)
+    steady = sorted(latency for at, latency in calls if at >= ramped_up) or everything
     return {
         "requests": len(calls),
         "per_s": round(len(calls) / elapsed, 1),
@@ -197,8 +198,9 @@ def _group_of(argv: list[str]) -> str | None:
     if "libs.common.cli" in text:
         after = argv[argv.index("libs.common.cli") + 1:] if "libs.common.cli" in argv else []
         return "comptoir " + " ".join(a for a in after[:2] if not a.startswith("-"))
-    if "-m" in argv and argv.index("-m") + 1 < len(argv) and argv[argv.index("-m") + 1].startswith("services."):
-        return "python -m " + argv[argv.index("-m") + 1]
+    module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else ""
+    if module.startswith("services."):
+        return "python -m " + module
     if "tests.fakes.llm_server" in text:
         return "fake LLM"
     if argv and Path(argv[0]).name.startswith("postgres"):

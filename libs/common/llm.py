@@ -244,7 +244,7 @@ class LLMClient:
         """aiohttp, made on first use (inside the event loop): about a quarter of httpx's CPU per call.
         Connections are kept alive, up to `max_connections`. The proxy from the environment was looked
         up once (`env_proxy`): aiohttp's own `trust_env` looks it and ~/.netrc up again on every call,
-        in a worker thread, which cost the chat service a quarter of its CPU."""
+        in a worker thread, which cost the chat service a sixth of its CPU."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 headers=self._headers,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from libs.common.logging import get_logger
 from libs.common.migrate import migrate
 from libs.common.service import ServiceApp
 from libs.common.settings import Settings
+from services.billing.config import BillingSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 
@@ -142,11 +142,19 @@ async def _serve_settled(server: _Server) -> None:
         settling.cancel()
 
 
+def _billing_settings(options: UpOptions) -> BillingSettings:
+    """Billing's settings for `up`: quote PDFs linked through this gateway (routes_files) unless
+    BILLING_PUBLIC_FILES_URL names another address."""
+    billing = BillingSettings()
+    if billing.public_files_url:
+        return billing
+    host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # noqa: S104 - a check, not a bind
+    return billing.model_copy(update={"public_files_url": f"http://{host}:{options.port}/v1/files"})
+
+
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
     config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
-    # quote PDFs are linked through this gateway (routes_files) unless an address is configured
-    host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # noqa: S104 - a check, not a bind
-    os.environ.setdefault("BILLING_PUBLIC_FILES_URL", f"http://{host}:{options.port}/v1/files")
+    billing = _billing_settings(options)
     apps = load_services(options.services, progress)
     pool = await prepare_database(settings, progress)
     try:
@@ -156,8 +164,9 @@ async def up(settings: Settings, options: UpOptions, progress: Progress = say) -
             for index, svc in enumerate(apps):
                 svc.run_relay = index == 0  # one outbox relay per process is enough
                 progress(f"starting {svc.name} …")
-                await stack.enter_async_context(svc.running(settings, pool))
-            app = create_app(settings, config, pool=pool, run_relay=not apps)
+                deps = {"billing_settings": billing} if svc.name == "billing" else None
+                await stack.enter_async_context(svc.running(settings, pool, deps))
+            app = create_app(settings, config, pool=pool, run_relay=not apps, billing=billing)
             server = _Server(uvicorn.Config(app, host=options.host, port=options.port, log_config=None,
                                             access_log=False, lifespan="on"))
             _on_signals(server, progress)
