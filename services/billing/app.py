@@ -1,12 +1,17 @@
-"""Billing service wiring: requests, webhook and purchase consumers, the expiry job."""
+"""Billing service wiring only: requests, webhook and purchase consumers, the expiry job.
+
+Every handler lives in `handlers.py` (or `invoices.py`) and takes its typed message and billing's
+deps (`Billing`, built once at start-up); this module maps queues and errors onto them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from libs.common.db import Conn
 from libs.common.errors import RemoteError
 from libs.common.events.billing import (
     CreateCheckout,
@@ -21,17 +26,12 @@ from libs.common.events.billing import (
     WixWebhookReceived,
 )
 from libs.common.logging import get_logger
+from libs.common.messages import Envelope
 from libs.common.service import HandlerContext, ServiceApp
-from services.billing import handlers, invoices, payments, repo
+from services.billing import handlers, invoices
 from services.billing.config import BillingSettings
 from services.billing.deps import Billing, build_billing
 from services.billing.errors import PaymentProviderError, QuoteError
-from services.billing.webhooks import (
-    WebhookVerificationError,
-    parse_stripe_event,
-    verify_stripe_signature,
-    verify_wix_webhook,
-)
 
 log = get_logger(__name__)
 svc = ServiceApp("billing")
@@ -77,62 +77,28 @@ async def on_create_invoice(req: CreateInvoice, ctx: HandlerContext) -> InvoiceC
 
 @svc.on_event("billing.stripe_webhook_received", queue="billing.stripe_webhooks")
 async def on_stripe_webhook(cmd: StripeWebhookReceived, ctx: HandlerContext) -> None:
-    assert ctx.conn is not None
-    billing = _billing(ctx)
-    secret = billing.cfg.stripe_webhook_secret
-    body = cmd.body.encode()
-    try:
-        # Re-checked here (the broker is not the trust boundary); tolerance 0: retries arrive late.
-        if secret is not None and secret.get_secret_value():
-            event = verify_stripe_signature(body, _header(cmd.headers, "stripe-signature"),
-                                            secret.get_secret_value(), tolerance=0)
-        else:
-            event = parse_stripe_event(body)
-    except WebhookVerificationError as exc:
-        await _record_rejected(ctx, "stripe", exc.reason, body, cmd)
-        return
-    await payments.apply_stripe_event(ctx.conn, event, billing.clock(), ctx.envelope)
+    await handlers.stripe_webhook(cmd, _billing(ctx), *_in_transaction(ctx))
 
 
 @svc.on_event("billing.wix_webhook_received", queue="billing.wix_webhooks")
 async def on_wix_webhook(cmd: WixWebhookReceived, ctx: HandlerContext) -> None:
-    assert ctx.conn is not None
-    billing = _billing(ctx)
-    body = cmd.body.encode()
-    try:
-        event = verify_wix_webhook(body, billing.cfg.wix_public_key or "", verify_exp=False)
-    except WebhookVerificationError as exc:
-        await _record_rejected(ctx, "wix", exc.reason, body, cmd)
-        return
-    await payments.apply_wix_event(ctx.conn, event, billing.clock(), ctx.envelope)
+    await handlers.wix_webhook(cmd, _billing(ctx), *_in_transaction(ctx))
 
 
 @svc.on_event("billing.webhook_rejected", queue="billing.webhook_rejections")
 async def on_webhook_rejected(event: WebhookRejected, ctx: HandlerContext) -> None:
-    assert ctx.conn is not None
-    event_id = f"rejected:{event.body_sha256}:{event.received_at.isoformat()}"
-    await repo.record_webhook(ctx.conn, event.provider, event_id, "rejected", "rejected", event.reason,
-                              payload={"remote_addr": event.remote_addr})
+    await handlers.webhook_rejected(event, _in_transaction(ctx)[0])
 
 
 @svc.on_event("payment.completed", queue="billing.purchases")
 async def on_payment_completed(event: PaymentCompleted, ctx: HandlerContext) -> None:
-    assert ctx.conn is not None
-    if not event.email:
-        log.info("purchase_without_email", quote_id=event.quote_id)
-        return
-    await ctx.conn.execute(repo.UPSERT_LEAD_PURCHASE, event.email, event.amount, event.session_id)
+    await handlers.payment_completed(event, _in_transaction(ctx)[0])
 
 
-async def _record_rejected(ctx: HandlerContext, provider: str, reason: str, body: bytes, cmd: Any) -> None:
+def _in_transaction(ctx: HandlerContext) -> tuple[Conn, Envelope]:
+    """An event handler runs in the consumer's transaction (with its inbox row)."""
     assert ctx.conn is not None and ctx.envelope is not None
-    log.warning("webhook_rejected_by_billing", provider=provider, reason=reason)
-    await repo.record_webhook(ctx.conn, provider, f"rejected:{ctx.envelope.id}", "rejected", "rejected",
-                              reason, payload={"received_at": cmd.received_at.isoformat()})
-
-
-def _header(headers: dict[str, str], name: str) -> str:
-    return next((value for key, value in headers.items() if key.lower() == name), "")
+    return ctx.conn, ctx.envelope
 
 
 async def _expiry_loop(billing: Billing) -> None:

@@ -1,4 +1,7 @@
-"""Quote use cases: create (with PDF and payment link), read, attach a checkout, expire.
+"""Billing's handlers: each takes its typed message and billing's deps (`Billing`).
+
+Quotes: create (with PDF and payment link), read, attach a checkout, expire. Webhook commands:
+re-verified, then applied once in the consumer's transaction (`payments.py`).
 
 External calls (Stripe, Wix, PDF storage) happen before the one transaction that writes the quote
 and its `quote.created` event, so a provider failure leaves nothing half-written.
@@ -8,17 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from libs.common.db import Conn
-from libs.common.events.billing import CreateQuote, QuoteCreated, QuoteExpired, QuoteView
+from libs.common.events.billing import (
+    CreateQuote,
+    PaymentCompleted,
+    QuoteCreated,
+    QuoteExpired,
+    QuoteView,
+    StripeWebhookReceived,
+    WebhookRejected,
+    WixWebhookReceived,
+)
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
-from services.billing import quotes, repo
+from services.billing import payments, quotes, repo
 from services.billing.deps import Billing
 from services.billing.errors import QuoteError
 from services.billing.pdf import render_quote_pdf
 from services.billing.storage import quote_pdf_key
+from services.billing.webhooks import (
+    WebhookVerificationError,
+    parse_stripe_event,
+    verify_stripe_signature,
+    verify_wix_webhook,
+)
 
 log = get_logger(__name__)
 SOURCE = "billing"
@@ -135,3 +154,52 @@ def _uuid(quote_id: str) -> str:
     except ValueError as exc:
         raise QuoteError("bad_request", f"not a quote id: {quote_id!r}") from exc
 
+
+
+# ---- webhook commands and purchase events (run in the consumer's transaction) --------------------
+async def stripe_webhook(cmd: StripeWebhookReceived, billing: Billing, conn: Conn, envelope: Envelope) -> None:
+    secret = billing.cfg.stripe_webhook_secret
+    body = cmd.body.encode()
+    try:
+        # Re-checked here (the broker is not the trust boundary); tolerance 0: retries arrive late.
+        if secret is not None and secret.get_secret_value():
+            event = verify_stripe_signature(body, _header(cmd.headers, "stripe-signature"),
+                                            secret.get_secret_value(), tolerance=0)
+        else:
+            event = parse_stripe_event(body)
+    except WebhookVerificationError as exc:
+        await _record_rejected(conn, envelope, "stripe", exc.reason, cmd)
+        return
+    await payments.apply_stripe_event(conn, event, billing.clock(), envelope)
+
+
+async def wix_webhook(cmd: WixWebhookReceived, billing: Billing, conn: Conn, envelope: Envelope) -> None:
+    try:
+        event = verify_wix_webhook(cmd.body.encode(), billing.cfg.wix_public_key or "", verify_exp=False)
+    except WebhookVerificationError as exc:
+        await _record_rejected(conn, envelope, "wix", exc.reason, cmd)
+        return
+    await payments.apply_wix_event(conn, event, billing.clock(), envelope)
+
+
+async def webhook_rejected(event: WebhookRejected, conn: Conn) -> None:
+    event_id = f"rejected:{event.body_sha256}:{event.received_at.isoformat()}"
+    await repo.record_webhook(conn, event.provider, event_id, "rejected", "rejected", event.reason,
+                              payload={"remote_addr": event.remote_addr})
+
+
+async def payment_completed(event: PaymentCompleted, conn: Conn) -> None:
+    if not event.email:
+        log.info("purchase_without_email", quote_id=event.quote_id)
+        return
+    await conn.execute(repo.UPSERT_LEAD_PURCHASE, event.email, event.amount, event.session_id)
+
+
+async def _record_rejected(conn: Conn, envelope: Envelope, provider: str, reason: str, cmd: Any) -> None:
+    log.warning("webhook_rejected_by_billing", provider=provider, reason=reason)
+    await repo.record_webhook(conn, provider, f"rejected:{envelope.id}", "rejected", "rejected",
+                              reason, payload={"received_at": cmd.received_at.isoformat()})
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    return next((value for key, value in headers.items() if key.lower() == name), "")
