@@ -1,0 +1,31 @@
+"""Stop words, accent-folded (compared after `fold`). French: the Snowball list plus the forms of
+être/avoir and a few question words that carry no topic; English: the Snowball list's common core."""
+
+from __future__ import annotations
+
+_FR = """
+a ai aie aient aies ait as au aura aurai auraient aurais aurait auras aurez auriez aurions aurons
+auront aux avaient avais avait avec avez aviez avions avons ayant ayez ayons c ce ceci cela celle
+celles celui ces cet cette ceux ci d dans de des du elle elles en es est et etaient etais etait
+etant ete etes etiez etions eu eue eues eumes eurent eus eusse eussent eusses eussiez eussions eut
+eutes eux fumes furent fus fusse fussent fusses fussiez fussions fut futes ici il ils j je l la le
+les leur leurs lui m ma mais me meme mes moi mon n ne nos notre nous on ont ou par pas pour qu que
+quel quelle quelles quels qui s sa sans se sera serai seraient serais serait seras serez seriez
+serions serons seront ses soi soient sois soit sommes son sont soyez soyons suis sur t ta te tes
+toi ton tu un une vos votre vous y
+donc or ni car si tout tous toute toutes tres plus moins aussi comme alors ainsi cest lors
+"""
+_EN = """
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves
+"""
+
+STOP_WORDS: dict[str, frozenset[str]] = {
+    "fr": frozenset(_FR.split()),
+    "en": frozenset(_EN.split()),
+}
