@@ -195,10 +195,10 @@ def process_cpu_seconds() -> dict[str, float]:
 
 def _group_of(argv: list[str]) -> str | None:
     text = " ".join(argv)
-    if "libs.common.cli" in text:
-        after = argv[argv.index("libs.common.cli") + 1:] if "libs.common.cli" in argv else []
-        return "comptoir " + " ".join(a for a in after[:2] if not a.startswith("-"))
     module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else ""
+    if module == "comptoir":
+        after = argv[argv.index("-m") + 2:]
+        return "comptoir " + " ".join(a for a in after[:2] if not a.startswith("-"))
     if module.startswith("services."):
         return "python -m " + module
     if "tests.fakes.llm_server" in text:

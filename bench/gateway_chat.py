@@ -94,7 +94,7 @@ def server_env(settings: Settings, dsn: str, llm_port: int) -> dict[str, str]:
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "libs.common.cli", *args],
+        return subprocess.Popen([sys.executable, "-m", "comptoir", *args],
                                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -103,7 +103,7 @@ async def start_servers(topology: str, settings: Settings, env: dict[str, str], 
     """`up`: everything in one process (development). `split`: one process per service (production)."""
     if topology == "up":
         return [spawn(["up", "--port", str(port)], env, log)]
-    from services.gateway.runner import seed_demo
+    from comptoir.up import seed_demo
 
     pool = await create_pool(settings, min_size=1, max_size=4)
     try:

@@ -8,6 +8,6 @@ scripts/services.sh
 echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: mypy"
-.venv/bin/mypy libs services tests bench
+.venv/bin/mypy comptoir libs services tests bench
 echo "test: pytest"
 exec .venv/bin/pytest "$@"

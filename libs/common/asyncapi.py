@@ -7,7 +7,6 @@ message types: each channel's message is the `Envelope` whose `data` is one of t
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
@@ -16,23 +15,6 @@ from faststream.specification import AsyncAPI
 from libs.common.messages import Envelope, registry
 from libs.common.service import ServiceApp
 from libs.common.settings import Settings
-
-SERVICES = ("gateway", "chat", "rag", "security", "billing", "agents")
-
-
-def load_service_apps() -> list[ServiceApp]:
-    apps = []
-    for name in SERVICES:
-        try:
-            module = importlib.import_module(f"services.{name}.app")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"services.{name}.app":
-                raise
-            continue
-        svc = getattr(module, "svc", None)
-        if isinstance(svc, ServiceApp):
-            apps.append(svc)
-    return apps
 
 
 def build_document(apps: list[ServiceApp], settings: Settings) -> dict[str, Any]:

@@ -1,9 +1,17 @@
 """`python -m services.rag`: the rag service alone, exactly as `comptoir serve rag` runs it
-(uvloop, the start-up heap frozen once running, SIGINT/SIGTERM handled)."""
+(libs.common.serving: uvloop, the start-up heap frozen once running, SIGINT/SIGTERM handled)."""
 
 import sys
 
-from libs.common.cli import main
+from libs.common.service import ServiceApp
+from libs.common.serving import main_for_service
+
+
+def _load() -> ServiceApp:
+    from services.rag.app import svc
+
+    return svc
+
 
 if __name__ == "__main__":
-    sys.exit(main(["serve", "rag"]))
+    sys.exit(main_for_service(_load))

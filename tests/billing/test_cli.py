@@ -16,7 +16,7 @@ import asyncpg
 import pypdf
 import pytest
 
-from libs.common.cli import build_parser
+from comptoir.cli import build_parser
 from libs.common.settings import get_settings
 
 COMPTOIR = str(Path(sys.executable).parent / "comptoir")

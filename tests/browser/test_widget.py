@@ -67,7 +67,7 @@ async def comptoir_up(fresh_dsn: str, amqp_url: str, data_dir: Path, tmp_path: P
                     "LLM_API_KEY": "sk-test", "LLM_MODEL": "fake", "PYTHONUNBUFFERED": "1"})
         log = tmp_path / "comptoir-up.log"
         with log.open("wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "libs.common.cli", "up", "--port", str(port)],
+            process = subprocess.Popen([sys.executable, "-m", "comptoir", "up", "--port", str(port)],
                                        cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:

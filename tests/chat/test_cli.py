@@ -17,7 +17,7 @@ import pytest
 )
 def test_ask_refuses_bad_messages(message: str, reason: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "libs.common.cli", "chat", "ask", message], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "comptoir", "chat", "ask", message], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
     assert reason in done.stderr

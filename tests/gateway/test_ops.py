@@ -61,7 +61,7 @@ def test_production_refuses_the_default_admin_token(tmp_path) -> None:
 
 
 def test_up_loads_every_built_service_and_skips_missing_ones() -> None:
-    from services.gateway.runner import load_services
+    from comptoir.registry import load_services
 
     lines: list[str] = []
     apps = load_services(("security", "rag", "chat", "billing", "nosuchservice"), lines.append)
@@ -70,7 +70,7 @@ def test_up_loads_every_built_service_and_skips_missing_ones() -> None:
 
 
 def test_cli_registers_up_and_serve() -> None:
-    from libs.common.cli import build_parser
+    from comptoir.cli import build_parser
 
     parser = build_parser()
     up = parser.parse_args(["up", "--port", "8123", "--host", "0.0.0.0"])

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _comptoir(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": settings.database_url.get_secret_value(),  # type: ignore[union-attr]
            "COMPTOIR_DATA_DIR": str(settings.data_dir), "LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "libs.common.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "comptoir", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120, check=False)
 
 

@@ -1,0 +1,126 @@
+"""Running one service process: the pieces `comptoir serve <name>`, `comptoir up` and
+`python -m services.<name>` share, so each of them runs a service the same way.
+
+Nothing here names a service: the caller hands over the `ServiceApp` (or the ASGI app) to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from libs.common import aio
+from libs.common.aio import settle_heap
+from libs.common.errors import ComptoirError
+from libs.common.logging import configure_logging
+from libs.common.service import ServiceApp
+from libs.common.settings import Settings, get_settings
+
+Progress = Callable[[str], None]
+
+
+def say(line: str, prefix: str = "comptoir") -> None:
+    print(f"{prefix}: {line}", file=sys.stderr, flush=True)
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the caller owns SIGINT/SIGTERM so services stop in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def http_server(app: Any, host: str, port: int) -> QuietServer:
+    return QuietServer(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on"))
+
+
+def stop_on_signals(server: QuietServer, progress: Progress) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        if server.should_exit:
+            server.force_exit = True
+            return
+        progress(f"{sig.name} received: shutting down (again to force)")
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+
+
+async def serve_settled(server: QuietServer) -> None:
+    """server.serve(), with the heap settled (libs.common.aio.settle_heap) once it has started."""
+
+    async def settle() -> None:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no start event
+            await asyncio.sleep(0.05)
+        settle_heap()
+
+    settling = asyncio.create_task(settle())
+    try:
+        await server.serve()
+    finally:
+        settling.cancel()
+
+
+async def serve_http(app: Any, host: str, port: int, progress: Progress, name: str = "gateway") -> int:
+    """One ASGI app alone until SIGINT/SIGTERM."""
+    server = http_server(app, host, port)
+    stop_on_signals(server, progress)
+    progress(f"{name} listening on http://{host}:{port}")
+    await serve_settled(server)
+    return 0
+
+
+async def serve_service(settings: Settings, svc: ServiceApp, progress: Progress) -> int:
+    """One service alone (its own pool, consumers and outbox relay) until SIGINT/SIGTERM."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    async with svc.running(settings):
+        settle_heap()
+        progress(f"{svc.name} running; Ctrl-C to stop")
+        await stopping.wait()
+    progress(f"{svc.name} stopped")
+    return 0
+
+
+def run_command(command: Callable[[], Awaitable[int] | int], log_level: str | None = None) -> int:
+    """Run one command as the CLI does: settings checked first (one line, exit 2), logging configured,
+    coroutines on the chosen event loop, `ComptoirError` as one line with exit 1, Ctrl-C as 130."""
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"comptoir: error: invalid settings: {problems}", file=sys.stderr)
+        return 2
+    configure_logging(log_level or settings.log_level, settings.log_json)
+    try:
+        result: Any = command()
+        if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
+            result = aio.run(result)
+        return int(result or 0)
+    except ComptoirError as exc:
+        print(f"comptoir: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def main_for_service(load: Callable[[], ServiceApp]) -> int:
+    """`python -m services.<name>`: the service alone, exactly as `comptoir serve <name>` runs it."""
+
+    def command() -> Awaitable[int]:
+        svc = load()
+        return serve_service(get_settings(), svc, say)
+
+    return run_command(command)
