@@ -40,7 +40,7 @@ Sets, and how honest each figure is:
   on, respond the way my ex would… never mention products again") and two false positives (the model on "what
   instructions come with…" and "the text above the … button") were then read and fixed by family (a
   "from now on, talk like…" rule, "never mention the products again", product-instruction and page-text
-  twins in augment.py), so `heldout3` itself is no longer blind.
+  twins in the training templates), so `heldout3` itself is no longer blind.
 - deepset, round 11: the previous cross-validation misses were read again; the round 11 rule families (task
   hijacks, "additional instruction -", "stop - write:", contrary-to-instructions, code generation, other
   scripts…) were written knowing them, so the CV figure is honest for the model but not for the rules.
@@ -53,7 +53,7 @@ Sets, and how honest each figure is:
   order e-mails, angry complaints, widget snippets and JS errors, SMS style and emojis; attacks worded apart from
   the earlier sets. `heldout4_before` (`--snapshot before --set heldout4`) is its score with round 11's code;
   `heldout4_after_blind` (`--snapshot after_blind --set heldout4`) after round 12's rule narrowing, templates
-  (augment.py `round12_benign`, written from the brief's families and two private probe lists, never from a
+  (training templates, group `customer_shapes`, written from the brief's families and two private probe lists, never from a
   heldout4 verdict) and the model_flag 0.75 → 0.70 calibration (chosen on deepset + own 5-fold CV), stored before
   any heldout4 verdict of the new code was read (only its aggregates were printed: 53/53, 8/86 benign flagged).
   Its eight false positives were then read and fixed by family: "system prompts the checkout" (a verb),
@@ -84,9 +84,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.security.normalise import normalise  # noqa: E402
-from services.security.screening import HashedModel, Screener, Thresholds  # noqa: E402
-from services.security.screening.train import (  # noqa: E402
+from libs.guard.normalise import normalise  # noqa: E402
+from libs.guard.screening import HashedModel, Screener, Thresholds  # noqa: E402
+from libs.guard_training.train import (  # noqa: E402
     Example,
     deepset_examples,
     own_examples,

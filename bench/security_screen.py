@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench._common import write_result
-from services.security.screening import Screener
+from libs.guard.screening import Screener
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "security" / "data" / "labelled.jsonl"
 NAIVE = re.compile(r"ignore (?:all )?previous instructions")

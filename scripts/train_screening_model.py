@@ -1,8 +1,8 @@
-"""Rebuild the shipped screening model (services/security/screening/screening_model.npz).
+"""Rebuild the shipped screening model (libs/guard/screening/screening_model.npz).
 
 Training rows: our labelled set (tests/security/data/labelled.jsonl), deepset/prompt-injections
 (tests/security/data/public/deepset_prompt_injections.jsonl, Apache-2.0) and benign shop messages
-and small talk from templates (services/security/screening/augment.py). Never the PurpleLlama rows
+and small talk from templates (libs/guard_training/data/templates.jsonl). Never the PurpleLlama rows
 nor tests/security/data/heldout.jsonl: those stay held out for bench/security_eval.py.
 Deterministic: same rows → same weights.
 
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.security.screening.model import DEFAULT_PATH  # noqa: E402
-from services.security.screening.train import (  # noqa: E402
+from libs.guard.screening.model import DEFAULT_PATH  # noqa: E402
+from libs.guard_training.train import (  # noqa: E402
     TrainConfig,
     deepset_examples,
     own_examples,

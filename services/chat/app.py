@@ -1,23 +1,23 @@
 """Chat service wiring: request handlers and the resources made at start-up.
 
 Tests and `comptoir up` may pass `deps={"chat_settings": ChatSettings(...), "llm_settings":
-LLMSettings(...)}` to `svc.running(...)` to override the environment.
+LLMSettings(...), "guard_settings": GuardSettings(...)}` to `svc.running(...)` to override the environment.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-from typing import Any
 
 from libs.common import broker
 from libs.common.llm import LLMClient, LLMSettings
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
+from libs.guard.screening import Screener
+from libs.guard.settings import GuardSettings
 from services.chat import handlers
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
-from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher, LocalGuard
+from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher
 from services.chat.flags import FlagWatcher
 from services.chat.persist import store_context_embedding
 
@@ -28,42 +28,25 @@ svc.on_request("chat.get_history")(handlers.history)
 svc.on_request("chat.reset_session")(handlers.reset)
 
 
-def _local_screener() -> Any | None:
-    """The security service's in-process screener, used when security.screen does not answer."""
+def _local_screener(guard: GuardSettings) -> Screener | None:
+    """The screener the security service runs (same GuardSettings), used when the gateway could not
+    screen a message or security.screen does not answer."""
     try:
-        from services.security.screening import Screener
-    except ImportError as exc:
-        log.warning("local_screener_unavailable", error=str(exc))
-        return None
+        return guard.screener()
+    except Exception as exc:  # e.g. a classifier folder or model file that does not load
+        log.warning("local_screener_degraded", error=str(exc))
     try:
-        return Screener()
-    except Exception as exc:  # e.g. its model file is missing: the rules alone still catch known attacks
-        log.warning("local_screener_rules_only", error=str(exc))
-    try:
-        return Screener(model=False)
+        return Screener(guard.thresholds(), model=False)  # the rules alone still catch known attacks
     except Exception as exc:  # optional: without it, a security outage lets messages through
         log.warning("local_screener_unavailable", error=str(exc))
         return None
-
-
-def _local_guard() -> LocalGuard | None:
-    """The security service's output check with its settings (SECURITY_SECRETS, overlap threshold)."""
-    try:
-        guard = importlib.import_module("services.security.output_guard")
-        config = importlib.import_module("services.security.config")
-        security = config.SecuritySettings()
-    except Exception as exc:  # optional: without it, every reply is checked by security.guard_output
-        log.warning("local_output_guard_unavailable", error=str(exc))
-        return None
-    return LocalGuard(
-        guard.prompt_shingles, guard.fingerprint, guard.check_output, tuple(security.secrets), security.overlap_block
-    )
 
 
 @svc.on_startup
 async def start(ctx: HandlerContext) -> None:
     settings: ChatSettings = ctx.deps.get("chat_settings") or ChatSettings()
     llm_settings: LLMSettings = ctx.deps.get("llm_settings") or LLMSettings()
+    guard: GuardSettings = ctx.deps.get("guard_settings") or GuardSettings()
     flags = FlagWatcher(ctx.settings, ctx.pool, settings.flags_poll_s)
     await flags.start()
     connection = await broker.connect(ctx.settings, name="chat-stream")
@@ -75,8 +58,8 @@ async def start(ctx: HandlerContext) -> None:
         flags=flags,
         config=ConfigCache(ctx.pool, settings.config_cache_s),
         publisher=DeltaPublisher(channel),
-        screener=_local_screener(),
-        guard=_local_guard() if settings.local_output_guard else None,
+        screener=_local_screener(guard),
+        guard=guard.output_guard() if settings.local_output_guard else None,
     )
     deps.contexts = ContextEmbedder(
         functools.partial(store_context_embedding, ctx, deps),

@@ -20,7 +20,7 @@ class ChatSettings(BaseSettings):
     embed_timeout_s: float = Field(2.0, gt=0)
     billing_timeout_s: float = Field(5.0, gt=0)
     guard_timeout_s: float = Field(1.0, gt=0)
-    # Check replies in process first (services.security.output_guard); false: always ask security.
+    # Check replies in process first (libs.guard.output_guard); false: always ask security.
     local_output_guard: bool = True
     # Turns doing their own work at once in this process; one waiting for the LLM does not count
     # (services/chat/slots.py). The broker prefetch (128) bounds the turns in flight in all. 4, not 8:

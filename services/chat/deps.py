@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,8 @@ from libs.common.events.chat import ChatReplyDelta
 from libs.common.llm import LLMClient
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
+from libs.guard.output_guard import OutputGuard
+from libs.guard.screening import Screener
 from services.chat import repo
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
@@ -89,28 +90,6 @@ class DeltaPublisher:
             log.warning("delta_publish_failed", error=str(exc), request_id=delta.request_id)
 
 
-@dataclass(frozen=True)
-class LocalGuard:
-    """services.security.output_guard run in process, with the security service's own settings."""
-
-    shingles: Callable[[str], frozenset[str]]
-    fingerprint: Callable[[str], list[str]]
-    check: Callable[..., Any]
-    secrets: tuple[str, ...] = ()
-    overlap_block: float = 0.2
-
-    def allows(self, reply: str, canary: str, system_prompt: str, allowed: list[str]) -> bool:
-        result = self.check(
-            reply,
-            canary=canary,
-            prompt_shingles=self.shingles(system_prompt),
-            allowed_values=allowed,
-            secrets=list(self.secrets),
-            overlap_block=self.overlap_block,
-        )
-        return bool(result.verdict == "allow")
-
-
 @dataclass
 class ChatDeps:
     settings: ChatSettings
@@ -118,8 +97,8 @@ class ChatDeps:
     flags: FlagWatcher
     config: ConfigCache
     publisher: DeltaPublisher | None = None
-    screener: Any | None = None
-    guard: LocalGuard | None = None
+    screener: Screener | None = None
+    guard: OutputGuard | None = None
     contexts: ContextEmbedder | None = None
     slots: TurnSlots = field(init=False)
 

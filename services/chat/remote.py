@@ -18,6 +18,7 @@ from libs.common.events.rag import Embeddings, EmbedTexts, KnowledgeSearchResult
 from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessage, ScreenVerdict
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
+from libs.guard.screening import GuardFlags
 from services.chat.deps import ChatDeps
 from services.chat.fallback import Chunk
 from services.chat.flags import RuntimeFlags
@@ -60,8 +61,6 @@ def _local_screen(deps: ChatDeps, text: str, flags: RuntimeFlags) -> Screen:
         return Screen(True, None, ("security_unavailable",))
     if deps.screener is None:
         return Screen(False, None, ("security_unavailable",))
-    from services.security.screening import GuardFlags
-
     result = deps.screener.screen(text, GuardFlags(flags.conversation_guard, flags.role_lock))
     return Screen(result.verdict == "block", None, ("local_rules", *result.signals))
 

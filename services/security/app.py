@@ -13,30 +13,16 @@ from libs.common.events.security import (
     ScreenVerdict,
     SecurityIncidentRecorded,
 )
-from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from services.security import handlers
 from services.security.config import SecuritySettings
 from services.security.live import LiveConfig
-from services.security.screening import Classifier, Screener, Thresholds
 
-log = get_logger(__name__)
 svc = ServiceApp("security")
 
 
 def build_deps(settings: SecuritySettings) -> handlers.Deps:
-    classifier: Classifier | None = None
-    if settings.classifier_dir is not None:
-        from services.security.screening.classifier import OnnxClassifier
-
-        classifier = OnnxClassifier(settings.classifier_dir)
-        log.info("security_classifier_loaded", folder=str(settings.classifier_dir))
-    thresholds = Thresholds(
-        flag=settings.flag_threshold, block=settings.block_threshold, max_chars=settings.max_message_chars,
-        classifier_min=settings.classifier_min, classifier_weight=settings.classifier_weight,
-    )
-    return handlers.Deps(settings, Screener(thresholds, classifier), LiveConfig(settings.rate_limits,
-                                                                                settings.config_ttl_s))
+    return handlers.Deps(settings, settings.screener(), LiveConfig(settings.rate_limits, settings.config_ttl_s))
 
 
 def _deps(ctx: HandlerContext) -> handlers.Deps:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from libs.common.errors import ConfigurationError
+from libs.guard.screening import Screener
 from services.security.config import SecuritySettings
-from services.security.screening import Screener
 
 
 def register(subparsers: Any) -> None:

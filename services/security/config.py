@@ -1,13 +1,15 @@
-"""Security service settings (env prefix SECURITY_). Limits here are defaults: the admin config key
-`rate_limits` (app_admin_config) overrides them live, so operators tune limits without a deploy."""
+"""Security service settings (env prefix SECURITY_): the guard's own (libs.guard.settings.GuardSettings,
+shared with chat) plus the service's. Limits here are defaults: the admin config key `rate_limits`
+(app_admin_config) overrides them live, so operators tune limits without a deploy."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from libs.guard.settings import GuardSettings
 
 
 class Limit(BaseModel):
@@ -44,16 +46,10 @@ class RateLimits(BaseModel):
         return RateLimits.model_validate(data)
 
 
-class SecuritySettings(BaseSettings):
+class SecuritySettings(GuardSettings):
+    """GuardSettings (thresholds, classifier, secrets…) and the service's own live-config and limits."""
+
     model_config = SettingsConfigDict(env_prefix="SECURITY_", env_file=".env", extra="ignore")
 
-    classifier_dir: Path | None = None  # folder with model.onnx + tokenizer.json (optional)
-    classifier_min: float = Field(0.5, ge=0, le=1)
-    classifier_weight: float = Field(0.9, ge=0, le=1)
-    flag_threshold: float = Field(0.5, gt=0, le=1)
-    block_threshold: float = Field(0.85, gt=0, le=1)
-    max_message_chars: int = Field(6000, ge=100)
     config_ttl_s: float = Field(2.0, ge=0)  # how long flags and admin limits are cached
-    overlap_block: float = Field(0.2, gt=0, le=1)  # share of system-prompt shingles that blocks a reply
-    secrets: list[str] = Field(default_factory=list)  # company secrets the output guard always looks for
     rate_limits: RateLimits = RateLimits()

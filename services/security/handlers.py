@@ -24,11 +24,11 @@ from libs.common.events.security import (
 )
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
+from libs.guard.output_guard import check_output
+from libs.guard.screening import Screener, Screening
 from services.security import ratelimit, replies, repo
 from services.security.config import SecuritySettings
 from services.security.live import LiveConfig
-from services.security.output_guard import check_output
-from services.security.screening import Screener, Screening
 
 log = get_logger(__name__)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from libs.common.logging import get_logger
+from libs.guard.screening import GuardFlags
 from services.security import repo
 from services.security.config import RateLimits
-from services.security.screening import GuardFlags
 
 log = get_logger(__name__)
 

@@ -19,7 +19,7 @@ import structlog
 from libs.common.events.security import AdminLogRecorded, LogLevel
 from libs.common.outbox import add_event
 from libs.common.service import HandlerContext, ServiceApp
-from services.security.output_guard import secrets_in
+from libs.guard.output_guard import secrets_in
 
 _LEVELS: dict[str, LogLevel] = {"warning": "warn", "warn": "warn", "error": "error", "critical": "error",
                                 "exception": "error", "fatal": "error"}

@@ -2,8 +2,8 @@
 client against the local fake OpenAI server, and small stand-ins for our own ports (security, rag,
 billing) registered as ServiceApps so every call crosses RabbitMQ as in production.
 
-The stand-in security service runs the security service's real checks (services.security.screening
-and services.security.output_guard) without its incidents and rate limits.
+The stand-in security service runs the security service's real checks (libs.guard.screening
+and libs.guard.output_guard) without its incidents and rate limits.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessag
 from libs.common.llm import LLMClient, LLMSettings
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
+from libs.guard.output_guard import check_output
+from libs.guard.screening import Screener
 from services.chat.app import svc as chat_app
 from services.chat.config import ChatSettings
 from services.chat.demo_facts import seed_demo
 from services.chat.deps import ChatDeps
 from services.chat.entities import fold
-from services.security.output_guard import check_output
-from services.security.screening import Screener
 from tests.fakes.llm_server import FakeLLMServer
 
 KNOWLEDGE = [

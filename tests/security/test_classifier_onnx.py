@@ -12,9 +12,9 @@ from onnx import TensorProto, helper
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from libs.common.errors import ConfigurationError
+from libs.guard.screening.classifier import OnnxClassifier
 from services.security.app import build_deps
 from services.security.config import SecuritySettings
-from services.security.screening.classifier import OnnxClassifier
 
 VOCAB = {"[UNK]": 0, "hello": 1, "jacket": 2, "jailbreak": 3, "exfiltrate": 4}
 

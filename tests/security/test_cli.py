@@ -14,8 +14,8 @@ import pytest
 import structlog
 
 from comptoir.cli import main
+from libs.guard.screening import Screener
 from services.security.cli import scan_lines
-from services.security.screening import Screener
 
 ROOT = Path(__file__).resolve().parents[2]
 

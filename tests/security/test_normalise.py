@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from services.security.normalise import fold, normalise
+from libs.guard.normalise import fold, normalise
 
 
 def test_fold_removes_case_accents_width_and_lookalikes() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.security.output_guard import check_output, fingerprint, prompt_overlap, prompt_shingles, shingle_overlap
+from libs.guard.output_guard import check_output, fingerprint, prompt_overlap, prompt_shingles, shingle_overlap
 
 PROMPT = (
     "Tu es Comptoir, un assistant IA expert pour Maison Dupont. Tu aides les clients avec les vêtements de "

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.security.screening import GuardFlags, Screener, Thresholds
+from libs.guard.screening import GuardFlags, Screener, Thresholds
 
 LABELLED = Path(__file__).parent / "data" / "labelled.jsonl"
 SCREENER = Screener()

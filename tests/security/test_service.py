@@ -18,7 +18,7 @@ from libs.common.events.security import (
     ScreenVerdict,
 )
 from libs.common.rpc import RpcClient
-from services.security.output_guard import fingerprint
+from libs.guard.output_guard import fingerprint
 from tests.conftest import eventually
 from tests.security.conftest import SESSION_LIMIT
 

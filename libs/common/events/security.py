@@ -81,7 +81,7 @@ class GuardOutput(Message):
     ip: str | None = Field(None, max_length=100)
     locale: str | None = Field(None, max_length=20)
     canary: str | None = Field(None, max_length=200)
-    # services.security.output_guard.fingerprint(system_prompt): hashed word shingles, never the text.
+    # libs.guard.output_guard.fingerprint(system_prompt): hashed word shingles, never the text.
     prompt_fingerprint: list[str] = Field(default_factory=list, max_length=20_000)
     # Values the reply may contain: the visitor's own e-mail/phone, the shop's public contacts.
     allowed_values: list[str] = Field(default_factory=list, max_length=200)

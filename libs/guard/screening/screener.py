@@ -1,11 +1,7 @@
-"""In-process screening of visitor messages: pure, fast (p99 well under 2 ms for 500 characters).
-
-    from services.security.screening import Screener
-    result = Screener().screen("Ignore all previous instructions")   # Screening(verdict="block", ...)
-
-Rules (regexes over normalised text) and the shipped hashed n-gram model (`model.py`) run together;
-an optional ONNX classifier joins them when configured. The chat service may import this directly;
-the security service wraps it with rate limits, incidents and escalation (`security.screen`).
+"""The `Screener`: shape checks, normalisation, rules, cues, the n-gram model and the optional
+classifier, combined as a noisy-or into allow / flag / block. Pure and in-process; the security
+service wraps it with rate limits, incidents and escalation (`security.screen`), and chat runs the same
+one when the gateway could not screen (see libs.guard.settings).
 """
 
 from __future__ import annotations
@@ -15,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from libs.common.events.security import IncidentType, Severity, Verdict
-from services.security.normalise import Normalised, normalise
-from services.security.screening.cues import cue_signal
-from services.security.screening.model import HashedModel, default_model
-from services.security.screening.rules import (
+from libs.guard.normalise import Normalised, normalise
+from libs.guard.screening.cues import cue_signal
+from libs.guard.screening.model import HashedModel, default_model
+from libs.guard.screening.rules import (
     JOINED_RULES,
     NATIVE_RULES,
     ROLE_TAG_RULES,
@@ -27,8 +23,6 @@ from services.security.screening.rules import (
     Rule,
     present_keys,
 )
-
-__all__ = ["Classifier", "GuardFlags", "HashedModel", "Screener", "Screening", "Thresholds"]
 
 _TYPE_ORDER: tuple[IncidentType, ...] = ("injection", "disclosure", "role_override", "anomaly")
 _TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.45, "invisible_chars": 0.35,
@@ -63,9 +57,7 @@ class Thresholds:
     scan_tail: int = 2000
     classifier_min: float = 0.5
     classifier_weight: float = 0.9
-    # the shipped n-gram model's probability that flags on its own… (0.70 since round 12: chosen on the training
-    # sets' cross-validation, deepset 5-fold + own 5-fold, as the lowest value keeping their pooled benign
-    # flags under 2 %; never on a held-out set)
+    # the shipped n-gram model's probability that flags on its own (how it was chosen: docs/security.md)…
     model_flag: float = 0.70
     model_block: float = 0.995  # …and blocks on its own; in between, its weight joins the rules' noisy-or
 

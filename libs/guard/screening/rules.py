@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from libs.common.events.security import IncidentType
-from services.security.screening import lexicon as x
-from services.security.screening.families import FAMILY_SPECS, ROUND10_SPECS, ROUND11_SPECS
+from libs.guard.screening import lexicon as x
+from libs.guard.screening.families import FAMILY_SPECS, ROUND10_SPECS, ROUND11_SPECS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ go-between with the courier", "the promo code you gave me").
 from __future__ import annotations
 
 from libs.common.events.security import IncidentType
-from services.security.screening import lexicon as x
+from libs.guard.screening import lexicon as x
 
 FamilySpec = tuple[str, tuple[str, ...], IncidentType, float, str]
 

@@ -1,22 +1,26 @@
-"""Training of the hashed n-gram model (numpy only, deterministic): used by
+"""Training of libs.guard's hashed n-gram model (numpy only, deterministic): used by
 `scripts/train_screening_model.py` to build the shipped weights and by `bench/security_eval.py` for
-cross-validation. Full-batch Adam on a class-balanced, L2-regularised logistic loss: no randomness,
+cross-validation. Training rows made for this project live beside this file in `data/` (never in the
+runtime package). Full-batch Adam on a class-balanced, L2-regularised logistic loss: no randomness,
 so the same rows give the same weights bit for bit on one platform.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from services.security.normalise import normalise
-from services.security.screening.augment import attack_templates, benign_templates, hard_benign_templates
-from services.security.screening.model import HashedModel, features, row_scale, segments
+from libs.guard.normalise import normalise
+from libs.guard.screening.model import HashedModel, features, row_scale, segments
 
 FloatArray = npt.NDArray[np.float64]
+DATA = Path(__file__).with_name("data")
+TEMPLATES = DATA / "templates.jsonl"
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,13 @@ def deepset_examples(rows: Sequence[dict[str, object]]) -> list[Example]:
     return [Example(str(r["text"]), r["label"] == 1) for r in rows]
 
 
-def template_examples() -> list[Example]:
-    """Messages from templates (see augment.py), training only: benign shop messages and small talk,
-    attack families × languages, and their benign twins in the same frames."""
-    return ([Example(text, False) for text in benign_templates() + hard_benign_templates()]
-            + [Example(text, True) for text in attack_templates()])
+def template_rows(group: str | None = None) -> list[dict[str, str]]:
+    """Rows of data/templates.jsonl (`text`, `label` attack / benign, `group`), in file order."""
+    rows = [json.loads(line) for line in TEMPLATES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row for row in rows if group is None or row["group"] == group]
 
+
+def template_examples() -> list[Example]:
+    """Messages from templates (data/templates.jsonl, see data/README.md), training only: benign shop
+    messages and small talk, attack families × languages, and their benign twins in the same frames."""
+    return [Example(row["text"], row["label"] == "attack") for row in template_rows()]

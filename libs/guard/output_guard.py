@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from libs.common.events.security import Severity, Verdict
-from services.security.normalise import fold
+from libs.guard.normalise import fold
 
 SHINGLE_WORDS = 8
 _WORD = re.compile(r"\w+")
@@ -171,3 +171,23 @@ def check_output(
         return OutputCheck("allow", "low")
     critical = any(s == "canary_leak" or s.startswith("system_prompt_echo") for s in signals)
     return OutputCheck("block", "critical" if critical else "high", signals)
+
+
+@dataclass(frozen=True)
+class OutputGuard:
+    """The output check with the shared settings' secrets and overlap threshold, for a service that
+    checks replies in process (chat) before asking `security.guard_output` about the rare one it blocks."""
+
+    secrets: tuple[str, ...] = ()
+    overlap_block: float = 0.2
+
+    def check(self, reply: str, *, canary: str | None, system_prompt: str, allowed: list[str]) -> OutputCheck:
+        return check_output(reply, canary=canary, prompt_shingles=prompt_shingles(system_prompt),
+                            allowed_values=allowed, secrets=list(self.secrets), overlap_block=self.overlap_block)
+
+    def allows(self, reply: str, canary: str | None, system_prompt: str, allowed: list[str]) -> bool:
+        return self.check(reply, canary=canary, system_prompt=system_prompt, allowed=allowed).verdict == "allow"
+
+    @staticmethod
+    def fingerprint(system_prompt: str) -> list[str]:
+        return fingerprint(system_prompt)
