@@ -42,11 +42,11 @@ from libs.common.outbox import add_event
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import Settings
+from libs.webhooks import stripe_signature_header, verify_stripe_signature, verify_wix_webhook
 from services.billing.app import svc as billing_app
 from services.billing.config import BillingSettings
 from services.billing.pdf import render_quote_pdf
 from services.billing.quotes import new_quote
-from services.billing.webhooks import stripe_signature_header, verify_stripe_signature, verify_wix_webhook
 from tests.fakes.wix_server import WixSigner
 
 SECRET = "whsec_bench"  # noqa: S105 (a throw-away signing secret)

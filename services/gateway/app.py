@@ -23,9 +23,12 @@ from libs.common.logging import get_logger
 from libs.common.outbox import OutboxRelay
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings, get_settings
+from libs.webhooks import WebhookSettings
 from services.billing.config import BillingSettings
 from services.gateway import errors, routes_admin, routes_chat, routes_files, routes_ops, routes_webhooks
 from services.gateway.config import GatewaySettings
+from services.gateway.console import setup as console_setup
+from services.gateway.console.live import LiveHub
 from services.gateway.deps import Gateway
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.streams import StreamRouter
@@ -65,27 +68,31 @@ class MetricsMiddleware:
 @contextlib.asynccontextmanager
 async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, metrics: GatewayMetrics,
                      pool: asyncpg.Pool | None, run_relay: bool,
-                     billing: BillingSettings) -> AsyncIterator[None]:
+                     billing: BillingSettings, webhooks: WebhookSettings) -> AsyncIterator[None]:
     own_pool = pool is None
     pool = pool or await create_pool(settings)
     connection = await topology.connect(settings, name="gateway")
     rpc = RpcClient(settings, source="gateway", connection=connection)
     streams = StreamRouter(connection, settings.queue(f"gateway.stream.{uuid.uuid4().hex[:12]}"))
     relay: asyncio.Task[None] | None = None
+    live = LiveHub(connection, settings, settings.queue(f"gateway.live.{uuid.uuid4().hex[:12]}"))
     try:
         await rpc.start()
         await streams.start()
+        await live.start()
         if run_relay:  # webhooks write to the outbox; the gateway must not depend on another relay
             relay = asyncio.create_task(OutboxRelay(settings, pool).run())
         app.state.gateway = Gateway(settings=settings, config=config, pool=pool, rpc=rpc, streams=streams,
-                                    connection=connection, metrics=metrics, billing=billing,
+                                    connection=connection, metrics=metrics, billing=billing, webhooks=webhooks,
                                     secret=settings.secret())
+        app.state.gateway.live = live  # the console's live events (services/gateway/console)
         log.info("gateway_ready", stream_queue=streams.queue_name)
         yield
     finally:
         if relay is not None:
             relay.cancel()
             await asyncio.gather(relay, return_exceptions=True)
+        await live.close()
         await streams.close()
         await rpc.close()
         await connection.close()
@@ -95,19 +102,21 @@ async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, 
 
 def create_app(settings: Settings | None = None, config: GatewaySettings | None = None,
                pool: asyncpg.Pool | None = None, run_relay: bool = True,
-               billing: BillingSettings | None = None) -> FastAPI:
+               billing: BillingSettings | None = None, webhooks: WebhookSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     config = (config or GatewaySettings()).check_for(settings)
     metrics = GatewayMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _resources(app, settings, config, metrics, pool, run_relay, billing or BillingSettings()):
+        async with _resources(app, settings, config, metrics, pool, run_relay, billing or BillingSettings(),
+                              webhooks or WebhookSettings()):
             yield
 
     app = FastAPI(title="Comptoir gateway", version="0.1.0", lifespan=lifespan,
                   description="Chat API for the web widget, admin API, Stripe/Wix webhooks, health, metrics.")
     errors.install(app)
+    console_setup.install(app)
     for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_files.router,
                    routes_ops.router):
         app.include_router(router)

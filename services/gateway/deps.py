@@ -11,8 +11,10 @@ from fastapi import Depends, Request
 
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
+from libs.webhooks import WebhookSettings
 from services.billing.config import BillingSettings
 from services.gateway.config import GatewaySettings
+from services.gateway.console.live import LiveHub
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.streams import StreamRouter
 
@@ -27,7 +29,9 @@ class Gateway:
     connection: AbstractRobustConnection
     metrics: GatewayMetrics
     billing: BillingSettings
+    webhooks: WebhookSettings  # only the webhook secrets, never billing's settings
     secret: str  # Settings.secret() read once: it may live in a file
+    live: LiveHub | None = None  # console and widget live events (console/live.py)
 
 
 async def get_gateway(request: Request) -> Gateway:

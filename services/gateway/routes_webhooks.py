@@ -22,12 +22,7 @@ from libs.common.events.billing import (
 from libs.common.logging import get_logger
 from libs.common.messages import Message
 from libs.common.outbox import add_event
-from services.billing.webhooks import (
-    WebhookVerificationError,
-    body_sha256,
-    verify_stripe_signature,
-    verify_wix_webhook,
-)
+from libs.webhooks import WebhookVerificationError, body_sha256, verify_stripe_signature, verify_wix_webhook
 from services.gateway.body import read_limited
 from services.gateway.deps import Gateway, GatewayDep, client_ip
 from services.gateway.errors import ApiError
@@ -67,13 +62,13 @@ async def _receive(request: Request, gw: Gateway, provider: str,
 
 @router.post("/stripe", summary="Stripe webhook (Stripe-Signature verified)")
 async def stripe_webhook(request: Request, gw: GatewayDep) -> JSONResponse:
-    secret = gw.billing.stripe_webhook_secret
+    secret, tolerance = gw.webhooks.stripe_secret(), gw.webhooks.stripe_webhook_tolerance_s
     header = request.headers.get("stripe-signature", "")
     return await _receive(request, gw, "stripe", lambda body: verify_stripe_signature(
-        body, header, secret.get_secret_value() if secret else ""))
+        body, header, secret, tolerance=tolerance))
 
 
 @router.post("/wix", summary="Wix webhook (RS256 JWT verified)")
 async def wix_webhook(request: Request, gw: GatewayDep) -> JSONResponse:
-    key = gw.billing.wix_public_key or ""
+    key = gw.webhooks.wix_key()
     return await _receive(request, gw, "wix", lambda body: verify_wix_webhook(body, key))

@@ -31,8 +31,8 @@ from libs.common.messages import Message
 from libs.common.outbox import add_event
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
+from libs.webhooks import stripe_signature_header
 from services.billing.app import svc
-from services.billing.webhooks import stripe_signature_header
 from tests.billing.conftest import STRIPE_KEY, STRIPE_WEBHOOK_SECRET, WIX_KEY, billing_config
 from tests.conftest import eventually
 from tests.fakes.stripe_server import FakeStripeServer, Step

@@ -9,7 +9,7 @@ import jwt
 import pytest
 import stripe
 
-from services.billing.webhooks import (
+from libs.webhooks import (
     WebhookVerificationError,
     stripe_signature_header,
     verify_stripe_signature,

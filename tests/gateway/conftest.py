@@ -22,6 +22,7 @@ from libs.common.db import create_pool
 from libs.common.llm import LLMSettings
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
+from libs.webhooks import WebhookSettings
 from services.billing.config import BillingSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
@@ -108,9 +109,9 @@ async def backend(gw_settings: Settings, gw_pool: asyncpg.Pool,
 @pytest.fixture(scope="package")
 async def gateway_app(gw_settings: Settings, gw_pool: asyncpg.Pool,
                       backend: dict[str, HandlerContext]) -> AsyncIterator[FastAPI]:
-    billing = BillingSettings(stripe_webhook_secret=STRIPE_SECRET,
-                              wix_public_key=WIX_PUBLIC_PEM)
-    app = create_app(gw_settings, gateway_config(), pool=gw_pool, billing=billing, run_relay=False)
+    webhooks = WebhookSettings(stripe_webhook_secret=STRIPE_SECRET, wix_public_key=WIX_PUBLIC_PEM)
+    app = create_app(gw_settings, gateway_config(), pool=gw_pool, billing=BillingSettings(), webhooks=webhooks,
+                     run_relay=False)
     async with app.router.lifespan_context(app):
         yield app
 

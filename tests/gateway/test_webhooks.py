@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import jwt
 
-from services.billing.webhooks import body_sha256, stripe_signature_header
+from libs.webhooks import body_sha256, stripe_signature_header
 from tests.gateway.conftest import STRIPE_SECRET, WIX_KEY
 
 FIND_EVENT = """
