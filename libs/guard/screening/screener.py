@@ -20,9 +20,9 @@ from libs.guard.screening.rules import (
     ROLE_TAG_RULES,
     RULES,
     SQUASHED_RULES,
-    Rule,
     present_keys,
 )
+from libs.guard.screening.spec import Rule
 
 _TYPE_ORDER: tuple[IncidentType, ...] = ("injection", "disclosure", "role_override", "anomaly")
 _TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.45, "invisible_chars": 0.35,

@@ -1,0 +1,44 @@
+"""The one spec type of the rule table, and the compiled rule it becomes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from libs.common.events.security import IncidentType
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A screening rule as written: `pattern` (a regex over folded text) runs only when one of `keys`
+    (cheap substrings) is present; `weight` is the chance the message is an attack when it fires
+    (the screener combines weights as a noisy-or: 0.5 flags alone, 0.85 blocks alone by default)."""
+
+    name: str
+    keys: tuple[str, ...]
+    type: IncidentType
+    weight: float
+    pattern: str
+
+    def compile(self, flags: int = 0) -> Rule:
+        return Rule(self.name, self.keys, self.type, self.weight, re.compile(self.pattern, flags))
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    keys: tuple[str, ...]  # the pattern runs only when one of these substrings is present (cheap prefilter)
+    type: IncidentType
+    weight: float
+    pattern: re.Pattern[str]
+
+    def search(self, text: str, present: frozenset[str] | set[str] | None = None) -> bool:
+        """`present`: the prefilter keys found in `text` (see rules.present_keys), computed once for all rules."""
+        if self.keys:
+            if present is None:
+                from libs.guard.screening.rules import present_keys
+
+                present = present_keys(text)
+            if present.isdisjoint(self.keys):
+                return False
+        return self.pattern.search(text) is not None
