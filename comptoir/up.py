@@ -77,19 +77,28 @@ class UpOptions:
     demo: bool = True
 
 
-def _billing_settings(options: UpOptions) -> BillingSettings:
+def with_public_url(settings: Settings, options: UpOptions) -> Settings:
+    """Links (quote PDFs, e-mails, the console) point at this gateway unless COMPTOIR_PUBLIC_URL names
+    another address."""
+    if settings.public_url:
+        return settings
+    host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # noqa: S104 - a check, not a bind
+    return settings.model_copy(update={"public_url": f"http://{host}:{options.port}"})
+
+
+def _billing_settings(settings: Settings) -> BillingSettings:
     """Billing's settings for `up`: quote PDFs linked through this gateway (routes_files) unless
     BILLING_PUBLIC_FILES_URL names another address."""
     billing = BillingSettings()
     if billing.public_files_url:
         return billing
-    host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # noqa: S104 - a check, not a bind
-    return billing.model_copy(update={"public_files_url": f"http://{host}:{options.port}/v1/files"})
+    return billing.model_copy(update={"public_files_url": settings.public_link("/v1/files")})
 
 
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
+    settings = with_public_url(settings, options)
     config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
-    billing = _billing_settings(options)
+    billing = _billing_settings(settings)
     apps = load_services(options.services, progress)
     pool = await prepare_database(settings, progress)
     try:

@@ -6,12 +6,15 @@ import functools
 import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 - marks generated development secrets
+# where the gateway answers when COMPTOIR_PUBLIC_URL is unset (comptoir up sets it from --host/--port)
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -26,6 +29,11 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(REPO_ROOT / ".comptoir", validation_alias="COMPTOIR_DATA_DIR")
     secret_key: SecretStr | None = Field(None, validation_alias="COMPTOIR_SECRET_KEY")
+    # the gateway's public base URL (scheme, host, optional path; no trailing slash): every link a
+    # visitor or the owner receives (e-mails, quote PDFs, the console) starts with it
+    public_url: str | None = Field(None, validation_alias="COMPTOIR_PUBLIC_URL")
+    # the shop's time zone (IANA name): dates on quotes, opening hours, schedules
+    timezone: str = Field("Europe/Paris", validation_alias="COMPTOIR_TIMEZONE")
 
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     log_json: bool | None = Field(None, validation_alias="LOG_JSON")
@@ -42,6 +50,27 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(30, ge=0, validation_alias="OUTBOX_RETENTION_DAYS")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     outbox_batch_size: int = Field(200, ge=1, validation_alias="OUTBOX_BATCH_SIZE")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        scheme, sep, rest = url.partition("://")
+        if not sep or scheme not in ("http", "https") or not rest or rest.startswith("/") or any(
+                c in url for c in " ?#"):
+            raise ValueError(f"COMPTOIR_PUBLIC_URL must be an http(s) URL without query, got {value!r}")
+        return url
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"COMPTOIR_TIMEZONE is not a known time zone: {value!r} (e.g. Europe/Paris)") from exc
+        return value.strip()
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
@@ -71,6 +100,18 @@ class Settings(BaseSettings):
 
     def queue(self, name: str) -> str:
         return f"{self.queue_prefix}{name}"
+
+    def public_base_url(self) -> str:
+        """COMPTOIR_PUBLIC_URL, or the gateway's development address when it is unset."""
+        return self.public_url or DEFAULT_PUBLIC_URL
+
+    def public_link(self, path: str) -> str:
+        """An absolute link to one of the gateway's paths, e.g. public_link("/v1/files/quotes/x.pdf")."""
+        return f"{self.public_base_url()}/{path.lstrip('/')}"
+
+    def zone(self) -> ZoneInfo:
+        """The shop's time zone (COMPTOIR_TIMEZONE)."""
+        return ZoneInfo(self.timezone)
 
 
 @functools.lru_cache(maxsize=1)
