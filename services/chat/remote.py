@@ -44,7 +44,13 @@ async def screen(
     ip: str | None,
     locale: str,
     flags: RuntimeFlags,
+    security_unavailable: bool = False,
 ) -> Screen:
+    """Ask security.screen; in process (libs.guard, the same GuardSettings as security's) when the caller
+    already knows security is down (`security_unavailable`) or when it does not answer."""
+    if security_unavailable:
+        log.warning("security_unavailable", error="caller failed open", fail_closed=deps.settings.security_fail_closed)
+        return _local_screen(deps, text, flags)
     request = ScreenMessage(text=text, session_id=session_id, ip=ip, route="chat", locale=locale, rate_limit=False)
     try:
         verdict = await ctx.request(

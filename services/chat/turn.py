@@ -123,6 +123,7 @@ class Turn:
             ip=self.req.ip,
             locale=self.lang,
             flags=self.flags,
+            security_unavailable=self.req.security_unavailable,
         )
 
     async def _load(self) -> TurnState:

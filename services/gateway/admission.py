@@ -42,6 +42,8 @@ class Turn:
     headers: dict[str, str] = field(default_factory=dict)
     refusal: str | None = None
     flagged: bool = False
+    # False when admission failed open (security did not answer): chat must screen the message itself
+    screened: bool = True
     timings: dict[str, float] = field(default_factory=dict)  # stage → ms, sent as Server-Timing
 
     def server_timing(self) -> str:
@@ -133,4 +135,5 @@ async def admit(request: Request, gw: Gateway) -> Turn:
     return Turn(session_id=session_id, session_token=sign_session(gw.secret, session_id),
                 visitor_id=visitor_id, visitor=visitor, message=body.message.strip(), locale=locale, ip=ip,
                 headers=headers, refusal=refusal, flagged=verdict is not None and verdict.verdict == "flag",
+                screened=verdict is not None,
                 timings={"security": security_ms})

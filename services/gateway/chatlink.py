@@ -26,7 +26,8 @@ StreamEvent = tuple[str, dict[str, Any]]
 def chat_turn(turn: Turn, stream_to: str | None = None, user_agent: str | None = None) -> ChatTurn:
     return ChatTurn(session_id=turn.session_id, message=turn.message, locale=turn.locale, ip=turn.ip,
                     user_agent=(user_agent or "")[:500] or None, stream_to=stream_to,
-                    request_id=turn.request_id, visitor_id=turn.visitor_id, screened=True)
+                    request_id=turn.request_id, visitor_id=turn.visitor_id, screened=turn.screened,
+                    security_unavailable=not turn.screened)
 
 
 def reply_body(turn: Turn, reply: ChatTurnReply | None) -> dict[str, Any]:

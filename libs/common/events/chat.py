@@ -47,6 +47,9 @@ class ChatTurn(Message):
     visitor_id: str | None = Field(None, max_length=200)
     # True when the caller already ran security.screen on this message (the gateway does).
     screened: bool = False
+    # True when the caller could not screen because the security service did not answer (the gateway
+    # failing open): chat screens in process with libs.guard at once instead of asking security again.
+    security_unavailable: bool = False
 
 
 @message_type("chat.turn.reply")
