@@ -27,6 +27,7 @@ from libs.common.settings import Settings
 RETRY_HEADER = "x-retry-count"
 PARK_REASON_HEADER = "x-park-reason"
 PARK_QUEUE_HEADER = "x-original-queue"
+RECONNECT_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,10 @@ async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobu
     try:
         # the first connect's failure is reported once, by our error; aio-pika would also log it
         with _quiet_while_connecting:
+            # reconnect every second (aio-pika waits 5 s by default): after a broker restart the
+            # platform answers again within a few seconds of the broker's return
             return await aio_pika.connect_robust(url, client_properties={"connection_name": name},
-                                                 timeout=10)
+                                                 timeout=10, reconnect_interval=RECONNECT_INTERVAL_S)
     except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
         safe = url.split("@")[-1]
         reason = str(exc) or type(exc).__name__

@@ -24,3 +24,13 @@ class RemoteError(ComptoirError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+class BrokerUnavailable(RemoteError):
+    """The broker connection is down or being restored: the request was not (or not surely) delivered.
+
+    Raised at once, never after a timeout: callers answer 503 with Retry-After and may retry.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("broker_unavailable", message)

@@ -5,11 +5,19 @@ process can have only one request in flight — the chat path needs dozens. This
 RabbitMQ's direct reply-to (`amq.rabbitmq.reply-to`) with one consumer and a future per
 correlation id, so any number of requests share one channel. Requests are published with
 `mandatory`, so a request to a service that is not running fails at once instead of timing out.
+
+Connection loss: a direct reply-to consumer dies with its channel, and RabbitMQ refuses every
+request on a channel without one (`PRECONDITION_FAILED - fast reply consumer does not exist`). So
+when the connection drops, requests in flight fail at once with `BrokerUnavailable` (their replies
+could no longer reach us), new requests fail at once while the broker is away, and once the robust
+connection is back the client opens a fresh channel with a new reply consumer before it is ready.
+`ready` (also registered in `libs.common.readiness`) says whether a request can be sent now.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from types import TracebackType
 from typing import Any, TypeVar
@@ -18,12 +26,18 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import BaseModel, ValidationError
 
+from libs.common import readiness
 from libs.common.broker import Names, connect
-from libs.common.errors import RemoteError, RequestTimeout
+from libs.common.errors import BrokerUnavailable, RemoteError, RequestTimeout
+from libs.common.logging import get_logger
 from libs.common.messages import Envelope, Message
 from libs.common.settings import Settings
 
+log = get_logger(__name__)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
+# what publishing on a channel whose connection is gone raises (aio-pika, aiormq, the socket)
+_CONNECTION_ERRORS = (aio_pika.exceptions.AMQPConnectionError, aio_pika.exceptions.ChannelInvalidStateError,
+                      aio_pika.exceptions.ChannelClosed, ConnectionError, RuntimeError)
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
 
@@ -53,6 +67,10 @@ class RpcClient:
         self._own_connection = connection is None
         self._channel: AbstractChannel | None = None
         self._pending: dict[str, asyncio.Future[AbstractIncomingMessage]] = {}
+        self._consuming = False  # a reply consumer is in place on the current channel
+        self._closing = False
+        self._restoring: asyncio.Task[None] | None = None
+        self._probe_name = f"rpc:{source}:{id(self):x}"
 
     async def __aenter__(self) -> RpcClient:
         await self.start()
@@ -67,26 +85,74 @@ class RpcClient:
         if self._connection is None:
             self._connection = await connect(self.settings, name=f"{self.source}-rpc")
         self._connection.reconnect_callbacks.add(self._on_reconnect)
+        self._connection.close_callbacks.add(self._on_connection_lost)
         await self._open_channel()
+        readiness.register(self._probe_name, lambda: self.ready)
+
+    @property
+    def ready(self) -> bool:
+        """A request sent now has a route for its reply (connection open, reply consumer in place)."""
+        return (self._consuming and self._connection is not None and not self._connection.is_closed
+                and self._channel is not None and not self._channel.is_closed)
 
     async def _open_channel(self) -> None:
         assert self._connection is not None
-        self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        reply_queue = await self._channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        reply_queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await reply_queue.consume(self._on_reply, no_ack=True)
+        old, self._channel = self._channel, channel
+        self._consuming = True
+        if old is not None and not old.is_closed:
+            with contextlib.suppress(Exception):
+                await old.close()
 
-    def _on_reconnect(self, *_: Any) -> None:
-        # direct reply-to consumers do not survive a reconnect; the robust channel restores
-        # its own consumer, but in-flight requests lost their reply route: fail them fast.
+    def _fail_pending(self, reason: str) -> None:
         for future in self._pending.values():
             if not future.done():
-                future.set_exception(RequestTimeout("broker connection was reset during the request"))
+                future.set_exception(BrokerUnavailable(reason))
+
+    def _on_connection_lost(self, *_: Any) -> None:
+        # the reply route of every request in flight is gone with the connection: fail them now
+        # rather than at their timeout
+        self._consuming = False
+        if not self._closing:
+            self._fail_pending("the broker connection was lost during the request")
+
+    def _on_reconnect(self, *_: Any) -> None:
+        # the robust connection is back and its channels restored, but a direct reply-to consumer
+        # does not survive: open a fresh channel with a new one before saying ready again
+        self._consuming = False
+        self._fail_pending("the broker connection was reset during the request")
+        self._schedule_restore()
+
+    def _schedule_restore(self) -> None:
+        if self._closing or (self._restoring is not None and not self._restoring.done()):
+            return
+        self._restoring = asyncio.get_running_loop().create_task(self._restore())
+
+    async def _restore(self) -> None:
+        delay = 0.1
+        while not self._closing and self._connection is not None and not self._connection.is_closed:
+            try:
+                await self._open_channel()
+                log.info("rpc_reply_consumer_restored", source=self.source)
+                return
+            except Exception as exc:
+                log.warning("rpc_reply_consumer_restore_failed", source=self.source, error=str(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def close(self) -> None:
+        self._closing = True
+        readiness.unregister(self._probe_name)
+        if self._restoring is not None:
+            self._restoring.cancel()
+            await asyncio.gather(self._restoring, return_exceptions=True)
         for future in self._pending.values():
             future.cancel()
         if self._channel is not None and not self._channel.is_closed:
-            await self._channel.close()
+            with contextlib.suppress(Exception):
+                await self._channel.close()
         if self._own_connection and self._connection is not None:
             await self._connection.close()
 
@@ -108,6 +174,8 @@ class RpcClient:
         """Send a request and wait for its reply; raises RequestTimeout or RemoteError."""
         if self._channel is None:
             raise RuntimeError("RpcClient.start() was not called")
+        if not self.ready:
+            raise BrokerUnavailable(f"the broker is not reachable; {request_type} was not sent")
         timeout = timeout or self.settings.rpc_timeout_s
         envelope = Envelope.wrap(body, source=self.source, causation=causation, session_id=session_id)
         if envelope.type != request_type:
@@ -129,8 +197,15 @@ class RpcClient:
                 await self._channel.default_exchange.publish(
                     message, routing_key=self.names.rpc_queue(request_type), mandatory=True
                 )
+            except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+                # the channel lost its reply consumer (closed by the broker with this error): renew it
+                self._consuming = False
+                self._schedule_restore()
+                raise BrokerUnavailable(f"the reply route is being restored; {request_type} was not sent") from exc
             except aio_pika.exceptions.DeliveryError as exc:
                 raise RemoteError("unavailable", f"no service is listening for {request_type}") from exc
+            except _CONNECTION_ERRORS as exc:
+                raise BrokerUnavailable(f"the broker connection is down; {request_type} was not sent") from exc
             try:
                 raw = await asyncio.wait_for(future, timeout)
             except TimeoutError as exc:

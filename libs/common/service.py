@@ -29,6 +29,7 @@ from faststream.rabbit.annotations import RabbitMessage
 from pydantic import BaseModel
 
 from libs.common import broker as topology
+from libs.common.consumers import ConsumerSupervisor
 from libs.common.db import Conn, create_pool
 from libs.common.errors import InvalidMessage, RemoteError
 from libs.common.inbox import claim
@@ -178,7 +179,8 @@ class _Runtime:
         # No FastDepends: its `message: RabbitMessage` context field is resolved by a sync function,
         # which FastDepends runs in a worker thread for every message. The decoder hands the handler
         # the message itself instead.
-        broker = RabbitBroker(str(url), logger=None, graceful_timeout=10.0, apply_types=False)
+        broker = RabbitBroker(str(url), logger=None, graceful_timeout=10.0, apply_types=False,
+                              reconnect_interval=topology.RECONNECT_INTERVAL_S)
         for sub in self.app.events:
             queue = self.names.queue(sub.queue)
             broker.subscriber(
@@ -205,18 +207,16 @@ class _Runtime:
         self.channel: AbstractChannel = await self.connection.channel(publisher_confirms=True)
         # replies need no confirm: a lost reply ends in the caller's timeout (libs/common/rpc.py)
         self.reply_channel: AbstractChannel = await self.connection.channel(publisher_confirms=False)
-        for sub in self.app.events:
-            await topology.declare_event_queue(self.channel, self.names, self.names.queue(sub.queue),
-                                               list(sub.types))
-        for req in self.app.requests:
-            await topology.declare_rpc_queue(self.channel, self.names, req.request_type)
+        await self._declare_topology()
         self.rpc = RpcClient(self.settings, source=self.app.name, connection=self.connection)
         await self.rpc.start()
         self.ctx = HandlerContext(self.app.name, self.settings, pool, self.rpc, deps)
         for hook in self.app.startup:
             await hook(self.ctx)
-        self.broker = self.build_broker()
-        await self.broker.start()
+        # consumers started again after every reconnect (FastStream does not, see libs/common/consumers.py)
+        self.consumers = ConsumerSupervisor(self.app.name, self.build_broker, self.connection,
+                                            declare=self._declare_topology)
+        await self.consumers.start()
         if self.app.run_relay:
             self.tasks.append(asyncio.create_task(OutboxRelay(self.settings, pool, name=self.app.name).run()))
         for job in self.app.periodic_jobs:
@@ -228,7 +228,7 @@ class _Runtime:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.broker.stop()
+        await self.consumers.stop()
         for hook in reversed(self.app.shutdown):
             with contextlib.suppress(Exception):
                 await hook(self.ctx)
@@ -236,6 +236,13 @@ class _Runtime:
         await self.connection.close()
         if self._own_pool:
             await self.pool.close()
+
+    async def _declare_topology(self) -> None:
+        for sub in self.app.events:
+            await topology.declare_event_queue(self.channel, self.names, self.names.queue(sub.queue),
+                                               list(sub.types))
+        for req in self.app.requests:
+            await topology.declare_rpc_queue(self.channel, self.names, req.request_type)
 
     async def _every(self, job: _Periodic) -> None:
         while True:

@@ -61,10 +61,26 @@ async def _timeout(request: Request, exc: Exception) -> JSONResponse:
     return error_response(504, "upstream_timeout", "a backend service did not answer in time; retry later")
 
 
+RETRY_AFTER_S = 5
+UNAVAILABLE_CODES = frozenset({"broker_unavailable", "unavailable"})
+
+
+def broker_unavailable_response() -> JSONResponse:
+    return error_response(503, "broker_unavailable",
+                          "the service is briefly unavailable (message broker unreachable); retry shortly",
+                          {"Retry-After": str(RETRY_AFTER_S)})
+
+
 async def _remote(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RemoteError)
     if exc.code == "bad_request":
         return error_response(400, "bad_request", exc.message)
+    if exc.code in UNAVAILABLE_CODES:  # the broker is away, or no replica consumes the request yet
+        log.warning("broker_unavailable", path=request.url.path, code=exc.code, error=exc.message)
+        if exc.code == "broker_unavailable":
+            return broker_unavailable_response()
+        return error_response(503, "unavailable", "a backend service is not running; retry shortly",
+                              {"Retry-After": str(RETRY_AFTER_S)})
     log.warning("upstream_error", path=request.url.path, code=exc.code, error=exc.message)
     return error_response(502, "upstream_error", f"a backend service failed ({exc.code})")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from libs.common.errors import RemoteError, RequestTimeout
+from libs.common.errors import BrokerUnavailable, RemoteError, RequestTimeout
 from libs.common.events.security import CheckRateLimit, RateLimitDecision, ScreenMessage, ScreenVerdict
 from libs.common.logging import get_logger
 from libs.common.rpc import RpcClient
@@ -64,6 +64,8 @@ def _scopes(with_session: bool) -> list[Scope]:
 
 
 def unavailable(exc: Exception, fail_open: bool) -> None:
+    if isinstance(exc, BrokerUnavailable):  # no service can be reached: 503 broker_unavailable
+        raise exc
     log.warning("security_unavailable", error=str(exc), fail_open=fail_open)
     if not fail_open:
         raise ApiError(503, "security_unavailable",

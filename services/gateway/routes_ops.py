@@ -37,6 +37,8 @@ async def _check_db(gw: Gateway) -> str:
 async def _check_broker(gw: Gateway) -> str:
     if gw.connection.is_closed:
         return "error: connection closed"
+    if not gw.rpc.ready:  # connection lost or its reply consumer not restored yet
+        return "error: reconnecting"
     try:
         channel = await asyncio.wait_for(gw.connection.channel(), 2.0)
         await channel.close()

@@ -166,7 +166,7 @@ async def lonely_app(amqp_url: str, gw_settings: Settings, gw_pool: asyncpg.Pool
 
 
 @pytest.mark.parametrize(("fail_open", "status", "code"), [
-    (False, 503, "security_unavailable"), (True, 502, "upstream_error")])
+    (False, 503, "security_unavailable"), (True, 503, "unavailable")])
 async def test_backends_down_is_a_clear_5xx_not_a_crash(lonely_app, fail_open: bool, status: int,
                                                         code: str) -> None:
     app = await lonely_app(fail_open=fail_open)

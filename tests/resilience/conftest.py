@@ -1,12 +1,23 @@
-"""Resilience fixtures: a private RabbitMQ node (never the shared one on 5672) that tests stop and start."""
+"""Resilience fixtures: a private RabbitMQ node (never the shared one on 5672) that tests stop and start,
+and the platform as real processes on it (`python -m services.<name>`, as `comptoir serve` runs them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import asyncpg
 import pytest
 
-from tests.fakes.rabbit_node import RabbitNode, rabbitmq_available
+from libs.common.db import create_pool
+from libs.common.settings import Settings
+from tests.conftest import RUN_ID, DatabaseFactory, make_settings
+from tests.fakes.llm_server import FakeLLMServer
+from tests.fakes.rabbit_node import RabbitNode, free_port, rabbitmq_available
+from tests.resilience.stack import Stack
+
+LLM_TEXT = "Nous livrons en 2 à 4 jours ouvrés, offert dès 80 € d'achat [1]."
 
 
 @pytest.fixture(scope="package")
@@ -19,3 +30,49 @@ def rabbit_node() -> Iterator[RabbitNode]:
         yield node
     finally:
         node.destroy()
+
+
+@pytest.fixture(scope="package")
+async def res_settings(db_factory: DatabaseFactory, rabbit_node: RabbitNode, data_dir: Path
+                       ) -> AsyncIterator[Settings]:
+    dsn = await db_factory.create_migrated("resilience")
+    yield make_settings(dsn, rabbit_node.amqp_url, data_dir, f"t{RUN_ID}res.", COMPTOIR_RPC_TIMEOUT_S=20.0)
+    await db_factory.drop(dsn)
+
+
+@pytest.fixture(scope="package")
+async def res_pool(res_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(res_settings, min_size=1, max_size=8, max_inactive_connection_lifetime=5.0)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="package")
+async def res_llm() -> AsyncIterator[FakeLLMServer]:
+    async with FakeLLMServer(default_text=LLM_TEXT) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="package")
+async def stack(res_settings: Settings, res_pool: asyncpg.Pool, res_llm: FakeLLMServer,
+                rabbit_node: RabbitNode) -> AsyncIterator[Stack]:
+    """security, rag, chat and billing as processes, and the gateway, on the private node."""
+    from services.chat.demo_facts import seed_demo
+    from services.rag.demo import load_demo
+
+    await load_demo(res_pool, res_settings)
+    await seed_demo(res_pool)
+    log_dir = Path(tempfile.mkdtemp(prefix="comptoir-resilience-logs-"))
+    platform = Stack(res_settings, log_dir, res_llm.base_url, gateway_port=free_port())
+    try:
+        for name in ("security", "rag", "chat", "billing"):
+            platform.spawn(name)
+        platform.spawn("gateway")
+        for name in ("security", "rag", "chat", "billing"):
+            await platform.wait_consumers(rabbit_node.list_queues, name)
+        await platform.wait_gateway()
+        yield platform
+    finally:
+        await platform.stop_all()
+
+
