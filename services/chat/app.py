@@ -14,7 +14,7 @@ from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from libs.guard.screening import Screener
 from libs.guard.settings import GuardSettings
-from services.chat import handlers
+from services.chat import conversations, handlers
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher
@@ -26,6 +26,12 @@ svc = ServiceApp("chat")
 svc.on_request("chat.turn", prefetch=128)(handlers.turn)
 svc.on_request("chat.get_history")(handlers.history)
 svc.on_request("chat.reset_session")(handlers.reset)
+# the owner console (services/chat/conversations.py)
+svc.on_request("chat.list_conversations")(conversations.list_conversations)
+svc.on_request("chat.get_conversation")(conversations.get_conversation)
+svc.on_request("chat.takeover")(conversations.takeover)
+svc.on_request("chat.handback")(conversations.handback)
+svc.on_request("chat.post_human_message")(conversations.post_human_message)
 
 
 def _local_screener(guard: GuardSettings) -> Screener | None:

@@ -16,7 +16,7 @@ from libs.common.events.chat import (
     ResetChatSession,
 )
 from libs.common.service import HandlerContext
-from services.chat import repo
+from services.chat import conversations, repo
 from services.chat.deps import ChatDeps
 from services.chat.turn import Turn
 
@@ -37,7 +37,8 @@ def _history_message(raw: dict[str, Any]) -> HistoryMessage | None:
         return None
     citations = [Citation.model_validate(c) for c in raw.get("citations") or []]
     return HistoryMessage(
-        role=raw["role"], content=str(raw.get("content", "")), at=str(raw.get("at", "")), citations=citations
+        role=raw["role"], content=str(raw.get("content", "")), at=str(raw.get("at", "")), citations=citations,
+        author=raw.get("author") if raw.get("mode") == "human" else None,
     )
 
 
@@ -51,6 +52,8 @@ async def history(req: GetChatHistory, ctx: HandlerContext) -> ChatHistory:
         messages=messages,
         message_count=session.message_count,
         summary=session.summary,
+        state=conversations.state_of(session.metadata),
+        adviser=conversations.adviser_name(session.metadata),
     )
 
 

@@ -156,6 +156,8 @@ def _update_metadata(meta: dict[str, Any], record: TurnRecord) -> None:
         meta["visitor_id"] = record.req.visitor_id
     if record.handoff_reason:
         meta["handoff"] = {"reason": record.handoff_reason, "at": memory.now_iso()}
+        if meta.get("conversation_state") != "human":
+            meta["conversation_state"] = "waiting_human"  # the console shows it (services/chat/conversations.py)
 
 
 async def _lead(ctx: HandlerContext, conn: Conn, session: repo.SessionRow, record: TurnRecord) -> str | None:

@@ -17,7 +17,7 @@ from libs.common.events.chat import ChatReplyDelta, ChatTurn, ChatTurnReply, Cit
 from libs.common.llm import LLMError, LLMUnavailable
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
-from services.chat import memory, remote, repo
+from services.chat import conversations, memory, remote, repo
 from services.chat.deps import ChatDeps, ShopConfig
 from services.chat.entities import Entity, contacts_in, extract
 from services.chat.fallback import Chunk, grounded_answer, is_small_talk, language_of, text
@@ -69,6 +69,11 @@ class Turn:
         self.timings["load"] = time.perf_counter() - started
         screen = await screening
         self.timings["screen"] = time.perf_counter() - started
+        if not screen.blocked and conversations.human_holds(state.session.metadata):
+            searching.cancel()  # an adviser holds the conversation: stored for them, no LLM call
+            with contextlib.suppress(asyncio.CancelledError):
+                await searching
+            return await conversations.store_for_human(self.req, self.ctx, self.lang)
         if screen.blocked:
             searching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

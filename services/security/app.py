@@ -14,7 +14,7 @@ from libs.common.events.security import (
     SecurityIncidentRecorded,
 )
 from libs.common.service import HandlerContext, ServiceApp
-from services.security import handlers
+from services.security import handlers, incidents
 from services.security.config import SecuritySettings
 from services.security.live import LiveConfig
 
@@ -54,3 +54,5 @@ async def guard_output(req: GuardOutput, ctx: HandlerContext) -> OutputVerdict:
 @svc.on_event("security.incident.recorded", "admin.log.recorded", queue="security.admin_log")
 async def admin_log(event: SecurityIncidentRecorded | AdminLogRecorded, ctx: HandlerContext) -> None:
     await handlers.write_admin_log(event, ctx)
+# the owner console resolves incidents (services/security/incidents.py)
+svc.on_request("security.resolve_incident")(incidents.resolve)

@@ -27,11 +27,18 @@ class Escalation(BaseModel):
 class RateLimits(BaseModel):
     session: Limit = Limit(max=30, window_seconds=60, block_seconds=300)
     ip: Limit = Limit(max=120, window_seconds=60, block_seconds=600)
-    routes: dict[str, Limit] = Field(default_factory=lambda: {"default": Limit(max=3000, window_seconds=60)})
+    # a route named `family:detail` (e.g. `console.login:<account hash>`) counts under its own key
+    # with the limit of `family` when it has none of its own: per-account login attempts
+    routes: dict[str, Limit] = Field(default_factory=lambda: {
+        "default": Limit(max=3000, window_seconds=60),
+        "console.login": Limit(max=8, window_seconds=300, block_seconds=300),
+    })
     escalation: Escalation = Escalation()
 
     def route(self, name: str) -> Limit:
-        return self.routes.get(name) or self.routes.get("default") or Limit(max=3000, window_seconds=60)
+        family = name.partition(":")[0]
+        return (self.routes.get(name) or self.routes.get(family) or self.routes.get("default")
+                or Limit(max=3000, window_seconds=60))
 
     def merged(self, override: dict[str, Any] | None) -> RateLimits:
         """These limits with the admin config's `rate_limits` value laid over them (invalid → unchanged)."""

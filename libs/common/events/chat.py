@@ -12,7 +12,8 @@ from pydantic import Field
 from libs.common.messages import Message, message_type
 
 MAX_MESSAGE_CHARS = 20_000
-Mode = Literal["llm", "grounded"]
+# "human": a human holds the conversation; the visitor's message was stored for them, not answered
+Mode = Literal["llm", "grounded", "human"]
 
 
 class Citation(Message):
@@ -93,6 +94,8 @@ class HistoryMessage(Message):
     content: str
     at: str
     citations: list[Citation] = []
+    # set on an adviser's message (console takeover): the adviser's display name
+    author: str | None = None
 
 
 @message_type("chat.history")
@@ -102,6 +105,9 @@ class ChatHistory(Message):
     messages: list[HistoryMessage] = []
     message_count: int = 0
     summary: str | None = None
+    # bot | waiting_human | human, and who holds it (docs/console.md)
+    state: str = "bot"
+    adviser: str | None = None
 
 
 @message_type("chat.reset_session")
@@ -143,3 +149,148 @@ class ChatHandoffRequested(Message):
     lead_id: str | None = None
     contact: dict[str, Any] = {}
     locale: str = "fr"
+
+
+# ---- the owner console: conversations and live takeover (docs/console.md) ----------------------
+ConversationState = Literal["bot", "waiting_human", "human"]
+
+
+@message_type("chat.list_conversations")
+class ListConversations(Message):
+    """Read-only: conversations, newest activity first, optionally only those in `state` or matching
+    `query` (an e-mail the visitor gave, or text of the conversation)."""
+
+    state: ConversationState | None = None
+    query: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class ConversationSummary(Message):
+    session_id: str
+    state: ConversationState = "bot"
+    adviser: str | None = None
+    last_message: str = ""
+    last_role: str | None = None
+    email: str | None = None
+    lead_id: str | None = None
+    message_count: int = 0
+    updated_at: str | None = None
+    handoff_reason: str | None = None
+
+
+@message_type("chat.conversations")
+class ConversationList(Message):
+    items: list[ConversationSummary] = []
+    total: int = 0
+
+
+@message_type("chat.get_conversation")
+class GetConversation(Message):
+    """Read-only: one conversation's transcript (with citations and authors), entities and lead."""
+
+    session_id: str = Field(min_length=1, max_length=200)
+
+
+class ConversationMessage(Message):
+    role: Literal["user", "assistant", "human"]
+    content: str
+    at: str = ""
+    author: str | None = None
+    mode: str | None = None
+    citations: list[Citation] = []
+
+
+class ConversationEntity(Message):
+    type: str
+    value: str
+    confidence: float = 0.0
+
+
+@message_type("chat.conversation")
+class Conversation(Message):
+    session_id: str
+    exists: bool
+    state: ConversationState = "bot"
+    adviser: str | None = None
+    adviser_id: str | None = None
+    messages: list[ConversationMessage] = []
+    entities: list[ConversationEntity] = []
+    lead_id: str | None = None
+    lead_score: int | None = None
+    email: str | None = None
+    summary: str | None = None
+    handoff_reason: str | None = None
+    updated_at: str | None = None
+
+
+@message_type("chat.takeover")
+class TakeOverConversation(Message):
+    """A human (console user) holds the conversation from now on: the assistant stops answering.
+    Idempotent: taking over a conversation one already holds changes nothing."""
+
+    session_id: str = Field(min_length=1, max_length=200)
+    adviser_id: str = Field(min_length=1, max_length=100)
+    adviser_name: str = Field(min_length=1, max_length=100)
+
+
+@message_type("chat.handback")
+class HandBackConversation(Message):
+    """Give the conversation back to the assistant. Idempotent."""
+
+    session_id: str = Field(min_length=1, max_length=200)
+    adviser_id: str = Field(min_length=1, max_length=100)
+
+
+@message_type("chat.post_human_message")
+class PostHumanMessage(Message):
+    """An adviser's message to the visitor; stored in the history with the adviser's name.
+    Idempotent by `message_id` (a retried post is stored once)."""
+
+    session_id: str = Field(min_length=1, max_length=200)
+    adviser_id: str = Field(min_length=1, max_length=100)
+    adviser_name: str = Field(min_length=1, max_length=100)
+    content: str = Field(min_length=1, max_length=4000)
+    message_id: str = Field(min_length=1, max_length=100)
+
+
+@message_type("chat.conversation.changed")
+class ConversationChanged(Message):
+    """Reply of takeover / handback / post_human_message: the conversation's state afterwards."""
+
+    session_id: str
+    exists: bool
+    state: ConversationState = "bot"
+    adviser: str | None = None
+    message_count: int = 0
+
+
+@message_type("chat.conversation.updated")
+class ConversationUpdated(Message):
+    """A conversation's state changed (bot, waiting_human, human) — for consoles and widgets."""
+
+    session_id: str
+    state: ConversationState
+    adviser: str | None = None
+    reason: str | None = None
+
+
+@message_type("chat.human_message.posted")
+class HumanMessagePosted(Message):
+    """An adviser answered a visitor (every gateway replica forwards it to the visitor's widget)."""
+
+    session_id: str
+    message_id: str
+    author: str
+    content: str
+    at: str
+
+
+@message_type("chat.visitor_message.received")
+class VisitorMessageReceived(Message):
+    """A visitor wrote while a human holds (or is awaited on) the conversation: no LLM answered it."""
+
+    session_id: str
+    content: str
+    at: str
+    state: ConversationState

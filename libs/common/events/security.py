@@ -124,3 +124,21 @@ class AdminLogRecorded(Message):
     session_id: str | None = Field(None, max_length=200)
     service: str | None = Field(None, max_length=50)
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+@message_type("security.resolve_incident")
+class ResolveIncident(Message):
+    """Mark an incident resolved (sets `resolved`, `resolved_at`, keeps the note and who resolved it).
+    Idempotent: resolving a resolved incident keeps its first `resolved_at`."""
+
+    incident_id: str = Field(min_length=1, max_length=100)
+    note: str = Field("", max_length=2000)
+    resolved_by: str = Field(min_length=1, max_length=300)
+
+
+@message_type("security.incident.resolution")
+class IncidentResolution(Message):
+    incident_id: str
+    found: bool
+    resolved: bool = False
+    resolved_at: datetime | None = None

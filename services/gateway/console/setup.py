@@ -1,0 +1,52 @@
+"""Wires the console into the gateway app: its routers, its static files, its login redirects."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.gateway.console import auth, pages, visitor
+from services.gateway.console.render import HERE, page
+
+static = APIRouter(include_in_schema=False)
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
+
+
+@static.get("/admin/static/{name}")
+async def static_file(name: str) -> Response:
+    path = HERE / "static" / name
+    kind = STATIC_TYPES.get(path.suffix)
+    if kind is None or "/" in name or ".." in name or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response(path.read_bytes(), media_type=kind,
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, auth.LoginRequired)
+    if exc.status == 404:
+        return page(request, "message.html", None, status=404, message_key="not_found")
+    if exc.status == 403:  # a stale form: the login page, refused, with the way back
+        from services.gateway.console.pages import login_page
+
+        return login_page(request, request.app.state.gateway, error="expired", status=403,
+                           next_path=exc.next_path)
+    if request.headers.get("accept", "").startswith("text/event-stream"):
+        return Response(status_code=401)
+    return RedirectResponse(auth.login_url(exc.next_path, exc.reason), status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    gw = request.app.state.gateway
+    return page(request, "message.html", await auth.current(request, gw), status=403, message_key="forbidden")
+
+
+def install(app: FastAPI) -> None:
+    from services.gateway.console import owner_pages
+
+    app.include_router(pages.router)
+    app.include_router(owner_pages.router)
+    app.include_router(visitor.router)
+    app.include_router(static)
+    app.add_exception_handler(auth.LoginRequired, _login_required)
+    app.add_exception_handler(auth.Forbidden, _forbidden)
