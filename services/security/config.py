@@ -19,9 +19,14 @@ class Limit(BaseModel):
 
 
 class Escalation(BaseModel):
-    incidents: int = Field(3, ge=1)  # this many incidents from one session or IP within the window…
+    """Only blocked messages (high-confidence attacks) count, never flags: `incidents` of them from one
+    session within the window block that session; attacks from `ip_sessions` distinct sessions of one
+    address block the address (docs/security.md, "Escalation")."""
+
+    incidents: int = Field(3, ge=1)  # blocked messages from one session within the window…
     window_seconds: int = Field(600, gt=0)
-    block_seconds: int = Field(900, ge=1)  # …block both for this long
+    block_seconds: int = Field(900, ge=1)  # …block the session (or the address) for this long
+    ip_sessions: int = Field(3, ge=2)  # distinct attacking sessions behind one address that block it
 
 
 class RateLimits(BaseModel):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from libs.common.db import Conn
 from libs.common.events.security import (
     AdminLogRecorded,
     CheckRateLimit,
@@ -27,7 +28,7 @@ from libs.common.service import HandlerContext
 from libs.guard.output_guard import check_output
 from libs.guard.screening import Screener, Screening
 from services.security import ratelimit, replies, repo
-from services.security.config import SecuritySettings
+from services.security.config import Escalation, SecuritySettings
 from services.security.live import LiveConfig
 
 log = get_logger(__name__)
@@ -72,13 +73,9 @@ async def record_incident(ctx: HandlerContext, deps: Deps, incident: Incident,
         incident_id = await repo.insert_incident(conn, incident.type, incident.severity, incident.session_id,
                                                  incident.ip, details)
         blocked_until = None
-        if escalate:
-            recent = await repo.count_recent_incidents(conn, incident.session_id, incident.ip,
-                                                       limits.window_seconds)
-            keys = [k for k in (incident.session_id and ratelimit.session_key(incident.session_id),
-                                incident.ip and ratelimit.ip_key(incident.ip)) if k]
-            if recent >= limits.incidents and keys:
-                blocked_until = await repo.block_keys(conn, keys, limits.block_seconds)
+        keys = await _escalation_keys(conn, incident, limits) if escalate and incident.verdict == "block" else []
+        if keys:
+            blocked_until = await repo.block_keys(conn, keys, limits.block_seconds)
         await ctx.emit(SecurityIncidentRecorded(
             incident_id=incident_id, type=incident.type, severity=incident.severity,
             verdict=incident.verdict, session_id=incident.session_id, ip=incident.ip,
@@ -89,6 +86,21 @@ async def record_incident(ctx: HandlerContext, deps: Deps, incident: Incident,
         log.warning("security_escalated", session_id=incident.session_id, ip=incident.ip,
                     blocked_until=blocked_until.isoformat())
     return Recorded(incident_id, blocked_until)
+
+
+async def _escalation_keys(conn: Conn, incident: Incident, limits: Escalation) -> list[str]:
+    """The keys to block after this attack: the session once it sent `incidents` blocked messages within
+    the window; its address only once `ip_sessions` distinct sessions behind it did. Flags never count,
+    so false alarms on a shared address (office NAT, mobile carrier) block nobody, and one attacking
+    session is blocked on its own before its neighbours are."""
+    session_attacks, ip_sessions = await repo.count_recent_attacks(conn, incident.session_id, incident.ip,
+                                                                   limits.window_seconds)
+    keys = []
+    if incident.session_id and session_attacks >= limits.incidents:
+        keys.append(ratelimit.session_key(incident.session_id))
+    if incident.ip and ip_sessions >= limits.ip_sessions:
+        keys.append(ratelimit.ip_key(incident.ip))
+    return keys
 
 
 async def check_rate_limit(req: CheckRateLimit, ctx: HandlerContext, deps: Deps) -> RateLimitDecision:

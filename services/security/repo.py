@@ -23,10 +23,16 @@ INCIDENT_ONCE_EXISTS = """
 SELECT EXISTS (SELECT 1 FROM app_security_incidents WHERE type = $1 AND details->>'once' = $2
                AND created_at > NOW() - INTERVAL '1 day')
 """
-COUNT_RECENT_INCIDENTS = """
-SELECT COUNT(*) FROM app_security_incidents
+# Escalation counts high-confidence attacks only: screened messages that were blocked (not flags, not
+# rate-limit refusals, not replies stopped by the output guard), by this session and, behind this
+# address, the distinct sessions that sent one.
+COUNT_RECENT_ATTACKS = """
+SELECT COUNT(*) FILTER (WHERE session_id = $1) AS session_attacks,
+       COUNT(DISTINCT session_id) FILTER (WHERE ip_address = $2) AS ip_sessions
+FROM app_security_incidents
 WHERE created_at > NOW() - make_interval(secs => $3)
   AND ((session_id IS NOT NULL AND session_id = $1) OR (ip_address IS NOT NULL AND ip_address = $2))
+  AND type <> 'rate_limit' AND details->>'verdict' = 'block' AND details->>'route' IS DISTINCT FROM 'output'
 """
 # Escalation: block the keys now (a rate-limit row is created when the key has none yet).
 BLOCK_KEYS = """
@@ -62,10 +68,13 @@ async def claim_once(conn: Conn, kind: str, once: str) -> bool:
     return not await conn.fetchval(INCIDENT_ONCE_EXISTS, kind, scrub(once))
 
 
-async def count_recent_incidents(conn: Conn, session_id: str | None, ip: str | None, window_s: int) -> int:
+async def count_recent_attacks(conn: Conn, session_id: str | None, ip: str | None,
+                               window_s: int) -> tuple[int, int]:
+    """(blocked messages of this session, distinct sessions with a blocked message behind this IP)."""
     if session_id is None and ip is None:
-        return 0
-    return int(await conn.fetchval(COUNT_RECENT_INCIDENTS, scrub(session_id), scrub(ip), window_s))
+        return 0, 0
+    row = await conn.fetchrow(COUNT_RECENT_ATTACKS, scrub(session_id), scrub(ip), window_s)
+    return (int(row["session_attacks"]), int(row["ip_sessions"])) if row is not None else (0, 0)
 
 
 async def block_keys(conn: Conn, keys: list[str], seconds: int) -> datetime | None:
