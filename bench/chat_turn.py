@@ -108,8 +108,8 @@ async def start_services(
         from services.rag.app import svc as rag_app
         from services.rag.demo import load_demo
 
-        ctx = await stack.enter_async_context(rag_app.running(settings, pool))
-        await load_demo(pool, settings, runtime=ctx.deps["rag"])
+        _, runtime = await stack.enter_async_context(rag_app.started(settings, pool))
+        await load_demo(pool, settings, runtime=runtime)
     else:
         from tests.chat.conftest import build_stub_services
 

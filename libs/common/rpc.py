@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from types import TracebackType
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import BaseModel, ValidationError
 
-from libs.common import readiness
+from libs.common import metrics, readiness
 from libs.common.broker import Names, connect
 from libs.common.errors import BrokerUnavailable, RemoteError, RequestTimeout
 from libs.common.logging import get_logger
@@ -170,14 +171,20 @@ class RpcClient:
         timeout: float | None = None,
         causation: Envelope | None = None,
         session_id: str | None = None,
+        request_id: uuid.UUID | None = None,
     ) -> ReplyT:
-        """Send a request and wait for its reply; raises RequestTimeout or RemoteError."""
+        """Send a request and wait for its reply; raises RequestTimeout or RemoteError.
+
+        `request_id` (the envelope id) names the request: a retry of a writing request with the same
+        id gets the first run's reply instead of acting twice (libs/common/requestlog.py)."""
         if self._channel is None:
             raise RuntimeError("RpcClient.start() was not called")
         if not self.ready:
             raise BrokerUnavailable(f"the broker is not reachable; {request_type} was not sent")
         timeout = timeout or self.settings.rpc_timeout_s
         envelope = Envelope.wrap(body, source=self.source, causation=causation, session_id=session_id)
+        if request_id is not None:
+            envelope = envelope.model_copy(update={"id": request_id})
         if envelope.type != request_type:
             raise ValueError(f"body is a {envelope.type}, not a {request_type}")
         correlation_id = uuid.uuid4().hex
@@ -192,6 +199,7 @@ class RpcClient:
             content_type="application/json",
             expiration=timeout,
         )
+        started, outcome = time.perf_counter(), "failed"  # cancelled, or the channel broke
         try:
             try:
                 await self._channel.default_exchange.publish(
@@ -203,16 +211,24 @@ class RpcClient:
                 self._schedule_restore()
                 raise BrokerUnavailable(f"the reply route is being restored; {request_type} was not sent") from exc
             except aio_pika.exceptions.DeliveryError as exc:
+                outcome = "unavailable"
                 raise RemoteError("unavailable", f"no service is listening for {request_type}") from exc
             except _CONNECTION_ERRORS as exc:
                 raise BrokerUnavailable(f"the broker connection is down; {request_type} was not sent") from exc
             try:
                 raw = await asyncio.wait_for(future, timeout)
-            except TimeoutError as exc:
+            except (TimeoutError, RequestTimeout) as exc:
+                outcome = "timeout"
+                if isinstance(exc, RequestTimeout):
+                    raise
                 raise RequestTimeout(f"{request_type} got no reply within {timeout:g}s") from exc
+            outcome = "error"  # a reply came; decode_reply raises RemoteError for an error reply
+            result = decode_reply(raw.body, reply_model, request_type)
+            outcome = "ok"
+            return result
         finally:
             self._pending.pop(correlation_id, None)
-        return decode_reply(raw.body, reply_model, request_type)
+            metrics.rpc_done(self.source, request_type, outcome, time.perf_counter() - started)
 
 
 def decode_reply(body: bytes, reply_model: type[ReplyT], request_type: str) -> ReplyT:

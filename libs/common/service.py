@@ -1,5 +1,14 @@
 """ServiceApp: the one wiring point of a service — its consumers, request handlers and resources.
 
+One way to write a handler (docs/architecture.md, "How to write a handler"):
+- the service's dependencies are built once at start-up by the factory given to `ServiceApp(name,
+  deps=...)` (and closed by `close=`), and handed to every handler typed;
+- a handler is `async def handler(message: M, ctx: HandlerContext, deps: D) -> Reply | None`: the
+  typed message, an immutable context (envelope, pool, transaction, emit, request) and the deps;
+- a request handler declares what it does to state: `read_only=True`, `writes=True` (exactly once
+  by request id, below) or `idempotent="why a repeat is harmless"`; tests/foundation checks that
+  every registered request handler of every service declares one.
+
 Consumers run on FastStream subscribers (one per queue, prefetch-bounded concurrency, manual ack)
 with a shared failure policy:
 - an undecodable or invalid message is parked at once in `<queue>.dlq` with the reason, and so is
@@ -7,6 +16,10 @@ with a shared failure policy:
 - an event handler runs in one transaction with its inbox row, so a redelivery has no second effect;
 - a failing event handler is retried through `<queue>.retry` with exponential back-off and jitter,
   up to COMPTOIR_DELIVERY_LIMIT attempts, then parked with the last error as the reason;
+- a request declared `writes=True` claims its request id (libs/common/requestlog.py); its
+  `ctx.transaction()` commits when the handler returns, together with the stored reply, so a
+  redelivered or retried request gets that reply instead of acting again, and one whose first run
+  is still going gets an `in_progress` error reply;
 - a request handler's error becomes an error reply; it never takes the consumer down.
 """
 
@@ -14,10 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import inspect
 import random
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Literal, overload
 
 import aio_pika
 import asyncpg
@@ -27,8 +44,10 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker, RabbitQueue
 from faststream.rabbit.annotations import RabbitMessage
 from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 from libs.common import broker as topology
+from libs.common import metrics, requestlog
 from libs.common.consumers import ConsumerSupervisor
 from libs.common.db import Conn, create_pool
 from libs.common.errors import InvalidMessage, RemoteError
@@ -41,48 +60,139 @@ from libs.common.settings import Settings, get_settings
 
 log = get_logger(__name__)
 T = TypeVar("T")
-EventHandler = Callable[[Any, "HandlerContext"], Awaitable[None]]
-RequestHandler = Callable[[Any, "HandlerContext"], Awaitable[BaseModel]]
+DepsT = TypeVar("DepsT", default=Any)  # a bare `ServiceApp` annotation means ServiceApp[Any]
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+# (message, ctx, deps): the one handler shape. The two-argument (message, ctx) shape is still run for
+# services not converted yet (it reads `ctx.deps`, the start-up overrides); do not write new ones.
+EventHandler = Callable[[Any, "HandlerContext", Any], Awaitable[None]]
+RequestHandler = Callable[[Any, "HandlerContext", Any], Awaitable[BaseModel]]
 Hook = Callable[["HandlerContext"], Awaitable[None]]
+DepsFactory = Callable[["HandlerContext"], Awaitable[DepsT]]
+Effect = Literal["read_only", "writes", "idempotent"]
+IN_PROGRESS = "in_progress"  # error code of a writing request whose first run is still going
+
+# the connection of the transaction `ctx.transaction()` opened in this task (for `emit`)
+_current_conn: contextvars.ContextVar[Conn | None] = contextvars.ContextVar("comptoir_tx_conn", default=None)
 
 
-@dataclass
+class _ClaimedTransaction:
+    """The one transaction of a writing request: opened by the first `ctx.transaction()`, reused by
+    the next ones, committed by the wrapper once the handler returned, with the request's reply."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str, request_id: Any, token: Any) -> None:
+        self.pool, self.service, self.request_id, self.token = pool, service, request_id, token
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._tx: Any = None
+        self.conn: Conn | None = None
+
+    @contextlib.asynccontextmanager
+    async def block(self) -> AsyncIterator[Conn]:
+        if self.conn is None:
+            stack = contextlib.AsyncExitStack()
+            conn = await stack.enter_async_context(self.pool.acquire())
+            self._tx = conn.transaction()
+            await self._tx.start()
+            self._stack, self.conn = stack, conn
+        try:
+            yield self.conn
+        except BaseException:
+            await self.rollback()
+            raise
+
+    async def commit(self, reply: dict[str, Any]) -> bool:
+        """Store the reply and commit the effect; False (rolled back) if another run took over."""
+        if self.conn is None:
+            async with self.block():
+                pass
+        assert self.conn is not None
+        try:
+            if not await requestlog.finish(self.conn, self.service, self.request_id, self.token, reply):
+                await self.rollback()
+                return False
+            await self._tx.commit()
+        except BaseException:
+            await self.rollback()
+            raise
+        await self._close()
+        return True
+
+    async def rollback(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            with contextlib.suppress(Exception):
+                await self._tx.rollback()
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        stack, self._stack, self.conn, self._tx = self._stack, None, None, None
+        if stack is not None:
+            await stack.aclose()
+
+
+@dataclass(frozen=True)
 class HandlerContext:
+    """What a handler gets besides its message and deps. Immutable: one per message."""
+
     service: str
     settings: Settings
     pool: asyncpg.Pool
     rpc: RpcClient
+    # start-up overrides handed to `running(deps=...)` (tests, `comptoir up`); the deps factory reads
+    # them. Services not converted to typed deps yet also keep their resources here.
     deps: dict[str, Any]
     envelope: Envelope | None = None
-    conn: Conn | None = None
+    conn: Conn | None = None  # an event handler's transaction (the one its inbox row commits in)
+    _claimed: _ClaimedTransaction | None = field(default=None, repr=False)
 
-    def for_message(self, envelope: Envelope, conn: Conn | None = None) -> HandlerContext:
-        return HandlerContext(self.service, self.settings, self.pool, self.rpc, self.deps, envelope, conn)
+    def for_message(self, envelope: Envelope, conn: Conn | None = None,
+                    claimed: _ClaimedTransaction | None = None) -> HandlerContext:
+        return replace(self, envelope=envelope, conn=conn, _claimed=claimed)
 
-    async def emit(self, message: Message, *, aggregate_id: str | None = None,
+    @property
+    def request_id(self) -> str | None:
+        """The id a writing request is claimed under (the envelope id)."""
+        return str(self.envelope.id) if self.envelope is not None else None
+
+    async def emit(self, message: Message, *, conn: Conn | None = None, aggregate_id: str | None = None,
                    session_id: str | None = None) -> Envelope:
-        """Write an event to the outbox in the current transaction (see `transaction()`)."""
-        if self.conn is None:
-            raise RuntimeError("emit() needs a transaction: use `async with ctx.transaction()`")
-        return await add_event(self.conn, message, source=self.service, aggregate_id=aggregate_id,
+        """Write an event to the outbox in the current transaction (`conn`, or the one of
+        `ctx.transaction()` / the event handler's)."""
+        conn = conn or self.conn or _current_conn.get()
+        if conn is None:
+            raise RuntimeError("emit() needs a transaction: use `async with ctx.transaction() as conn`")
+        return await add_event(conn, message, source=self.service, aggregate_id=aggregate_id,
                                causation=self.envelope, session_id=session_id)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
-        if self.conn is not None:  # already inside the handler's transaction
+        """The handler's transaction. In an event handler, the one its inbox row commits in; in a
+        request declared `writes=True`, one transaction for the whole request, committed with the
+        stored reply when the handler returns (so do no slow work after the block); otherwise a
+        new transaction, committed at the end of the block."""
+        if self.conn is not None:
             yield self.conn
             return
+        if self._claimed is not None:
+            async with self._claimed.block() as conn:
+                token = _current_conn.set(conn)
+                try:
+                    yield conn
+                finally:
+                    _current_conn.reset(token)
+            return
         async with self.pool.acquire() as conn, conn.transaction():
-            self.conn = conn
+            token = _current_conn.set(conn)
             try:
                 yield conn
             finally:
-                self.conn = None
+                _current_conn.reset(token)
 
     async def request(self, request_type: str, body: Message, reply_model: type[ReplyT],
-                      timeout: float | None = None) -> ReplyT:
+                      timeout: float | None = None, request_id: uuid.UUID | None = None) -> ReplyT:
         return await self.rpc.request(request_type, body, reply_model, timeout=timeout,
-                                      causation=self.envelope)
+                                      causation=self.envelope, request_id=request_id)
 
 
 @dataclass
@@ -98,6 +208,8 @@ class _RequestSub:
     request_type: str
     handler: RequestHandler
     prefetch: int
+    effect: Effect | None = None  # None: undeclared (tests/foundation/test_request_effects.py fails)
+    reason: str | None = None  # why an `idempotent` request is harmless to repeat
 
 
 @dataclass
@@ -106,26 +218,63 @@ class _Periodic:
     job: Hook
 
 
-@dataclass
-class ServiceApp:
-    name: str
-    events: list[_EventSub] = field(default_factory=list)
-    requests: list[_RequestSub] = field(default_factory=list)
-    startup: list[Hook] = field(default_factory=list)
-    shutdown: list[Hook] = field(default_factory=list)
-    periodic_jobs: list[_Periodic] = field(default_factory=list)
-    run_relay: bool = True
+def _with_deps(handler: Callable[..., Awaitable[Any]]) -> Callable[[Any, HandlerContext, Any], Awaitable[Any]]:
+    """Run a legacy two-argument (message, ctx) handler in the (message, ctx, deps) shape."""
+    params = [p for p in inspect.signature(handler).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(params) >= 3:
+        return handler
+
+    async def legacy(message: Any, ctx: HandlerContext, deps: Any) -> Any:
+        return await handler(message, ctx)
+    legacy.__name__ = getattr(handler, "__name__", "handler")
+    return legacy
+
+
+class ServiceApp(Generic[DepsT]):
+    """A service: `ServiceApp("chat", deps=build_deps, close=close_deps)` then register handlers."""
+
+    @overload
+    def __init__(self: ServiceApp[None], name: str, *, run_relay: bool = True) -> None: ...
+
+    @overload
+    def __init__(self, name: str, deps: DepsFactory[DepsT],
+                 close: Callable[[DepsT], Awaitable[None]] | None = None, *, run_relay: bool = True) -> None: ...
+
+    def __init__(self, name: str, deps: DepsFactory[Any] | None = None,
+                 close: Callable[[Any], Awaitable[None]] | None = None, *, run_relay: bool = True) -> None:
+        self.name = name
+        self.deps_factory = deps
+        self.close_deps = close
+        self.events: list[_EventSub] = []
+        self.requests: list[_RequestSub] = []
+        self.startup: list[Hook] = []
+        self.shutdown: list[Hook] = []
+        self.periodic_jobs: list[_Periodic] = []
+        self.run_relay = run_relay
 
     # ---- registration -------------------------------------------------------------------------
-    def on_event(self, *types: str, queue: str, prefetch: int = 16) -> Callable[[EventHandler], EventHandler]:
-        def register(handler: EventHandler) -> EventHandler:
-            self.events.append(_EventSub(queue, types, handler, prefetch))
+    def on_event(self, *types: str, queue: str, prefetch: int = 16) -> Callable[[H], H]:
+        """Register `async def handler(event, ctx, deps) -> None` (runs in the inbox transaction)."""
+        def register(handler: H) -> H:
+            self.events.append(_EventSub(queue, types, _with_deps(handler), prefetch))
             return handler
         return register
 
-    def on_request(self, request_type: str, prefetch: int = 64) -> Callable[[RequestHandler], RequestHandler]:
-        def register(handler: RequestHandler) -> RequestHandler:
-            self.requests.append(_RequestSub(request_type, handler, prefetch))
+    def on_request(self, request_type: str, prefetch: int = 64, *, read_only: bool = False,
+                   writes: bool = False, idempotent: str | None = None) -> Callable[[H], H]:
+        """Register `async def handler(request, ctx, deps) -> ReplyModel`, declaring its effect:
+        `read_only=True` (writes nothing), `writes=True` (exactly once by request id, in the
+        wrapper) or `idempotent="reason"` (writes, but a repeat is harmless, said why)."""
+        choices: tuple[tuple[Effect, bool], ...] = (
+            ("read_only", read_only), ("writes", writes), ("idempotent", idempotent is not None))
+        declared = [effect for effect, on in choices if on]
+        if len(declared) > 1:
+            raise ValueError(f"{request_type}: declare one of read_only, writes, idempotent")
+
+        def register(handler: H) -> H:
+            self.requests.append(_RequestSub(request_type, _with_deps(handler), prefetch,
+                                             declared[0] if declared else None, idempotent))
             return handler
         return register
 
@@ -145,16 +294,25 @@ class ServiceApp:
 
     # ---- running ------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
+    async def started(
+        self, settings: Settings | None = None, pool: asyncpg.Pool | None = None,
+        deps: dict[str, Any] | None = None,
+    ) -> AsyncIterator[tuple[HandlerContext, DepsT]]:
+        """Run the service; yields its context and the deps its factory built (for tests)."""
+        runtime = _Runtime(self, settings or get_settings())
+        await runtime.start(pool, deps or {})
+        try:
+            yield runtime.ctx, runtime.deps
+        finally:
+            await runtime.stop()
+
+    @contextlib.asynccontextmanager
     async def running(
         self, settings: Settings | None = None, pool: asyncpg.Pool | None = None,
         deps: dict[str, Any] | None = None,
     ) -> AsyncIterator[HandlerContext]:
-        runtime = _Runtime(self, settings or get_settings())
-        await runtime.start(pool, deps or {})
-        try:
-            yield runtime.ctx
-        finally:
-            await runtime.stop()
+        async with self.started(settings, pool, deps) as (ctx, _):
+            yield ctx
 
     async def run(self, settings: Settings | None = None) -> None:
         async with self.running(settings):
@@ -166,8 +324,9 @@ class ServiceApp:
 
 
 class _Runtime:
-    def __init__(self, app: ServiceApp, settings: Settings) -> None:
+    def __init__(self, app: ServiceApp[Any], settings: Settings) -> None:
         self.app = app
+        self.deps: Any = None
         self.settings = settings
         self.names = topology.Names(settings)
         self.tasks: list[asyncio.Task[None]] = []
@@ -211,6 +370,8 @@ class _Runtime:
         self.rpc = RpcClient(self.settings, source=self.app.name, connection=self.connection)
         await self.rpc.start()
         self.ctx = HandlerContext(self.app.name, self.settings, pool, self.rpc, deps)
+        if self.app.deps_factory is not None:
+            self.deps = await self.app.deps_factory(self.ctx)
         for hook in self.app.startup:
             await hook(self.ctx)
         # consumers started again after every reconnect (FastStream does not, see libs/common/consumers.py)
@@ -232,6 +393,11 @@ class _Runtime:
         for hook in reversed(self.app.shutdown):
             with contextlib.suppress(Exception):
                 await hook(self.ctx)
+        if self.app.close_deps is not None and self.deps is not None:
+            try:
+                await self.app.close_deps(self.deps)
+            except Exception as exc:
+                log.warning("deps_close_failed", service=self.app.name, error=str(exc))
         await self.rpc.close()
         await self.connection.close()
         if self._own_pool:
@@ -256,6 +422,7 @@ class _Runtime:
     def _event_consumer(self, sub: _EventSub, queue: str) -> Callable[..., Awaitable[None]]:
         async def consume(message: RabbitMessage) -> None:
             raw = message.raw_message
+            metrics.consumed.labels(self.app.name, queue).inc()
             try:
                 envelope = Envelope.decode(raw.body)
                 payload = envelope.payload()
@@ -265,17 +432,22 @@ class _Runtime:
                 return
             bind_message_context(service=self.app.name, message_id=str(envelope.id), type=envelope.type,
                                  correlation_id=envelope.correlation_id, session_id=envelope.session_id)
+            started = time.perf_counter()
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
                     if await claim(conn, sub.queue, envelope.id, envelope.type):
-                        await sub.handler(payload, self.ctx.for_message(envelope, conn))
+                        await sub.handler(payload, self.ctx.for_message(envelope, conn), self.deps)
                     else:
+                        metrics.duplicates.labels(self.app.name, queue).inc()
                         log.info("duplicate_message_skipped")
             except InvalidMessage as exc:  # the handler found the message unusable: retrying cannot help
                 log.error("message_parked", queue=queue, reason=str(exc))
                 await self._park(raw, queue, str(exc))
             except Exception as exc:
+                metrics.failed.labels(self.app.name, queue).inc()
                 await self._retry_or_park(raw, queue, exc)
+            finally:
+                metrics.handler_seconds.labels(self.app.name, queue).observe(time.perf_counter() - started)
             await raw.ack()
         consume.__name__ = f"consume_{sub.queue.replace('.', '_')}"
         return consume
@@ -297,14 +469,18 @@ class _Runtime:
 
     async def _park(self, raw: aio_pika.abc.AbstractIncomingMessage, queue: str, reason: str,
                     attempts: int = 0) -> None:
+        metrics.parked.labels(self.app.name, queue, metrics.park_kind(exhausted=attempts > 0)).inc()
         headers = {topology.PARK_REASON_HEADER: reason[:1000], topology.PARK_QUEUE_HEADER: queue,
                    topology.RETRY_HEADER: attempts}
         await self.channel.default_exchange.publish(_copy(raw, headers), routing_key=f"{queue}.dlq")
 
     def _request_consumer(self, req: _RequestSub) -> Callable[..., Awaitable[None]]:
+        queue = self.names.rpc_queue(req.request_type)
+
         async def consume(message: RabbitMessage) -> None:
             raw = message.raw_message
-            reply = await self._answer(req, raw.body)
+            with metrics.handled(self.app.name, queue):
+                reply = await self._answer(req, raw.body, bool(raw.redelivered))
             if raw.reply_to:
                 await self.reply_channel.default_exchange.publish(
                     aio_pika.Message(reply.model_dump_json().encode(), correlation_id=raw.correlation_id,
@@ -318,7 +494,7 @@ class _Runtime:
         consume.__name__ = f"answer_{req.request_type.replace('.', '_')}"
         return consume
 
-    async def _answer(self, req: _RequestSub, body: bytes) -> Reply:
+    async def _answer(self, req: _RequestSub, body: bytes, redelivered: bool = False) -> Reply:
         try:
             envelope = Envelope.decode(body)
             if envelope.type != req.request_type:
@@ -328,14 +504,47 @@ class _Runtime:
             return Reply(ok=False, error=ReplyError(code="bad_request", message=str(exc)))
         bind_message_context(service=self.app.name, message_id=str(envelope.id), type=envelope.type,
                              correlation_id=envelope.correlation_id, session_id=envelope.session_id)
+        if req.effect != "writes":
+            return await self._run(req, payload, self.ctx.for_message(envelope))
+        claimed = await requestlog.begin(self.pool, self.app.name, envelope.id, envelope.type,
+                                         lease_s=self.settings.request_lease_s, redelivered=redelivered)
+        if isinstance(claimed, requestlog.Done):
+            log.info("request_replayed", request=req.request_type)
+            return Reply.model_validate(claimed.reply)
+        if isinstance(claimed, requestlog.Busy):
+            return _in_progress(envelope)
+        tx = _ClaimedTransaction(self.pool, self.app.name, envelope.id, claimed.token)
+        reply = await self._run(req, payload, self.ctx.for_message(envelope, claimed=tx))
+        if not reply.ok:  # the effect rolled back: a retry may run again
+            await tx.rollback()
+            with contextlib.suppress(Exception):
+                await requestlog.abandon(self.pool, self.app.name, envelope.id, claimed.token)
+            return reply
         try:
-            result = await req.handler(payload, self.ctx.for_message(envelope))
+            if await tx.commit(reply.model_dump(mode="json")):
+                return reply
+        except Exception as exc:  # unknown outcome: the lease (or a redelivery) lets a retry settle it
+            log.exception("request_commit_failed", request=req.request_type)
+            return Reply(ok=False, error=ReplyError(code="internal", message=type(exc).__name__))
+        # another run took the request over meanwhile (we were presumed gone): its outcome stands
+        found = await requestlog.stored(self.pool, self.app.name, envelope.id)
+        return Reply.model_validate(found.reply) if isinstance(found, requestlog.Done) else _in_progress(envelope)
+
+    async def _run(self, req: _RequestSub, payload: Any, ctx: HandlerContext) -> Reply:
+        try:
+            result = await req.handler(payload, ctx, self.deps)
         except RemoteError as exc:
             return Reply(ok=False, error=ReplyError(code=exc.code, message=exc.message))
         except Exception as exc:
+            metrics.failed.labels(self.app.name, self.names.rpc_queue(req.request_type)).inc()
             log.exception("request_failed", request=req.request_type)
             return Reply(ok=False, error=ReplyError(code="internal", message=type(exc).__name__))
         return Reply(ok=True, data=result.model_dump(mode="json"))
+
+
+def _in_progress(envelope: Envelope) -> Reply:
+    return Reply(ok=False, error=ReplyError(
+        code=IN_PROGRESS, message=f"request {envelope.id} is still being handled; retry later"))
 
 
 def _copy(raw: aio_pika.abc.AbstractIncomingMessage, headers: dict[str, Any],

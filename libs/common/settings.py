@@ -47,9 +47,15 @@ class Settings(BaseSettings):
     queue_prefix: str = Field("", validation_alias="COMPTOIR_QUEUE_PREFIX")
     delivery_limit: int = Field(5, ge=1, validation_alias="COMPTOIR_DELIVERY_LIMIT")
     rpc_timeout_s: float = Field(10.0, gt=0, validation_alias="COMPTOIR_RPC_TIMEOUT_S")
+    # How long a writing request's first run holds its request id before a retry may take it over
+    # (libs/common/requestlog.py); longer than any request runs. A broker redelivery takes over at once.
+    request_lease_s: float = Field(60.0, gt=0, validation_alias="COMPTOIR_REQUEST_LEASE_S")
     outbox_retention_days: int = Field(30, ge=0, validation_alias="OUTBOX_RETENTION_DAYS")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     outbox_batch_size: int = Field(200, ge=1, validation_alias="OUTBOX_BATCH_SIZE")
+    # a worker's /healthz /readyz /metrics port (libs/common/health.py); unset: not served
+    health_port: int | None = Field(None, ge=0, le=65535, validation_alias="COMPTOIR_HEALTH_PORT")
+    health_host: str = Field("127.0.0.1", validation_alias="COMPTOIR_HEALTH_HOST")
 
     @field_validator("public_url")
     @classmethod

@@ -1,6 +1,7 @@
 """Chat service wiring: request handlers and the resources made at start-up.
 
-Tests and `comptoir up` may pass `deps={"chat_settings": ChatSettings(...), "llm_settings":
+The deps (ChatDeps) are built once by `build_deps` and handed to every handler. Tests and
+`comptoir up` may pass `deps={"chat_settings": ChatSettings(...), "llm_settings":
 LLMSettings(...), "guard_settings": GuardSettings(...)}` to `svc.running(...)` to override the environment.
 """
 
@@ -22,16 +23,6 @@ from services.chat.flags import FlagWatcher
 from services.chat.persist import store_context_embedding
 
 log = get_logger(__name__)
-svc = ServiceApp("chat")
-svc.on_request("chat.turn", prefetch=128)(handlers.turn)
-svc.on_request("chat.get_history")(handlers.history)
-svc.on_request("chat.reset_session")(handlers.reset)
-# the owner console (services/chat/conversations.py)
-svc.on_request("chat.list_conversations")(conversations.list_conversations)
-svc.on_request("chat.get_conversation")(conversations.get_conversation)
-svc.on_request("chat.takeover")(conversations.takeover)
-svc.on_request("chat.handback")(conversations.handback)
-svc.on_request("chat.post_human_message")(conversations.post_human_message)
 
 
 def _local_screener(guard: GuardSettings) -> Screener | None:
@@ -48,8 +39,7 @@ def _local_screener(guard: GuardSettings) -> Screener | None:
         return None
 
 
-@svc.on_startup
-async def start(ctx: HandlerContext) -> None:
+async def build_deps(ctx: HandlerContext) -> ChatDeps:
     settings: ChatSettings = ctx.deps.get("chat_settings") or ChatSettings()
     llm_settings: LLMSettings = ctx.deps.get("llm_settings") or LLMSettings()
     guard: GuardSettings = ctx.deps.get("guard_settings") or GuardSettings()
@@ -57,8 +47,7 @@ async def start(ctx: HandlerContext) -> None:
     await flags.start()
     connection = await broker.connect(ctx.settings, name="chat-stream")
     channel = await connection.channel()
-    ctx.deps["chat_stream_connection"] = connection
-    ctx.deps["chat"] = deps = ChatDeps(
+    deps = ChatDeps(
         settings=settings,
         llm=LLMClient(llm_settings),
         flags=flags,
@@ -66,6 +55,7 @@ async def start(ctx: HandlerContext) -> None:
         publisher=DeltaPublisher(channel),
         screener=_local_screener(guard),
         guard=guard.output_guard() if settings.local_output_guard else None,
+        stream_connection=connection,
     )
     deps.contexts = ContextEmbedder(
         functools.partial(store_context_embedding, ctx, deps),
@@ -73,16 +63,25 @@ async def start(ctx: HandlerContext) -> None:
         settings.context_embed_max_wait_s,
     )
     log.info("chat_ready", llm=llm_settings.configured, model=llm_settings.model if llm_settings.configured else None)
+    return deps
 
 
-@svc.on_shutdown
-async def stop(ctx: HandlerContext) -> None:
-    deps: ChatDeps | None = ctx.deps.get("chat")
-    if deps is not None:
-        if deps.contexts is not None:
-            await deps.contexts.stop()
-        await deps.flags.stop()
-        await deps.llm.aclose()
-    connection = ctx.deps.get("chat_stream_connection")
-    if connection is not None:
-        await connection.close()
+async def close_deps(deps: ChatDeps) -> None:
+    if deps.contexts is not None:
+        await deps.contexts.stop()
+    await deps.flags.stop()
+    await deps.llm.aclose()
+    if deps.stream_connection is not None:
+        await deps.stream_connection.close()
+
+
+svc = ServiceApp("chat", deps=build_deps, close=close_deps)
+svc.on_request("chat.turn", prefetch=128, writes=True)(handlers.turn)
+svc.on_request("chat.get_history", read_only=True)(handlers.history)
+svc.on_request("chat.reset_session", writes=True)(handlers.reset)
+# the owner console (services/chat/conversations.py)
+svc.on_request("chat.list_conversations", read_only=True)(conversations.list_conversations)
+svc.on_request("chat.get_conversation", read_only=True)(conversations.get_conversation)
+svc.on_request("chat.takeover", writes=True)(conversations.takeover)
+svc.on_request("chat.handback", writes=True)(conversations.handback)
+svc.on_request("chat.post_human_message", writes=True)(conversations.post_human_message)

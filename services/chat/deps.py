@@ -1,4 +1,4 @@
-"""Resources of the chat service, made at start-up (app.py) and handed to the handlers via ctx.deps."""
+"""Resources of the chat service, made once at start-up (app.py) and handed to every handler."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from libs.common.events.chat import ChatReplyDelta
 from libs.common.llm import LLMClient
@@ -100,6 +100,7 @@ class ChatDeps:
     screener: Screener | None = None
     guard: OutputGuard | None = None
     contexts: ContextEmbedder | None = None
+    stream_connection: AbstractRobustConnection | None = None  # the publisher's, closed at shut-down
     slots: TurnSlots = field(init=False)
 
     def __post_init__(self) -> None:

@@ -21,13 +21,7 @@ from services.chat.deps import ChatDeps
 from services.chat.turn import Turn
 
 
-def chat_deps(ctx: HandlerContext) -> ChatDeps:
-    deps: ChatDeps = ctx.deps["chat"]
-    return deps
-
-
-async def turn(req: ChatTurn, ctx: HandlerContext) -> ChatTurnReply:
-    deps = chat_deps(ctx)
+async def turn(req: ChatTurn, ctx: HandlerContext, deps: ChatDeps) -> ChatTurnReply:
     async with deps.slots.turn() as slot:
         return await Turn(req, ctx, deps, slot).run()
 
@@ -42,7 +36,7 @@ def _history_message(raw: dict[str, Any]) -> HistoryMessage | None:
     )
 
 
-async def history(req: GetChatHistory, ctx: HandlerContext) -> ChatHistory:
+async def history(req: GetChatHistory, ctx: HandlerContext, deps: ChatDeps) -> ChatHistory:
     async with ctx.pool.acquire() as conn:
         session = await repo.load_session(conn, req.session_id)
     messages = [m for m in map(_history_message, session.messages[-req.limit :]) if m is not None]
@@ -57,11 +51,12 @@ async def history(req: GetChatHistory, ctx: HandlerContext) -> ChatHistory:
     )
 
 
-async def reset(req: ResetChatSession, ctx: HandlerContext) -> ChatSessionResetReply:
+async def reset(req: ResetChatSession, ctx: HandlerContext, deps: ChatDeps) -> ChatSessionResetReply:
     async with ctx.transaction() as conn:
         done = await repo.reset_session(conn, req.session_id)
         if done:
             await ctx.emit(
-                ChatSessionReset(session_id=req.session_id), aggregate_id=req.session_id, session_id=req.session_id
+                ChatSessionReset(session_id=req.session_id), conn=conn, aggregate_id=req.session_id,
+                session_id=req.session_id,
             )
     return ChatSessionResetReply(session_id=req.session_id, reset=done)

@@ -1,8 +1,9 @@
-"""Request and command handlers of the RAG service; each takes its message and the runtime."""
+"""Request and command handlers of the RAG service: each takes its message, the handler context and
+the runtime built at start-up (app.py)."""
 
 from __future__ import annotations
 
-from libs.common.errors import RemoteError
+from libs.common.errors import InvalidMessage, RemoteError
 from libs.common.events.rag import (
     MAX_EMBED_CHARS,
     DeleteKnowledgeSource,
@@ -13,6 +14,7 @@ from libs.common.events.rag import (
     SearchKnowledge,
 )
 from libs.common.logging import get_logger
+from libs.common.service import HandlerContext
 from services.rag.fetch import fetch_url
 from services.rag.ingest import Outcome
 from services.rag.loaders import Defaults, LoadError, SourceDocument, document_from_content
@@ -21,17 +23,29 @@ from services.rag.runtime import RagRuntime
 log = get_logger(__name__)
 
 
-async def search(request: SearchKnowledge, rt: RagRuntime) -> KnowledgeSearchResults:
+async def search(request: SearchKnowledge, ctx: HandlerContext, rt: RagRuntime) -> KnowledgeSearchResults:
     return await rt.search.search(request)
 
 
-async def embed(request: EmbedTexts, rt: RagRuntime) -> Embeddings:
+async def embed(request: EmbedTexts, ctx: HandlerContext, rt: RagRuntime) -> Embeddings:
     too_long = [i for i, text in enumerate(request.texts) if len(text) > MAX_EMBED_CHARS]
     if too_long:
         raise RemoteError("bad_request", f"texts {too_long[:10]} exceed {MAX_EMBED_CHARS} characters")
     vectors = await rt.embedder.embed(request.texts)
     return Embeddings(model=rt.embedder.model_name, dim=rt.embedder.dim,
                       vectors=[[round(float(x), 7) for x in row] for row in vectors])
+
+
+async def knowledge_command(command: IngestDocument | DeleteKnowledgeSource, ctx: HandlerContext,
+                            rt: RagRuntime) -> None:
+    try:
+        if isinstance(command, IngestDocument):
+            await ingest(command, rt)
+        else:
+            await delete(command, rt)
+    except LoadError as exc:
+        # a document we cannot use will not get better on retry
+        raise InvalidMessage(f"cannot ingest {exc.source}: {exc.reason}") from exc
 
 
 async def ingest(command: IngestDocument, rt: RagRuntime) -> list[Outcome]:

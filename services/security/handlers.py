@@ -81,7 +81,7 @@ async def record_incident(ctx: HandlerContext, deps: Deps, incident: Incident,
             verdict=incident.verdict, session_id=incident.session_id, ip=incident.ip,
             route=incident.route, score=incident.score, signals=incident.signals,
             escalated=blocked_until is not None, blocked_until=blocked_until,
-        ), session_id=incident.session_id, aggregate_id=incident.session_id or incident.ip)
+        ), conn=conn, session_id=incident.session_id, aggregate_id=incident.session_id or incident.ip)
     if blocked_until is not None:
         log.warning("security_escalated", session_id=incident.session_id, ip=incident.ip,
                     blocked_until=blocked_until.isoformat())
@@ -173,7 +173,8 @@ async def guard_output(req: GuardOutput, ctx: HandlerContext, deps: Deps) -> Out
                          incident_id=recorded.incident_id if recorded else None)
 
 
-async def write_admin_log(event: SecurityIncidentRecorded | AdminLogRecorded, ctx: HandlerContext) -> None:
+async def write_admin_log(event: SecurityIncidentRecorded | AdminLogRecorded, ctx: HandlerContext,
+                          deps: Deps) -> None:
     """The admin-log sink: one app_admin_logs row per security incident or forwarded log event."""
     assert ctx.conn is not None
     if isinstance(event, SecurityIncidentRecorded):

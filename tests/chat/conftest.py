@@ -233,13 +233,13 @@ async def chat(settings, pool) -> AsyncIterator[ChatHarness]:
         fake = await stack.enter_async_context(FakeLLMServer(api_key="sk-test"))
         for stub in build_stub_services(state):
             await stack.enter_async_context(stub.running(settings, pool))
-        ctx = await stack.enter_async_context(
-            chat_app.running(
+        _, deps = await stack.enter_async_context(
+            chat_app.started(
                 settings, pool, deps={"chat_settings": chat_settings, "llm_settings": LLMSettings(base_url=None)}
             )
         )
         rpc = await stack.enter_async_context(RpcClient(settings, source="test-chat"))
-        yield ChatHarness(rpc, ctx.deps["chat"], fake, state)
+        yield ChatHarness(rpc, deps, fake, state)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from libs.common.llm import LLMSettings
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
 from libs.webhooks import WebhookSettings
-from services.billing.config import BillingSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import Gateway
@@ -97,11 +96,11 @@ async def backend(gw_settings: Settings, gw_pool: asyncpg.Pool,
         contexts = {
             "security": await stack.enter_async_context(
                 security_svc.running(gw_settings, gw_pool, {"security": _security_deps()})),
-            "rag": await stack.enter_async_context(rag_svc.running(gw_settings, gw_pool, {})),
-            "chat": await stack.enter_async_context(
-                chat_svc.running(gw_settings, gw_pool, {"llm_settings": llm})),
         }
-        await load_demo(gw_pool, gw_settings, runtime=contexts["rag"].deps["rag"])
+        contexts["rag"], runtime = await stack.enter_async_context(rag_svc.started(gw_settings, gw_pool, {}))
+        contexts["chat"] = await stack.enter_async_context(
+            chat_svc.running(gw_settings, gw_pool, {"llm_settings": llm}))
+        await load_demo(gw_pool, gw_settings, runtime=runtime)
         await seed_demo(gw_pool)
         yield contexts
 
@@ -110,8 +109,7 @@ async def backend(gw_settings: Settings, gw_pool: asyncpg.Pool,
 async def gateway_app(gw_settings: Settings, gw_pool: asyncpg.Pool,
                       backend: dict[str, HandlerContext]) -> AsyncIterator[FastAPI]:
     webhooks = WebhookSettings(stripe_webhook_secret=STRIPE_SECRET, wix_public_key=WIX_PUBLIC_PEM)
-    app = create_app(gw_settings, gateway_config(), pool=gw_pool, billing=BillingSettings(), webhooks=webhooks,
-                     run_relay=False)
+    app = create_app(gw_settings, gateway_config(), pool=gw_pool, webhooks=webhooks, run_relay=False)
     async with app.router.lifespan_context(app):
         yield app
 
