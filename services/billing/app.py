@@ -20,7 +20,9 @@ from libs.common.events.billing import (
     GetQuote,
     InvoiceCreated,
     PaymentCompleted,
+    ProductResults,
     QuoteReply,
+    SearchProducts,
     StripeWebhookReceived,
     WebhookRejected,
     WixWebhookReceived,
@@ -28,9 +30,9 @@ from libs.common.events.billing import (
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.service import HandlerContext, ServiceApp
-from services.billing import handlers, invoices
+from services.billing import handlers, invoices, products, sync
 from services.billing.config import BillingSettings
-from services.billing.deps import Billing, build_billing
+from services.billing.deps import Billing, build_billing, rag_embedder
 from services.billing.errors import PaymentProviderError, QuoteError
 
 log = get_logger(__name__)
@@ -57,6 +59,11 @@ async def _typed_errors(call: Callable[[], Awaitable[T]]) -> T:
 async def on_create_quote(req: CreateQuote, ctx: HandlerContext) -> QuoteReply:
     quote = await _typed_errors(lambda: handlers.create_quote(req, _billing(ctx), ctx.envelope))
     return QuoteReply(quote=quote)
+
+
+@svc.on_request("billing.search_products")
+async def on_search_products(req: SearchProducts, ctx: HandlerContext) -> ProductResults:
+    return await _typed_errors(lambda: handlers.search_products(req, _billing(ctx)))
 
 
 @svc.on_request("billing.get_quote")
@@ -110,21 +117,43 @@ async def _expiry_loop(billing: Billing) -> None:
         await asyncio.sleep(billing.cfg.expiry_interval_s)
 
 
+async def _catalogue_loop(billing: Billing) -> None:
+    """Full provider syncs every `catalogue_sync_interval_s`; vectors for new products meanwhile."""
+    last_sync = -float("inf")
+    while True:
+        now = asyncio.get_running_loop().time()
+        if now - last_sync >= billing.cfg.catalogue_sync_interval_s:
+            last_sync = now
+            for source in ("wix", "stripe"):
+                try:
+                    await sync.full_sync(source, billing)
+                except Exception as exc:  # a provider outage must not end the job
+                    log.warning("catalogue_sync_failed", source=source, error=str(exc))
+        try:
+            await products.embed_pending(billing.pool, billing.embed) if billing.embed else None
+        except Exception as exc:
+            log.warning("catalogue_embed_failed", error=str(exc))
+        await asyncio.sleep(billing.cfg.embed_interval_s)
+
+
 @svc.on_startup
 async def start(ctx: HandlerContext) -> None:
     cfg = ctx.deps.get("billing_settings") or BillingSettings()
     billing = build_billing(ctx.settings, cfg, ctx.pool)
+    billing.embed = rag_embedder(ctx.rpc, cfg.embed_timeout_s)
     ctx.deps["billing"] = billing
     ctx.deps["expiry_task"] = asyncio.create_task(_expiry_loop(billing))
+    ctx.deps["catalogue_task"] = asyncio.create_task(_catalogue_loop(billing))
 
 
 @svc.on_shutdown
 async def stop(ctx: HandlerContext) -> None:
-    task: asyncio.Task[None] | None = ctx.deps.pop("expiry_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for name in ("expiry_task", "catalogue_task"):
+        task: asyncio.Task[None] | None = ctx.deps.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     billing: Billing | None = ctx.deps.pop("billing", None)
     if billing is not None:
         await billing.close()

@@ -43,9 +43,87 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
+    register_catalogue(subparsers)
 
 
-async def _with_billing(action: Callable[[Billing], Awaitable[int]]) -> int:
+def register_catalogue(subparsers: Any) -> None:
+    catalogue = subparsers.add_parser("catalogue", help="the product catalogue: import, sync, search")
+    sub = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    imp = sub.add_parser("import", help="import products from a CSV (with a header) or JSON lines file",
+                         description="Fields: sku, name, description, price (VAT included), currency, "
+                         "vat_rate, stock, category, variant_of, image_url. Exit 0: every row imported; "
+                         "3: imported, malformed rows skipped (reported with their line); 2: nothing "
+                         "imported (unreadable file, no valid row, or --strict with a bad row).")
+    imp.add_argument("file", help="path of the file")
+    imp.add_argument("--strict", action="store_true", help="refuse the whole file if any row is malformed")
+    imp.set_defaults(handler=_import)
+    sync = sub.add_parser("sync", help="synchronise the catalogue from Wix Stores or Stripe now")
+    sync.add_argument("source", choices=("wix", "stripe"))
+    sync.set_defaults(handler=_sync)
+    search = sub.add_parser("search", help="search the catalogue (lexical leg; the service adds vectors)")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.set_defaults(handler=_search)
+
+
+def _import(args: argparse.Namespace) -> Awaitable[int] | int:
+    from pathlib import Path
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"comptoir catalogue: error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+    async def run(billing: Billing) -> int:
+        from services.billing import catalogue
+
+        report = await catalogue.import_file(data, billing, strict=args.strict)
+        for line, reason in report.errors:
+            print(f"{args.file}:{line}: {reason}", file=sys.stderr)
+        if not report.written:
+            why = ("--strict and {n} malformed row(s)" if report.products else "no valid row").format(
+                n=len(report.errors))
+            print(f"comptoir catalogue: error: nothing imported ({why})", file=sys.stderr)
+            return 2
+        print(f"imported {report.products} product(s), {report.variants} variant(s)"
+              + (f"; skipped {len(report.errors)} malformed row(s)" if report.errors else ""))
+        return 3 if report.errors else 0
+
+    return _with_billing(run, "catalogue")
+
+
+def _sync(args: argparse.Namespace) -> Awaitable[int]:
+    async def run(billing: Billing) -> int:
+        from services.billing import sync
+
+        report = await sync.full_sync(args.source, billing)
+        if report is None:
+            print(f"comptoir catalogue: error: {args.source} is not configured", file=sys.stderr)
+            return 2
+        print(f"{report.source}: {report.products} product(s) synced, {report.retired} retired")
+        return 0
+
+    return _with_billing(run, "catalogue")
+
+
+def _search(args: argparse.Namespace) -> Awaitable[int]:
+    async def run(billing: Billing) -> int:
+        from libs.common.events.billing import SearchProducts
+        from services.billing import catalogue
+
+        found = await catalogue.search(SearchProducts(query=args.query, limit=max(1, min(args.k, 50))), billing)
+        for p in found.products:
+            stock = "stock not tracked" if p.stock is None else f"stock {p.stock}"
+            print(f"{p.id}  {p.name}  {format_amount(p.price, p.currency)}  {stock}"
+                  + (f"  variants: {', '.join(v.name for v in p.variants)}" if p.variants else ""))
+        return 0
+
+    return _with_billing(run, "catalogue")
+
+
+
+async def _with_billing(action: Callable[[Billing], Awaitable[int]], command: str = "quote") -> int:
     from libs.common.db import create_pool
     from libs.common.settings import get_settings
     from services.billing.config import BillingSettings
@@ -57,7 +135,7 @@ async def _with_billing(action: Callable[[Billing], Awaitable[int]]) -> int:
     try:
         return await action(billing)
     except (QuoteError, PaymentProviderError) as exc:
-        print(f"comptoir quote: error: {exc}", file=sys.stderr)
+        print(f"comptoir {command}: error: {exc}", file=sys.stderr)
         return 2
     finally:
         await billing.close()

@@ -8,12 +8,19 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from libs.common.errors import ComptoirError
+from libs.common.events.rag import Embeddings, EmbedTexts
+from libs.common.logging import get_logger
+from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
 from services.billing.catalog import Catalog
 from services.billing.config import BillingSettings
+from services.billing.products import Embed
 from services.billing.storage import Storage, local_storage
 from services.billing.stripe_client import StripeCheckout
 from services.billing.wix import WixClient
+
+log = get_logger(__name__)
 
 
 def utc_now() -> datetime:
@@ -29,6 +36,9 @@ class Billing:
     stripe: StripeCheckout | None = None
     wix: WixClient | None = None
     clock: Callable[[], datetime] = field(default=utc_now)
+    # rag's embeddings (`rag.embed` over the broker), set by the service at start-up; None: lexical only
+    embed: Embed | None = None
+    embed_down_until: float = 0.0
 
     async def close(self) -> None:
         await self.catalog.close()
@@ -50,3 +60,15 @@ def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) 
     storage = local_storage(settings, cfg)
     return Billing(cfg=cfg, pool=pool, storage=storage, catalog=Catalog(pool, wix, cfg),
                    stripe=stripe, wix=wix)
+
+
+def rag_embedder(rpc: RpcClient, timeout_s: float) -> Embed:
+    """Embeddings from the rag service (`rag.embed`); None when it does not answer."""
+    async def embed(texts: list[str]) -> tuple[str, list[list[float]]] | None:
+        try:
+            result = await rpc.request(EmbedTexts.TYPE, EmbedTexts(texts=texts), Embeddings, timeout=timeout_s)
+        except ComptoirError as exc:
+            log.info("rag_embed_unavailable", error=str(exc))
+            return None
+        return result.model, result.vectors
+    return embed

@@ -17,9 +17,11 @@ from libs.common.db import Conn
 from libs.common.events.billing import (
     CreateQuote,
     PaymentCompleted,
+    ProductResults,
     QuoteCreated,
     QuoteExpired,
     QuoteView,
+    SearchProducts,
     StripeWebhookReceived,
     WebhookRejected,
     WixWebhookReceived,
@@ -27,10 +29,10 @@ from libs.common.events.billing import (
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
-from services.billing import payments, quotes, repo
+from services.billing import catalogue, invoices, payments, quotes, repo, sync
 from services.billing.deps import Billing
-from services.billing.errors import QuoteError
-from services.billing.pdf import render_quote_pdf
+from services.billing.errors import PaymentProviderError, QuoteError
+from services.billing.pdf import missing_legal_facts, render_quote_pdf
 from services.billing.storage import quote_pdf_key
 from services.billing.webhooks import (
     WebhookVerificationError,
@@ -46,20 +48,37 @@ EXPIRY_BATCH = 500
 
 async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope | None = None) -> QuoteView:
     product_ids = [line.product_id for line in req.lines if line.product_id]
-    products = await billing.catalog.products(product_ids) if product_ids else {}
-    quote = quotes.new_quote(req, products, billing.cfg, billing.clock())
-    provider = billing.cfg.payment_provider if req.provider is None else req.provider
+    products = await catalogue.quoted_products(product_ids, billing) if product_ids else {}
+    rules = await catalogue.policy(billing)
+    quote = quotes.new_quote(req, products, billing.cfg, billing.clock(), rules)
+    provider = _provider(req.provider, billing, rules)
     if provider != "none" and quote.totals.gross > 0:  # nothing to pay: no payment link
         quote = await _with_checkout(quote, provider, billing)
     quote = await _with_pdf(quote, billing)
     async with billing.pool.acquire() as conn, conn.transaction():
-        await repo.insert_quote(conn, quote, {"source": causation.source if causation else "cli"})
+        metadata = {"source": causation.source if causation else "cli",
+                    "pdf_unavailable_reason": quote.pdf_unavailable_reason}
+        await repo.insert_quote(conn, quote, metadata)
         if quote.wix_checkout_id:
             await _record_wix_checkout(conn, quote)
         await add_event(conn, QuoteCreated(quote=quote), source=SOURCE, aggregate_id=quote.id,
                         causation=causation, session_id=quote.session_id)
     log.info("quote_created", quote_id=quote.id, total=str(quote.totals.gross), provider=provider)
     return quote
+
+
+def _provider(asked: str | None, billing: Billing, rules: quotes.QuotePolicy) -> str:
+    """The checkout a new quote gets; with wixFirstStrict only Wix (no Stripe fallback)."""
+    provider = billing.cfg.payment_provider if asked is None else asked
+    if rules.wix_only and provider == "stripe":
+        if asked == "stripe":
+            raise QuoteError("not_configured", "wixFirstStrict is on: checkout goes through Wix only")
+        return "wix" if billing.wix is not None else "none"
+    return provider
+
+
+async def search_products(req: SearchProducts, billing: Billing) -> ProductResults:
+    return await catalogue.search(req, billing)
 
 
 async def get_quote(quote_id: str, billing: Billing) -> QuoteView:
@@ -75,7 +94,7 @@ async def create_checkout(quote_id: str, provider: str | None, billing: Billing)
     quotes.ensure_payable(quote, billing.clock())
     if quote.checkout_url:
         return quote
-    chosen = provider or billing.cfg.payment_provider
+    chosen = _provider(provider, billing, await catalogue.policy(billing))
     if chosen == "none":
         raise QuoteError("not_configured", "no payment provider configured (BILLING_PAYMENT_PROVIDER)")
     quote = await _with_pdf(await _with_checkout(quote, chosen, billing), billing)
@@ -109,15 +128,23 @@ async def _with_checkout(quote: QuoteView, provider: str, billing: Billing) -> Q
 
 
 async def _with_pdf(quote: QuoteView, billing: Billing) -> QuoteView:
+    """The quote with its PDF, or with the honest reason none can be issued yet."""
     facts = await repo.company_facts(billing.pool)
+    missing = missing_legal_facts(facts)
+    if missing:
+        reason = ("a legal quote PDF needs the seller's " + ", ".join(missing)
+                  + " (company facts); the owner sets them in the admin")
+        return quote.model_copy(update={"pdf_url": None, "pdf_unavailable_reason": reason})
     data = await asyncio.to_thread(render_quote_pdf, quote, facts, billing.cfg.pdf_font)
     url = await billing.storage.put(quote_pdf_key(quote.id), data, "application/pdf")
-    return quote.model_copy(update={"pdf_url": url})
+    return quote.model_copy(update={"pdf_url": url, "pdf_unavailable_reason": None})
 
 
 async def render_pdf(quote_id: str, billing: Billing) -> QuoteView:
     """(Re)render a stored quote's PDF, e.g. after company facts changed."""
     quote = await _with_pdf(await get_quote(quote_id, billing), billing)
+    if quote.pdf_unavailable_reason:
+        raise QuoteError("pdf_unavailable", quote.pdf_unavailable_reason)
     await billing.pool.execute(repo.SET_PDF_URL, quote.id, quote.pdf_url)
     return quote
 
@@ -179,7 +206,32 @@ async def wix_webhook(cmd: WixWebhookReceived, billing: Billing, conn: Conn, env
     except WebhookVerificationError as exc:
         await _record_rejected(conn, envelope, "wix", exc.reason, cmd)
         return
-    await payments.apply_wix_event(conn, event, billing.clock(), envelope)
+    if sync.is_product_event(event):
+        await _wix_product_event(conn, billing, event)
+        return
+    outcome = await payments.apply_wix_event(conn, event, billing.clock(), envelope)
+    if outcome.status == "processed" and outcome.quote_id and outcome.paid:
+        await invoices.after_wix_payment(conn, outcome.quote_id, billing, envelope)
+
+
+async def _wix_product_event(conn: Conn, billing: Billing, event: dict[str, Any]) -> None:
+    domain = event.get("data") or {}
+    event_type = str(event.get("eventType"))
+    event_id = str(domain.get("id") or domain.get("eventId") or "")
+    if not event_id:
+        await repo.record_webhook(conn, "wix", f"no-id:{uuid.uuid4()}", event_type, "parked",
+                                  "Wix event without an id", payload=event)
+        return
+    if not await repo.record_webhook(conn, "wix", event_id, event_type, "processed", payload=event):
+        return
+    try:
+        status, reason = await sync.apply_wix_product_event(conn, billing, event_type, domain, billing.clock())
+    except PaymentProviderError as exc:
+        if exc.code == "unavailable":
+            raise  # retried by the consumer (the claim above rolls back with it)
+        status, reason = "parked", str(exc)
+    await repo.set_webhook_outcome(conn, "wix", event_id, status, reason, None)
+    log.info("wix_product_event", event_id=event_id, event_type=event_type, outcome=status, reason=reason)
 
 
 async def webhook_rejected(event: WebhookRejected, conn: Conn) -> None:

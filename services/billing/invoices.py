@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
-from libs.common.events.billing import CreateInvoice, InvoiceCreated
+from libs.common.db import Conn
+from libs.common.events.billing import CreateInvoice, InvoiceCreated, QuoteView
+from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
 from services.billing import quotes, repo
 from services.billing.deps import Billing
-from services.billing.errors import QuoteError
-from services.billing.handlers import get_quote
+from services.billing.errors import PaymentProviderError, QuoteError
 
 SOURCE = "billing"
+log = get_logger(__name__)
 
 
 async def create_invoice(
@@ -20,7 +23,12 @@ async def create_invoice(
 ) -> InvoiceCreated:
     if billing.wix is None:
         raise QuoteError("not_configured", "Wix is not configured (BILLING_WIX_API_KEY)")
-    quote = await get_quote(req.quote_id, billing)
+    quote = await repo.get_quote(billing.pool, _uuid(req.quote_id))
+    if quote is None:
+        raise QuoteError("not_found", f"no quote {req.quote_id}")
+    if quote.status == "paid":  # the owner asks for the invoice of a paid quote: recorded as paid
+        async with billing.pool.acquire() as conn, conn.transaction():
+            return await _paid_invoice(conn, quote, billing, causation)
     quotes.ensure_payable(quote, billing.clock())
     if not quote.email:
         raise QuoteError("bad_request", f"quote {quote.id} has no customer e-mail to invoice")
@@ -40,3 +48,58 @@ async def create_invoice(
         await add_event(conn, event, source=SOURCE, aggregate_id=quote.id, causation=causation,
                         session_id=quote.session_id)
     return event
+
+
+async def after_wix_payment(conn: Conn, quote_id: str, billing: Billing, causation: Envelope | None) -> None:
+    """A Wix checkout completed: issue its invoice as paid, in the payment's transaction."""
+    if billing.wix is None:
+        return
+    quote = await repo.get_quote(conn, quote_id, lock=True)
+    if quote is None or not quote.email:
+        log.info("invoice_skipped", quote_id=quote_id, reason="no quote or no customer e-mail")
+        return
+    try:
+        async with conn.transaction():  # a savepoint: a Wix failure leaves the payment applied
+            await _paid_invoice(conn, quote, billing, causation)
+    except PaymentProviderError as exc:
+        log.warning("invoice_not_issued", quote_id=quote_id, error=str(exc),
+                    hint="the owner can ask again: billing.create_invoice")
+
+
+async def _paid_invoice(conn: Conn, quote: QuoteView, billing: Billing, causation: Envelope | None) -> InvoiceCreated:
+    """The Wix invoice of a paid quote: created, its payment recorded, never sent as a payment request.
+
+    The quote row is locked and an existing invoice returned, so a retry or a second request makes
+    no second invoice on Wix.
+    """
+    assert billing.wix is not None
+    await conn.execute("SELECT 1 FROM app_quotes WHERE id = $1 FOR UPDATE", quote.id)
+    existing = await conn.fetchrow(repo.SELECT_QUOTE_INVOICE, quote.id)
+    if existing is not None:
+        return InvoiceCreated(invoice_id=str(existing["id"]), wix_invoice_id=existing["wix_invoice_id"],
+                              quote_id=quote.id, amount=existing["amount"], currency=existing["currency"],
+                              status=existing["status"])
+    if not quote.email:
+        raise QuoteError("bad_request", f"quote {quote.id} has no customer e-mail to invoice")
+    today = billing.clock().date()
+    invoice = await billing.wix.create_invoice(quote, today)
+    invoice = await billing.wix.record_payment(invoice.id, quote.totals.gross, today)
+    lead_id = await conn.fetchval(repo.SELECT_LEAD_BY_EMAIL, quote.email)
+    row_id = await conn.fetchval(repo.INSERT_INVOICE, quote.id, quote.session_id, invoice.id, "paid",
+                                 quote.totals.gross, quote.currency, invoice.url, today, quote.email)
+    await conn.execute(repo.SET_INVOICE_METADATA, row_id, {"lead_id": str(lead_id) if lead_id else None,
+                                                           "recorded_paid": True})
+    await conn.execute(repo.SET_QUOTE_INVOICE, quote.id, invoice.id, invoice.url)
+    event = InvoiceCreated(invoice_id=str(row_id), wix_invoice_id=invoice.id, quote_id=quote.id,
+                           amount=quote.totals.gross, currency=quote.currency, status="paid")
+    await add_event(conn, event, source=SOURCE, aggregate_id=quote.id, causation=causation,
+                    session_id=quote.session_id)
+    log.info("invoice_issued_paid", quote_id=quote.id, wix_invoice_id=invoice.id)
+    return event
+
+
+def _uuid(quote_id: str) -> str:
+    try:
+        return str(uuid.UUID(quote_id))
+    except ValueError as exc:
+        raise QuoteError("bad_request", f"not a quote id: {quote_id!r}") from exc

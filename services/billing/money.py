@@ -105,8 +105,12 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
     return to_cents(Decimal(amount) / (10**exponent))
 
 
-def format_amount(amount: Decimal, currency: str) -> str:
-    """French formatting: 1 234,50 €."""
-    text = f"{to_cents(amount):,.2f}".replace(",", " ").replace(".", ",")
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}.get(currency.upper(), currency.upper())
-    return f"{text} {symbol}"
+def format_amount(amount: Decimal, currency: str, locale: str = "fr_FR") -> str:
+    """Money as the locale writes it (Babel/CLDR): `1 234,50 €` in French, `€1,234.50` in English.
+
+    CLDR's narrow and no-break spaces become plain spaces: the PDF's core font and terminals show them.
+    """
+    from babel.numbers import format_currency
+
+    text = format_currency(to_cents(amount), currency.upper(), locale=locale)
+    return text.replace("\u202f", " ").replace("\xa0", " ")

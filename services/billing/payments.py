@@ -41,6 +41,7 @@ class Outcome:
     status: str  # processed | ignored | parked | duplicate
     reason: str | None = None
     quote_id: str | None = None
+    paid: bool = False  # this event paid the quote
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ async def _pay(conn: Conn, quote: QuoteView, payment: Payment, now: datetime,
         amount=payment.amount, currency=payment.currency, email=quote.email or payment.email,
         session_id=quote.session_id, paid_at=now,
     ), source=SOURCE, aggregate_id=quote.id, causation=causation, session_id=quote.session_id)
-    return Outcome("processed", None, quote.id)
+    return Outcome("processed", None, quote.id, paid=True)
 
 
 async def apply_wix_event(conn: Conn, event: dict[str, Any], now: datetime,

@@ -1,4 +1,10 @@
-"""A clean, branded A4 quote rendered with fpdf2.
+"""A French quote (devis) a shop can send, rendered A4 with fpdf2.
+
+The seller's legal mentions come from company facts: `legal_name`, `legal_address`, `siret`, and
+`vat_number` or `vat_exempt` = true (printed "TVA non applicable, art. 293 B du CGI"). Without them
+no PDF is made (`missing_legal_facts` names what is missing) rather than print placeholders. Lines
+show the unit price excluding and including VAT, the VAT per rate and the totals; `payment_terms`
+(or a default) closes the document. Money is formatted by Babel for the French locale.
 
 Text uses fpdf2's built-in Helvetica in Windows-1252 (covers €, French accents, « », œ) unless a
 Unicode TTF is configured (BILLING_PDF_FONT); characters the font cannot show become "?" instead of
@@ -8,20 +14,46 @@ failing the whole document.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from libs.common.events.billing import QuoteView
-from services.billing.money import format_amount
+from libs.common.events.billing import QuoteView, VatBreakdown
+from services.billing.money import format_amount, to_cents
 
 ACCENT = (33, 64, 95)
 GREY = (110, 110, 110)
 LIGHT = (240, 243, 247)
 PARIS = ZoneInfo("Europe/Paris")
-COLUMNS = ((92.0, "L"), (32.0, "R"), (16.0, "R"), (34.0, "R"))
+COLUMNS = ((70.0, "L"), (14.0, "R"), (26.0, "R"), (26.0, "R"), (14.0, "R"), (24.0, "R"))
+LEGAL_FACTS = ("legal_name", "legal_address", "siret")
+VAT_EXEMPT_MENTION = "TVA non applicable, art. 293 B du CGI"
+DEFAULT_TERMS = ("Paiement comptant à la commande, par le lien de paiement sécurisé ou par virement. "
+                 "Aucun escompte pour paiement anticipé.")
+
+
+class LegalFactsMissing(ValueError):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"the seller's legal facts are missing: {', '.join(missing)}")
+        self.missing = missing
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("true", "1", "oui", "yes", "on")
+
+
+def missing_legal_facts(facts: dict[str, str]) -> list[str]:
+    """The company facts a legal French quote needs that are absent (or still placeholders)."""
+    present = {k: _fact(facts, k) for k in (*LEGAL_FACTS, "vat_number", "vat_exempt", "address",
+                                             "company_address")}
+    missing = [k for k in LEGAL_FACTS if not present[k]
+               and not (k == "legal_address" and (present["address"] or present["company_address"]))]
+    if not present["vat_number"] and not _truthy(present["vat_exempt"]):
+        missing.append("vat_number (or vat_exempt = true)")
+    return missing
 
 
 def _fact(facts: dict[str, str], key: str, default: str = "") -> str:
@@ -65,15 +97,22 @@ class QuotePdf(FPDF):
         self.put(0, 5, f"Page {self.page_no()}/{{nb}}", align="C")
 
 
+def _brand(facts: dict[str, str]) -> str:
+    return _fact(facts, "brand_name") or _fact(facts, "legal_name")
+
+
 def _header(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
-    brand = _fact(facts, "brand_name", _fact(facts, "app_name", "Comptoir"))
     pdf.style(20, bold=True, color=ACCENT)
-    pdf.put(110, 10, brand)
+    pdf.put(110, 10, _brand(facts))
     pdf.style(20, bold=True, color=GREY)
     pdf.put(0, 10, "DEVIS", align="R", new_line=True)
     pdf.style(9, color=GREY)
-    for key in ("company_address", "address", "contact_email", "phone", "siret", "vat_number"):
-        value = _fact(facts, key)
+    address = _fact(facts, "legal_address") or _fact(facts, "company_address") or _fact(facts, "address")
+    vat = _fact(facts, "vat_number")
+    seller = [_fact(facts, "legal_name"), address, f"SIRET : {_fact(facts, 'siret')}",
+              f"N° TVA intracommunautaire : {vat}" if vat else VAT_EXEMPT_MENTION,
+              _fact(facts, "contact_email"), _fact(facts, "phone")]
+    for value in seller:
         if value:
             pdf.put(0, 4.5, value, new_line=True)
     pdf.ln(4)
@@ -84,42 +123,69 @@ def _header(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
     created = quote.created_at.astimezone(PARIS)
     expires = quote.expires_at.astimezone(PARIS)
     pdf.style(10)
-    pdf.put(0, 5.5, f"Devis n° {quote.id[:8].upper()}   —   émis le {created:%d/%m/%Y}", new_line=True)
+    pdf.put(0, 5.5, f"Devis n° {quote_number(quote)}   —   date : {created:%d/%m/%Y}", new_line=True)
     pdf.put(0, 5.5, f"Valable jusqu'au {expires:%d/%m/%Y à %H:%M} (heure de Paris)", new_line=True)
     if quote.email:
         pdf.put(0, 5.5, f"Client : {quote.email}", new_line=True)
     pdf.ln(5)
 
 
-def _lines(pdf: QuotePdf, quote: QuoteView) -> None:
+def quote_number(quote: QuoteView) -> str:
+    return f"D{quote.created_at.astimezone(PARIS):%Y%m%d}-{quote.id[:8].upper()}"
+
+
+def _rate_text(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}".replace(".", ",") + " %"
+
+
+def _unit_prices(unit: Decimal, rate: Decimal, include_vat: bool) -> tuple[Decimal, Decimal]:
+    """(HT, TTC) of one unit, each to the cent."""
+    if include_vat:
+        return to_cents(unit / (1 + rate)), unit
+    return unit, to_cents(unit * (1 + rate))
+
+
+def _lines(pdf: QuotePdf, quote: QuoteView, vat_exempt: bool) -> None:
     suffix = "TTC" if quote.totals.prices_include_vat else "HT"
-    heads = ("Désignation", f"Prix unitaire {suffix}", "Qté", f"Total {suffix}")
+    heads = ("Désignation", "Qté", "PU HT", "PU TTC", "TVA", f"Total {suffix}")
     pdf.set_fill_color(*ACCENT)
-    pdf.style(9.5, bold=True, color=(255, 255, 255))
+    pdf.style(9, bold=True, color=(255, 255, 255))
     for (width, align), head in zip(COLUMNS, heads, strict=True):
         pdf.put(width, 8, head, align=align, fill=True)
     pdf.ln(8)
-    pdf.style(9.5)
+    pdf.style(9)
     for index, line in enumerate(quote.lines):
         pdf.set_fill_color(*(LIGHT if index % 2 else (255, 255, 255)))
-        label = line.label if len(line.label) <= 60 else line.label[:57] + "…"
-        values = (label, format_amount(line.unit_price, quote.currency), str(line.quantity),
-                  format_amount(line.line_total, quote.currency))
+        rate = Decimal("0") if vat_exempt else (line.vat_rate if line.vat_rate is not None
+                                                 else quote.totals.vat_rate)
+        ht, ttc = _unit_prices(line.unit_price, rate, quote.totals.prices_include_vat)
+        label = line.label if len(line.label) <= 44 else line.label[:41] + "…"
+        values = (label, str(line.quantity), format_amount(ht, quote.currency), format_amount(ttc, quote.currency),
+                  _rate_text(rate), format_amount(line.line_total, quote.currency))
         for (width, align), value in zip(COLUMNS, values, strict=True):
             pdf.put(width, 7, value, align=align, fill=True)
         pdf.ln(7)
     pdf.ln(3)
 
 
-def _totals(pdf: QuotePdf, quote: QuoteView) -> None:
+def _totals(pdf: QuotePdf, quote: QuoteView, vat_exempt: bool) -> None:
     t = quote.totals
-    rate = f"{(t.vat_rate * 100).normalize():f}".replace(".", ",")
-    rows = (("Total HT", t.net, False), (f"TVA ({rate} %)", t.vat, False), ("Total TTC", t.gross, True))
+    rows: list[tuple[str, Decimal, bool]] = [("Total HT", t.net, False)]
+    if vat_exempt:
+        rows.append(("TVA", Decimal("0.00"), False))
+    else:
+        groups = t.by_rate or [VatBreakdown(rate=t.vat_rate, net=t.net, vat=t.vat, gross=t.gross)]
+        rows += [(f"TVA {_rate_text(g.rate)} sur {format_amount(g.net, quote.currency)}", g.vat, False)
+                 for g in groups]
+    rows.append(("Total TTC", t.gross, True))
     for label, amount, strong in rows:
-        pdf.set_x(pdf.w - pdf.r_margin - 84)
+        pdf.set_x(pdf.w - pdf.r_margin - 104)
         pdf.style(11 if strong else 10, bold=strong, color=ACCENT if strong else (20, 20, 20))
-        pdf.put(50, 7, label, align="R")
+        pdf.put(70, 7, label, align="R")
         pdf.put(34, 7, format_amount(amount, quote.currency), align="R", new_line=True)
+    if vat_exempt:
+        pdf.style(9, color=GREY)
+        pdf.put(0, 6, VAT_EXEMPT_MENTION, align="R", new_line=True)
     pdf.ln(6)
 
 
@@ -131,26 +197,33 @@ def _payment(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
         pdf.multi_cell(0, 5, pdf.text_of(quote.checkout_url), link=quote.checkout_url,
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
+    pdf.style(9, bold=True)
+    pdf.put(0, 5, "Conditions de paiement", new_line=True)
     pdf.style(8.5, color=GREY)
-    note = _fact(facts, "quote_terms",
-                 "Ce devis est établi à titre indicatif ; il devient ferme à réception du paiement "
-                 "avant sa date de validité.")
-    pdf.multi_cell(0, 4.5, pdf.text_of(note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    terms = _fact(facts, "payment_terms") or DEFAULT_TERMS
+    note = _fact(facts, "quote_terms") or ("Ce devis devient ferme à réception du paiement avant sa date "
+                                            "de validité.")
+    pdf.multi_cell(0, 4.5, pdf.text_of(f"{terms} {note}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def render_quote_pdf(quote: QuoteView, facts: dict[str, str], font: Path | None = None,
                      generated_at: datetime | None = None) -> bytes:
+    """The quote's PDF; `LegalFactsMissing` when the seller's legal mentions are not all known."""
+    missing = missing_legal_facts(facts)
+    if missing:
+        raise LegalFactsMissing(missing)
+    vat_exempt = not _fact(facts, "vat_number")
     pdf = QuotePdf(font)
-    brand = _fact(facts, "brand_name", "Comptoir")
-    pdf.set_title(pdf.text_of(f"Devis {quote.id[:8].upper()}"))
+    brand = _brand(facts)
+    pdf.set_title(pdf.text_of(f"Devis {quote_number(quote)}"))
     pdf.set_author(pdf.text_of(brand))
-    pdf.set_creator("Comptoir")
+    pdf.set_creator(pdf.text_of(brand))
     if generated_at is not None:
         pdf.set_creation_date(generated_at)
     pdf.alias_nb_pages()
     pdf.add_page()
     _header(pdf, quote, facts)
-    _lines(pdf, quote)
-    _totals(pdf, quote)
+    _lines(pdf, quote, vat_exempt)
+    _totals(pdf, quote, vat_exempt)
     _payment(pdf, quote, facts)
     return bytes(pdf.output())

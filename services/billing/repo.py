@@ -11,10 +11,12 @@ import asyncpg
 
 from libs.common.db import Conn
 from libs.common.events.billing import QuoteLine, QuoteTotals, QuoteView
+from services.billing.quotes import breakdown
 
 QUOTE_COLUMNS = """
 id, type, status, session_id, email, currency, items, total, subtotal_net, vat_amount, vat_rate,
-prices_include_vat, created_at, expires_at, pdf_url, checkout_url, stripe_session_id, wix_checkout_id
+prices_include_vat, created_at, expires_at, pdf_url, checkout_url, stripe_session_id, wix_checkout_id,
+invoice_url, metadata->>'pdf_unavailable_reason' AS pdf_unavailable_reason
 """
 
 INSERT_QUOTE = """
@@ -102,12 +104,30 @@ RETURNING id
 SELECT_INVOICE_FOR_UPDATE = """
 SELECT id, quote_id, wix_invoice_id, status FROM app_wix_invoices WHERE wix_invoice_id = $1 FOR UPDATE
 """
+SELECT_QUOTE_INVOICE = """
+SELECT id, wix_invoice_id, amount, currency, status FROM app_wix_invoices WHERE quote_id = $1
+ORDER BY created_at LIMIT 1
+"""
+SET_INVOICE_METADATA = "UPDATE app_wix_invoices SET metadata = metadata || $2::jsonb WHERE id = $1"
+SELECT_LEAD_BY_EMAIL = "SELECT id FROM app_leads WHERE lower(email) = lower($1) LIMIT 1"
 SET_INVOICE_STATUS = "UPDATE app_wix_invoices SET status = $2, updated_at = NOW() WHERE id = $1"
 SET_QUOTE_INVOICE = """
 UPDATE app_quotes SET wix_invoice_id = $2, invoice_url = $3, updated_at = NOW() WHERE id = $1
 """
 
 UPSERT_LEAD_PURCHASE = "SELECT upsert_lead_purchase($1, $2, $3)"
+
+SELECT_FLAG = "SELECT value FROM app_runtime_state WHERE key = $1"
+
+
+async def runtime_flag(conn: Conn | asyncpg.Pool, key: str, default: bool) -> bool:
+    """A boolean runtime flag (app_runtime_state, JSON true/false); anything else: the default."""
+    raw = await conn.fetchval(SELECT_FLAG, key)
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if isinstance(value, dict):
+        value = value.get("enabled")
+    return value if isinstance(value, bool) else default
+
 
 SELECT_COMPANY_FACTS = "SELECT key, value FROM app_company_facts WHERE active IS NOT FALSE"
 
@@ -116,16 +136,19 @@ def quote_from_row(row: asyncpg.Record) -> QuoteView:
     items = row["items"] if not isinstance(row["items"], str) else json.loads(row["items"])
     gross: Decimal = row["total"] or Decimal("0.00")
     net: Decimal = row["subtotal_net"] if row["subtotal_net"] is not None else gross
+    lines = [QuoteLine.model_validate(item) for item in items]
+    rate = row["vat_rate"] or Decimal("0")
+    by_rate = breakdown(lines, rate, row["prices_include_vat"]) if lines else []
     return QuoteView(
         id=str(row["id"]), type=row["type"], status=row["status"], session_id=row["session_id"],
         email=row["email"], currency=row["currency"] or "EUR",
-        lines=[QuoteLine.model_validate(item) for item in items],
-        totals=QuoteTotals(net=net, vat=row["vat_amount"] or gross - net, gross=gross,
-                           vat_rate=row["vat_rate"] or Decimal("0"),
-                           prices_include_vat=row["prices_include_vat"]),
+        lines=lines,
+        totals=QuoteTotals(net=net, vat=row["vat_amount"] or gross - net, gross=gross, vat_rate=rate,
+                           prices_include_vat=row["prices_include_vat"], by_rate=by_rate),
         created_at=row["created_at"], expires_at=row["expires_at"], pdf_url=row["pdf_url"],
         checkout_url=row["checkout_url"], stripe_session_id=row["stripe_session_id"],
-        wix_checkout_id=row["wix_checkout_id"],
+        wix_checkout_id=row["wix_checkout_id"], invoice_url=row["invoice_url"],
+        pdf_unavailable_reason=row["pdf_unavailable_reason"],
     )
 
 

@@ -6,6 +6,7 @@ own network retries or by a caller asking again — returns the same session ins
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,6 +90,22 @@ class StripeCheckout:
         if not session.url:
             raise PaymentProviderError("stripe", "no_url", f"session {session.id} has no URL")
         return CheckoutLink(id=session.id, url=session.url)
+
+    async def list_all(self, kind: str, page_size: int) -> AsyncIterator[dict[str, Any]]:
+        """Every object of `/v1/products` or `/v1/prices` (active ones), paged by `starting_after`."""
+        resource = {"products": self._client.v1.products, "prices": self._client.v1.prices}[kind]
+        params: dict[str, Any] = {"limit": page_size, "active": True}
+        while True:
+            try:
+                page = await resource.list_async(params=params)  # type: ignore[attr-defined]
+            except stripe.StripeError as exc:
+                raise _provider_error(exc) from exc
+            items = [item.to_dict() for item in page.data]
+            for item in items:
+                yield item
+            if not page.has_more or not items:
+                return
+            params = {**params, "starting_after": items[-1]["id"]}
 
     async def close(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]

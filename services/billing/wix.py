@@ -25,6 +25,7 @@ from services.billing.quotes import Product
 log = get_logger(__name__)
 
 WIX_STORES_APP_ID = "215238eb-22a5-4c36-9e7b-e7c08025e04e"
+NOT_WIX = ("file:", "stripe:")  # catalogue ids of products Wix does not sell
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -72,10 +73,29 @@ class WixClient:
         data = await self._call("POST", "/stores/v1/products/query", body, retry=True)
         return [product_from_wix(p, default_currency) for p in data.get("products", [])]
 
+    async def products_page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of the Stores catalogue with variants (`POST /stores/v1/products/query`)."""
+        body = {"query": {"paging": {"limit": limit, "offset": offset}, "sort": json.dumps([{"id": "asc"}])},
+                "includeVariants": True}
+        data = await self._call("POST", "/stores/v1/products/query", body, retry=True)
+        items = [p for p in data.get("products") or [] if isinstance(p, dict)]
+        total = data.get("totalResults")
+        return items, int(total) if isinstance(total, int) else None
+
+    async def get_product(self, product_id: str) -> dict[str, Any] | None:
+        """`GET /stores/v1/products/{id}` (variants included); None when Wix no longer has it."""
+        try:
+            data = await self._call("GET", f"/stores/v1/products/{product_id}", None, retry=True)
+        except PaymentProviderError as exc:
+            if exc.message.startswith("404"):
+                return None
+            raise
+        found = data.get("product")
+        return found if isinstance(found, dict) else None
+
     async def create_checkout(self, quote: QuoteView) -> WixCheckout:
-        items = [{"quantity": line.quantity,
-                  "catalogReference": {"catalogItemId": line.product_id, "appId": WIX_STORES_APP_ID}}
-                 for line in quote.lines if line.product_id]
+        items = [_checkout_item(line.product_id, line.variant_id, line.quantity)
+                 for line in quote.lines if line.product_id and not line.product_id.startswith(NOT_WIX)]
         if len(items) != len(quote.lines):
             raise PaymentProviderError("wix", "rejected", "a Wix checkout needs catalogue products only")
         body: dict[str, Any] = {"lineItems": items, "channelType": "WEB"}
@@ -98,6 +118,12 @@ class WixClient:
                            "price": str(line.unit_price)} for line in quote.lines],
         }}
         data = await self._call("POST", "/invoices/v2/invoices", body, retry=False)
+        return _invoice(data)
+
+    async def record_payment(self, invoice_id: str, amount: Decimal, paid_on: date) -> WixInvoice:
+        """Record the invoice as paid (`POST /invoices/v2/invoices/{id}/payments`): no payment request."""
+        body = {"payment": {"type": "online", "amount": str(amount), "date": paid_on.isoformat()}}
+        data = await self._call("POST", f"/invoices/v2/invoices/{invoice_id}/payments", body, retry=False)
         return _invoice(data)
 
     async def send_invoice(self, invoice_id: str) -> WixInvoice:
@@ -129,6 +155,13 @@ class WixClient:
             delay = self._backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
             log.info("wix_retry", path=path, attempt=attempt, delay_s=round(delay, 3), error=str(error))
             await asyncio.sleep(delay)
+
+
+def _checkout_item(product_id: str, variant_id: str | None, quantity: int) -> dict[str, Any]:
+    reference: dict[str, Any] = {"catalogItemId": product_id.removeprefix("wix:"), "appId": WIX_STORES_APP_ID}
+    if variant_id:
+        reference["options"] = {"variantId": variant_id}
+    return {"quantity": quantity, "catalogReference": reference}
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from libs.common.events.chat import ChatHandoffRequested, ChatTurn, Citation, Le
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
 from services.chat import leads, memory, remote, repo
+from services.chat.answer import Answer, Message
 from services.chat.deps import ChatDeps
 from services.chat.entities import Entity
 
@@ -18,20 +19,51 @@ log = get_logger(__name__)
 CONTACT_TYPES = ("email", "phone", "name")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class TurnRecord:
-    req: ChatTurn
-    lang: str
-    entities: list[Entity]
-    intents: list[str]
-    reply: str
-    mode: str
+    """What a turn leaves behind: the message as read, the answer given, and two facts about it."""
+
+    msg: Message
+    answer: Answer
     citations: list[Citation]
-    handoff_reason: str | None
-    unknown: bool
-    blocked: bool
     off_topic: bool = False
     expired: bool = False
+
+    @property
+    def req(self) -> ChatTurn:
+        return self.msg.req
+
+    @property
+    def lang(self) -> str:
+        return self.msg.lang
+
+    @property
+    def entities(self) -> list[Entity]:
+        return self.msg.entities
+
+    @property
+    def intents(self) -> list[str]:
+        return self.msg.intents
+
+    @property
+    def reply(self) -> str:
+        return self.answer.reply
+
+    @property
+    def mode(self) -> str:
+        return self.answer.mode
+
+    @property
+    def handoff_reason(self) -> str | None:
+        return self.answer.handoff_reason
+
+    @property
+    def unknown(self) -> bool:
+        return self.answer.unknown
+
+    @property
+    def blocked(self) -> bool:
+        return self.answer.blocked
 
 
 @dataclass(frozen=True)

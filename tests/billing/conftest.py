@@ -70,3 +70,22 @@ async def make_billing(pool: asyncpg.Pool, tmp_path: Path,
     yield make
     for billing in made:
         await billing.close()
+
+
+LEGAL_FACTS = {"brand_name": "Maison Lumière", "legal_name": "Maison Lumière SAS",
+               "legal_address": "12 rue des Cierges, 69002 Lyon", "siret": "123 456 789 00012",
+               "vat_number": "FR32123456789", "payment_terms": "Paiement à la commande."}
+
+
+async def set_facts(pool: asyncpg.Pool, facts: dict[str, str | None]) -> None:
+    """Company facts as the admin API writes them; None deactivates a key."""
+    for key, value in facts.items():
+        await pool.execute("""
+            INSERT INTO app_company_facts (key, value, active) VALUES ($1, coalesce($2, ''), $2 IS NOT NULL)
+            ON CONFLICT (key) DO UPDATE SET value = coalesce($2, ''), active = $2 IS NOT NULL""", key, value)
+
+
+@pytest.fixture(autouse=True)
+async def legal_facts(pool: asyncpg.Pool) -> None:
+    """Billing tests run with the seller's legal facts set (a PDF is refused without them)."""
+    await set_facts(pool, LEGAL_FACTS)

@@ -38,7 +38,8 @@ async def test_create_prints_the_quote_as_json_then_pdf_and_list_find_it(db_dsn:
     quote = json.loads(created.stdout)
     assert quote["status"] == "pending" and quote["currency"] == "EUR" and quote["email"] == "ops@example.fr"
     assert quote["totals"] == {"net": "233.31", "vat": "46.66", "gross": "279.97", "vat_rate": "0.20",
-                               "prices_include_vat": True}
+                               "prices_include_vat": True,
+                               "by_rate": [{"rate": "0.20", "net": "233.31", "vat": "46.66", "gross": "279.97"}]}
     assert [line["label"] for line in quote["lines"]] == ["Installation : sur site", "Câble HDMI"]
     assert quote["checkout_url"] is None and quote["pdf_url"].startswith("file://")
     assert await pool.fetchval("SELECT total FROM app_quotes WHERE id = $1", uuid.UUID(quote["id"])) == \

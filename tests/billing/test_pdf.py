@@ -12,12 +12,13 @@ import pytest
 
 from libs.common.events.billing import CreateQuote, QuoteLineIn
 from services.billing.config import BillingSettings
-from services.billing.pdf import render_quote_pdf
+from services.billing.pdf import LegalFactsMissing, render_quote_pdf
 from services.billing.quotes import new_quote
 from services.billing.storage import LocalStorage, StorageError
 
 FACTS = {"brand_name": "Maison Élodie", "contact_email": "bonjour@elodie.fr", "app_name": "[APP_NAME]",
-         "siret": "SIRET 123 456 789 00012"}
+         "legal_name": "Élodie Martin EI", "legal_address": "3 place du Marché, 44000 Nantes",
+         "siret": "123 456 789 00012", "vat_number": "FR32123456789"}
 
 
 def text_of(pdf: bytes) -> str:
@@ -39,21 +40,56 @@ def test_the_pdf_shows_brand_lines_totals_validity_and_payment_link() -> None:
     text = text_of(pdf)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
-    for expected in ("Maison Élodie", "bonjour@elodie.fr", "DEVIS", f"Devis n° {quote.id[:8].upper()}",
-                     "Crème « bio » à l'œillet", "37,50 €", "1 234,99 €", "Total HT", "TVA (20 %)",
+    for expected in ("Maison Élodie", "bonjour@elodie.fr", "DEVIS", f"Devis n° D20261125-{quote.id[:8].upper()}",
+                     "date : 25/11/2026", "Élodie Martin EI", "3 place du Marché, 44000 Nantes",
+                     "SIRET : 123 456 789 00012", "N° TVA intracommunautaire : FR32123456789",
+                     "Crème « bio » à l'œillet", "PU HT", "PU TTC", "10,42 €", "12,50 €", "37,50 €",
+                     "1 234,99 €", "Total HT", "TVA 20 % sur 1 060,41 €", "212,08 €",
                      "Total TTC", "1 272,49 €", "Valable jusqu'au 27/11/2026 à 10:30", "cs_test_abc",
-                     "zoé@example.fr"):
+                     "zoé@example.fr", "Conditions de paiement"):
         assert expected in text, expected
-    assert "[APP_NAME]" not in text
+    assert "[APP_NAME]" not in text and "Comptoir" not in text
     assert "Livraison ? express" in text  # outside Windows-1252: replaced, not a crash
 
 
 def test_a_long_quote_flows_onto_a_second_page_with_page_numbers() -> None:
     lines = [QuoteLineIn(label=f"Article n° {i}", unit_price=Decimal("1.10"), quantity=i + 1) for i in range(60)]
-    reader = pypdf.PdfReader(io.BytesIO(render_quote_pdf(a_quote(lines), {})))
+    reader = pypdf.PdfReader(io.BytesIO(render_quote_pdf(a_quote(lines), FACTS)))
     assert len(reader.pages) >= 2
     assert "Page 2/" in reader.pages[1].extract_text()
-    assert "Comptoir" in reader.pages[0].extract_text()
+    assert "Maison Élodie" in reader.pages[0].extract_text()
+
+
+def test_a_vat_exempt_seller_prints_the_293_b_mention_and_no_vat() -> None:
+    facts = {**FACTS, "vat_number": "", "vat_exempt": "true"}
+    text = text_of(render_quote_pdf(a_quote([QuoteLineIn(label="Bougie", unit_price=Decimal("24.90"))]), facts))
+    assert "TVA non applicable, art. 293 B du CGI" in text and "intracommunautaire" not in text
+    assert "24,90 €" in text
+
+
+def test_several_vat_rates_each_get_their_line(tmp_path: Path) -> None:
+    from libs.common.events.billing import ProductView
+
+    now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    book = ProductView(id="file:LIVRE", source="file", name="Livre de recettes", price=Decimal("21.10"),
+                       currency="EUR", vat_rate=Decimal("0.055"), synced_at=now)
+    candle = ProductView(id="file:BOUGIE", source="file", name="Bougie", price=Decimal("24.90"), currency="EUR",
+                         vat_rate=Decimal("0.20"), synced_at=now)
+    req = CreateQuote(type="product", lines=[QuoteLineIn(product_id="file:LIVRE"),
+                                             QuoteLineIn(product_id="file:BOUGIE", quantity=2)])
+    quote = new_quote(req, {"file:LIVRE": book, "file:BOUGIE": candle}, BillingSettings(_env_file=None), now)
+    assert [(g.rate, g.net, g.vat) for g in quote.totals.by_rate] == [
+        (Decimal("0.055"), Decimal("20.00"), Decimal("1.10")), (Decimal("0.20"), Decimal("41.50"), Decimal("8.30"))]
+    assert quote.totals.gross == quote.totals.net + quote.totals.vat == Decimal("70.90")
+    text = text_of(render_quote_pdf(quote, FACTS))
+    assert "TVA 5,5 % sur 20,00 €" in text and "TVA 20 % sur 41,50 €" in text and "70,90 €" in text
+
+
+def test_no_pdf_without_the_sellers_legal_facts() -> None:
+    quote = a_quote([QuoteLineIn(label="Bougie", unit_price=Decimal("24.90"))])
+    with pytest.raises(LegalFactsMissing) as caught:
+        render_quote_pdf(quote, {"brand_name": "Maison Élodie", "siret": "[SIRET]"})
+    assert caught.value.missing == ["legal_name", "legal_address", "siret", "vat_number (or vat_exempt = true)"]
 
 
 def test_a_unicode_ttf_can_be_configured() -> None:

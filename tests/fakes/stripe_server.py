@@ -96,7 +96,31 @@ class FakeStripeServer(LocalServer):
         self._idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self._in_flight: set[str] = set()
         self._script: deque[Step] = deque()
+        self.products: dict[str, dict[str, Any]] = {}
+        self.prices: dict[str, dict[str, Any]] = {}
 
+    def add_product(self, name: str, prices: list[tuple[str | None, int]], *, description: str = "",
+                    metadata: dict[str, str] | None = None, currency: str = "eur",
+                    tax_behavior: str = "inclusive") -> str:
+        """A Product with one-time Prices (nickname, unit_amount in cents), shaped as fixtures3.json."""
+        pid = f"prod_{uuid.uuid4().hex[:14]}"
+        price_ids = []
+        for nickname, amount in prices:
+            price_id = f"price_{uuid.uuid4().hex[:24]}"
+            price_ids.append(price_id)
+            self.prices[price_id] = {
+                "id": price_id, "object": "price", "active": True, "billing_scheme": "per_unit",
+                "created": int(time.time()), "currency": currency, "livemode": False, "lookup_key": None,
+                "metadata": {}, "nickname": nickname, "product": pid, "recurring": None,
+                "tax_behavior": tax_behavior, "type": "one_time", "unit_amount": amount,
+                "unit_amount_decimal": str(amount)}
+        self.products[pid] = {
+            "id": pid, "object": "product", "active": True, "created": int(time.time()),
+            "default_price": price_ids[0] if price_ids else None, "description": description, "images": [],
+            "livemode": False, "marketing_features": [], "metadata": metadata or {}, "name": name,
+            "package_dimensions": None, "shippable": None, "statement_descriptor": None, "tax_code": None,
+            "unit_label": None, "updated": int(time.time()), "url": None, "type": "good"}
+        return pid
 
     def script(self, *steps: Step) -> None:
         self._script.extend(steps)
@@ -105,6 +129,8 @@ class FakeStripeServer(LocalServer):
         return Starlette(routes=[
             Route("/v1/checkout/sessions", self._create_session, methods=["POST"]),
             Route("/v1/checkout/sessions/{sid}", self._get_session, methods=["GET"]),
+            Route("/v1/products", self._list(lambda: self.products, "/v1/products"), methods=["GET"]),
+            Route("/v1/prices", self._list(lambda: self.prices, "/v1/prices"), methods=["GET"]),
         ])
 
 
@@ -112,6 +138,32 @@ class FakeStripeServer(LocalServer):
         if request.headers.get("authorization") == f"Bearer {self.api_key}":
             return None
         return stripe_error(401, "Invalid API Key provided.", "invalid_request_error")
+
+    def _list(self, store: Any, url: str) -> Any:
+        """A Stripe list endpoint: `limit` (1-100), `starting_after`, `active`; `has_more` paging."""
+        async def handler(request: Request) -> Response:
+            denied = self._unauthorised(request)
+            if denied is not None:
+                return denied
+            query = request.query_params
+            try:
+                limit = int(query.get("limit", "10"))
+            except ValueError:
+                return stripe_error(400, "Invalid integer: limit", param="limit")
+            if not 1 <= limit <= 100:
+                return stripe_error(400, "This value must be between 1 and 100.", param="limit")
+            items = sorted(store().values(), key=lambda o: o["id"])
+            if query.get("active") in ("true", "false"):
+                items = [o for o in items if o["active"] == (query["active"] == "true")]
+            after = query.get("starting_after")
+            if after:
+                ids = [o["id"] for o in items]
+                if after not in ids:
+                    return stripe_error(400, f"No such object: '{after}'", param="starting_after")
+                items = items[ids.index(after) + 1:]
+            return JSONResponse({"object": "list", "data": items[:limit], "has_more": len(items) > limit,
+                                 "url": url})
+        return handler
 
     async def _create_session(self, request: Request) -> Response:
         denied = self._unauthorised(request)

@@ -54,6 +54,38 @@ def product(product_id: str, name: str, price: str, currency: str = "EUR") -> di
             "stock": {"trackInventory": False, "inStock": True}}
 
 
+def store_product(product_id: str, name: str, price: str, *, description: str = "", stock: int | None = None,
+                  variants: list[tuple[str, str, int | None]] | None = None, option: str = "Taille",
+                  ribbon: str | None = None, image: str | None = None, currency: str = "EUR") -> dict[str, Any]:
+    """A Wix Stores (Catalog v1) product as `products/query` returns it with `includeVariants`.
+
+    `variants`: (choice, price, stock) each; stock None: not tracked. Shape after Wix's REST docs
+    (priceData, stock.inventoryStatus, productOptions/choices, variants[].choices/variant/stock).
+    """
+    item = product(product_id, name, price, currency)
+    item.update(description=f"<p>{description}</p>" if description else "", sku=f"SKU-{product_id[:6]}",
+                lastUpdated="2026-11-30T10:00:00Z", ribbon=ribbon)
+    item["stock"] = ({"trackInventory": False, "inStock": True, "inventoryStatus": "IN_STOCK"} if stock is None
+                     else {"trackInventory": True, "quantity": stock, "inStock": stock > 0,
+                           "inventoryStatus": "IN_STOCK" if stock > 0 else "OUT_OF_STOCK"})
+    if image:
+        item["media"] = {"mainMedia": {"image": {"url": image}}, "items": [{"image": {"url": image}}]}
+    if variants:
+        item["manageVariants"] = True
+        item["productOptions"] = [{"optionType": "drop_down", "name": option,
+                                   "choices": [{"value": c, "description": c, "inStock": s is None or s > 0}
+                                               for c, _, s in variants]}]
+        item["variants"] = [{
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{product_id}/{c}")), "choices": {option: c},
+            "variant": {"priceData": {"currency": currency, "price": float(Decimal(p)),
+                                      "discountedPrice": float(Decimal(p))}, "sku": f"{product_id[:6]}-{c}",
+                        "visible": True},
+            "stock": ({"trackQuantity": False, "inStock": True} if s is None
+                      else {"trackQuantity": True, "quantity": s, "inStock": s > 0}),
+        } for c, p, s in variants]
+    return item
+
+
 class FakeWixServer(LocalServer):
     def __init__(self, api_key: str = "wix-api-key", port: int = 0) -> None:
         self.api_key = api_key
@@ -79,6 +111,7 @@ class FakeWixServer(LocalServer):
             Route("/ecom/v1/checkouts/{cid}/checkout-url", self._checkout_url, methods=["GET"]),
             Route("/invoices/v2/invoices", self._create_invoice, methods=["POST"]),
             Route("/invoices/v2/invoices/{iid}/send", self._send_invoice, methods=["POST"]),
+            Route("/invoices/v2/invoices/{iid}/payments", self._record_payment, methods=["POST"]),
         ])
 
 
@@ -105,10 +138,15 @@ class FakeWixServer(LocalServer):
         query = body.get("query") or {}
         filt = json.loads(query.get("filter") or "{}")
         wanted = (filt.get("id") or {}).get("$hasSome")
-        items = [p for pid, p in self.products.items() if wanted is None or pid in wanted]
-        limit = int((query.get("paging") or {}).get("limit", 100))
-        page = items[:limit]
-        return JSONResponse({"products": page, "metadata": {"items": len(page), "offset": 0},
+        items = [p for pid, p in sorted(self.products.items()) if wanted is None or pid in wanted]
+        paging = query.get("paging") or {}
+        limit, offset = int(paging.get("limit", 100)), int(paging.get("offset", 0))
+        if limit > 100:  # Wix's maximum page size
+            return wix_error(400, "INVALID_PAGING", "paging.limit must be at most 100")
+        page = items[offset:offset + limit]
+        if not body.get("includeVariants"):
+            page = [{k: v for k, v in p.items() if k != "variants"} for p in page]
+        return JSONResponse({"products": page, "metadata": {"items": len(page), "offset": offset},
                              "totalResults": len(items)})
 
     async def _get_product(self, request: Request) -> Response:
@@ -169,6 +207,25 @@ class FakeWixServer(LocalServer):
             return wix_error(404, "INVOICE_NOT_FOUND", "Invoice not found")
         invoice["status"] = "Sent"
         return JSONResponse({"invoice": invoice})
+
+    async def _record_payment(self, request: Request) -> Response:
+        denied = await self._gate(request)
+        if denied is not None:
+            return denied
+        invoice = self.invoices.get(request.path_params["iid"])
+        if invoice is None:
+            return wix_error(404, "INVOICE_NOT_FOUND", "Invoice not found")
+        payment = (json.loads(await request.body() or b"{}")).get("payment") or {}
+        invoice.setdefault("payments", []).append(payment)
+        invoice["status"] = "Paid"
+        return JSONResponse({"invoice": invoice})
+
+    def product_event(self, product_id: str, slug: str = "ProductChanged",
+                      event_id: str | None = None) -> dict[str, Any]:
+        """A Stores catalogue webhook (`ProductCreated`/`ProductChanged`/`ProductDeleted`) domain event."""
+        return {"id": event_id or str(uuid.uuid4()), "entityFqdn": "wix.stores.catalog.v1.product",
+                "slug": slug, "entityId": product_id, "eventTime": "2026-11-30T10:00:00Z",
+                "productId": product_id}
 
     def paid_order_event(self, checkout_id: str, *, amount: str | None = None, currency: str | None = None,
                          email: str = "client@example.fr", event_id: str | None = None) -> dict[str, Any]:

@@ -29,6 +29,7 @@ class QuoteLineIn(Message):
     unit_price: Decimal | None = None
     quantity: int = 1
     product_id: str | None = Field(None, max_length=200)
+    variant_id: str | None = Field(None, max_length=200)
 
 
 class QuoteLine(Message):
@@ -37,6 +38,18 @@ class QuoteLine(Message):
     quantity: int
     line_total: Decimal
     product_id: str | None = None
+    variant_id: str | None = None
+    # the line's own VAT rate (catalogue products carry theirs); None: the quote's rate
+    vat_rate: Decimal | None = None
+
+
+class VatBreakdown(Message):
+    """Net, VAT and gross of the lines taxed at one rate."""
+
+    rate: Decimal
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
 
 
 class QuoteTotals(Message):
@@ -45,6 +58,7 @@ class QuoteTotals(Message):
     gross: Decimal
     vat_rate: Decimal
     prices_include_vat: bool
+    by_rate: list[VatBreakdown] = Field(default_factory=list)
 
 
 class QuoteView(Message):
@@ -62,6 +76,9 @@ class QuoteView(Message):
     checkout_url: str | None = None
     stripe_session_id: str | None = None
     wix_checkout_id: str | None = None
+    # why no PDF could be issued (e.g. the seller's legal facts are missing); None when pdf_url is set
+    pdf_unavailable_reason: str | None = None
+    invoice_url: str | None = None
 
 
 @message_type("billing.create_quote")
@@ -176,3 +193,52 @@ class WebhookRejected(Message):
     remote_addr: str | None = Field(None, max_length=100)
     body_sha256: str = Field(max_length=64)
     received_at: datetime
+
+
+ProductSource = Literal["wix", "stripe", "file"]
+
+
+class VariantView(Message):
+    id: str
+    name: str
+    sku: str | None = None
+    price: Decimal
+    stock: int | None = None  # None: stock not tracked
+    in_stock: bool = True
+
+
+class ProductView(Message):
+    id: str
+    source: ProductSource
+    sku: str | None = None
+    name: str
+    description: str = ""
+    category: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    price: Decimal  # VAT included; with variants, the lowest variant price
+    currency: str
+    vat_rate: Decimal
+    stock: int | None = None
+    in_stock: bool = True
+    images: list[str] = Field(default_factory=list)
+    variants: list[VariantView] = Field(default_factory=list)
+    synced_at: datetime
+    # the product may be quoted under the current flags (wixFirstStrict: Wix products only)
+    quotable: bool = True
+    score: float = 0.0
+
+
+@message_type("billing.search_products")
+class SearchProducts(Message):
+    """Read-only: hybrid (lexical + vector) search of the product catalogue, French and English."""
+
+    query: str = Field("", max_length=500)
+    product_ids: list[str] = Field(default_factory=list, max_length=100)
+    limit: int = Field(5, ge=1, le=50)
+    category: str | None = Field(None, max_length=200)
+
+
+@message_type("billing.products")
+class ProductResults(Message):
+    products: list[ProductView]
+    lexical_only: bool = False  # the vector leg was not available (rag unreachable)
