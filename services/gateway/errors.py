@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -90,6 +91,20 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, "unavailable", str(exc))
 
 
+async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
+    # a value the database or UTF-8 cannot hold that got past validation: the client's input, not our fault
+    log.warning("bad_value", path=request.url.path, error=type(exc).__name__)
+    return error_response(400, "invalid_value", "a value in the request cannot be stored or encoded")
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    from_db = isinstance(exc, asyncpg.exceptions.PostgresError | asyncpg.exceptions.InterfaceError)
+    code = "database_unavailable" if from_db else "unavailable"
+    return error_response(503, code, "a backing service is briefly unreachable; retry shortly",
+                          {"Retry-After": str(RETRY_AFTER_S)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path)
     return error_response(500, "internal", "unexpected server error; it has been logged")
@@ -102,4 +117,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestTimeout, _timeout)
     app.add_exception_handler(RemoteError, _remote)
     app.add_exception_handler(ConfigurationError, _unavailable)
+    for bad in (UnicodeEncodeError, RecursionError, asyncpg.exceptions.DataError):
+        app.add_exception_handler(bad, _bad_value)
+    for gone in (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
+                 asyncpg.exceptions.InterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(gone, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -35,10 +35,11 @@ class Traffic:
     base_url: str
     outcomes: list[Outcome] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    transport: httpx.AsyncBaseTransport | None = None  # an in-process app (httpx.ASGITransport)
 
     async def visitor(self, w: int, pause: float = 0.05) -> None:
         asked = questions()
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=60, transport=self.transport) as http:
             i = 0
             while not self.stop.is_set():
                 streamed = (w + i) % 2 == 1
