@@ -4,6 +4,7 @@ small settings class it needs. Used by the gateway (verify before accepting) and
 from libs.webhooks.settings import WebhookSettings
 from libs.webhooks.verify import (
     MAX_BODY_BYTES,
+    MalformedWebhook,
     WebhookVerificationError,
     body_sha256,
     parse_stripe_event,
@@ -15,6 +16,7 @@ from libs.webhooks.verify import (
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MalformedWebhook",
     "WebhookSettings",
     "WebhookVerificationError",
     "body_sha256",

@@ -32,6 +32,10 @@ class WebhookVerificationError(ComptoirError):
         self.reason = reason
 
 
+class MalformedWebhook(WebhookVerificationError):
+    """Authentic (the signature checks out) but not a usable event: answer 400, the provider's bug."""
+
+
 def stripe_signature(payload: bytes, secret: str, timestamp: int) -> str:
     signed = f"{timestamp}.".encode() + payload
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
@@ -88,10 +92,11 @@ def verify_stripe_signature(
 def parse_stripe_event(payload: bytes) -> dict[str, Any]:
     try:
         event = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WebhookVerificationError("stripe", "body is not JSON") from exc
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise WebhookVerificationError("stripe", "body is not a Stripe event")
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise MalformedWebhook("stripe", "body is not JSON") from exc
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"].strip() \
+            or not isinstance(event.get("type"), str) or not isinstance(event.get("data", {}), dict):
+        raise MalformedWebhook("stripe", "body is not a Stripe event (id, type and data object expected)")
     return event
 
 
@@ -120,12 +125,12 @@ def _wix_event(claims: dict[str, Any]) -> dict[str, Any]:
         envelope = json.loads(claims["data"]) if isinstance(claims["data"], str) else claims["data"]
         inner = envelope.get("data", {})
         domain_event = json.loads(inner) if isinstance(inner, str) else inner
-    except (ValueError, AttributeError) as exc:
-        raise WebhookVerificationError("wix", "data claim is not the expected JSON") from exc
+    except (ValueError, AttributeError, RecursionError) as exc:
+        raise MalformedWebhook("wix", "data claim is not the expected JSON") from exc
     if not isinstance(envelope, dict) or not isinstance(domain_event, dict):
-        raise WebhookVerificationError("wix", "data claim is not an object")
+        raise MalformedWebhook("wix", "data claim is not an object")
     if not isinstance(envelope.get("eventType"), str):
-        raise WebhookVerificationError("wix", "no eventType in the event")
+        raise MalformedWebhook("wix", "no eventType in the event")
     return {"eventType": envelope["eventType"], "instanceId": envelope.get("instanceId"),
             "data": domain_event}
 
