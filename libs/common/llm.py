@@ -25,6 +25,7 @@ import orjson
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.common import metrics
 from libs.common.errors import ComptoirError
 from libs.common.logging import get_logger
 
@@ -295,7 +296,9 @@ class LLMClient:
         if not self.settings.configured:
             raise LLMUnavailable("no LLM endpoint configured (LLM_BASE_URL)")
         if not self.breaker.allow():
-            raise LLMUnavailable("LLM circuit breaker is open")
+            error = LLMUnavailable("LLM circuit breaker is open")
+            _count_error(self.settings.model, error)
+            raise error
 
     def _attempts(self) -> Iterator[int]:
         """Yields attempt numbers, checking the breaker before each; the caller returns on success."""
@@ -312,6 +315,7 @@ class LLMClient:
     ) -> Completion:
         body = self._body(messages, tools, False, extra)
         last: LLMError = LLMError("no attempt made")
+        started = time.perf_counter()
         for attempt in self._attempts():
             try:
                 completion = await self._complete_once(body)
@@ -319,10 +323,12 @@ class LLMClient:
                 last = self._failed(exc.error, attempt)
                 await self._sleep_before_retry(attempt, exc.retry_after)
                 continue
-            except LLMError:
+            except LLMError as exc:
                 self.breaker.record_success()  # the endpoint is alive; the request was wrong
+                _count_error(self.settings.model, exc)
                 raise
             self.breaker.record_success()
+            _count_done(self.settings.model, completion, "complete", started)
             return completion
         raise last
 
@@ -351,6 +357,7 @@ class LLMClient:
 
     def _failed(self, error: LLMError, attempt: int) -> LLMError:
         self.breaker.record_failure()
+        _count_error(self.settings.model, error)
         log.warning("llm.attempt_failed", attempt=attempt, error=str(error), breaker=self.breaker.state)
         return error
 
@@ -369,11 +376,14 @@ class LLMClient:
     ) -> AsyncIterator[StreamEvent]:
         body = self._body(messages, tools, True, extra)
         last: LLMError = LLMError("no attempt made")
+        began = time.perf_counter()
         for attempt in self._attempts():
             started = False
             try:
                 async for event in self._stream_once(body):
                     started = True
+                    if event.completion is not None:
+                        _count_done(self.settings.model, event.completion, "stream", began)
                     yield event
             except _Retryable as exc:
                 last = self._failed(exc.error, attempt)
@@ -381,8 +391,9 @@ class LLMClient:
                     raise exc.error from exc
                 await self._sleep_before_retry(attempt, exc.retry_after)
                 continue
-            except LLMError:
+            except LLMError as exc:
                 self.breaker.record_success()
+                _count_error(self.settings.model, exc)
                 raise
             self.breaker.record_success()
             return
@@ -456,6 +467,17 @@ class LLMClient:
         if "error" in chunk:
             raise _Retryable(LLMError(f"LLM stream error: {str(chunk['error'])[:200]}"))
         return chunk
+
+
+def _count_done(model: str, completion: Completion, mode: str, started: float) -> None:
+    metrics.llm_seconds.labels(model, mode).observe(time.perf_counter() - started)
+    metrics.llm_usage(model, completion.usage)
+
+
+def _count_error(model: str, error: LLMError) -> None:
+    kind = ("timeout" if isinstance(error, LLMTimeout) else "http" if isinstance(error, LLMHTTPError)
+            else "refused" if isinstance(error, LLMUnavailable) else "unreachable")
+    metrics.llm_errors.labels(model, kind).inc()
 
 
 async def _drain(response: aiohttp.ClientResponse, deadline: float) -> None:

@@ -18,6 +18,7 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractExchange
 
+from libs.common import metrics
 from libs.common.broker import Names, connect, declare_events_exchange
 from libs.common.db import Conn, create_pool
 from libs.common.logging import get_logger
@@ -33,8 +34,8 @@ INSERT_EVENT = """
 INSERT INTO app_outbox (id, aggregate_id, type, envelope) VALUES ($1, $2, $3, $4)
 """
 FETCH_PENDING = """
-SELECT seq, id, type, envelope FROM app_outbox
-WHERE published_at IS NULL ORDER BY seq LIMIT $1
+SELECT seq, id, type, envelope, EXTRACT(EPOCH FROM clock_timestamp() - created_at)::float8 AS age
+FROM app_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1
 """
 MARK_PUBLISHED = "UPDATE app_outbox SET published_at = NOW(), attempts = attempts + 1 WHERE seq = ANY($1)"
 MARK_FAILED = "UPDATE app_outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1"
@@ -145,6 +146,7 @@ class OutboxRelay:
 
     async def publish_batch(self, pool: asyncpg.Pool, exchange: AbstractExchange) -> int:
         rows = await pool.fetch(FETCH_PENDING, self.settings.outbox_batch_size)
+        metrics.outbox_lag.labels(self.name).set(rows[0]["age"] if rows else 0.0)
         if not rows:
             return 0
         # One channel keeps publication order; confirms are awaited together for throughput.
@@ -156,6 +158,7 @@ class OutboxRelay:
         confirmed: list[int] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
+                metrics.outbox_failures.labels(self.name).inc()
                 await pool.execute(MARK_FAILED, row["seq"], str(result)[:500])
                 log.warning("outbox_publish_failed", event_id=str(row["id"]), error=str(result))
                 break  # keep order: later rows go out after this one succeeds
@@ -163,6 +166,7 @@ class OutboxRelay:
         if confirmed:
             await pool.execute(MARK_PUBLISHED, confirmed)
             self.published += len(confirmed)
+            metrics.outbox_published_rows(self.name, [row["age"] for row in rows[:len(confirmed)]])
         if len(confirmed) < len(rows):
             raise RuntimeError("outbox publish failed; reconnecting")
         return len(confirmed)

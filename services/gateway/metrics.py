@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from libs.common import metrics as platform_metrics
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -32,4 +34,6 @@ class GatewayMetrics:
                                 registry=r)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """This app's series, then the process's platform series (consumers, RPC, outbox, LLM,
+        embeddings: libs.common.metrics), so `comptoir up` shows every service's here."""
+        return generate_latest(self.registry) + platform_metrics.render()

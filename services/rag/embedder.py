@@ -19,6 +19,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from libs.common import metrics
 from libs.common.errors import ConfigurationError
 from services.rag.model_build import MAX_TOKENS, MODEL_FILE, TOKENIZER_FILE
 
@@ -83,9 +84,12 @@ class Embedder:
                     out[i] = hit
                 else:
                     missing.setdefault(text, []).append(i)
+        metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts) - sum(map(len, missing.values())))
         if missing:
             unique = list(missing)
-            vectors = self._embed_uncached(unique)
+            with metrics.embedding_seconds.labels(self.model_name).time():
+                vectors = self._embed_uncached(unique)
+            metrics.embedded_texts.labels(self.model_name, "miss").inc(len(unique))
             for text, vector in zip(unique, vectors, strict=True):
                 out[missing[text]] = vector
                 self._remember(text, vector)
@@ -206,6 +210,7 @@ class AsyncEmbedder:
         # inference holding the lock
         hit = self.embedder.cached(texts)
         if hit is not None:
+            metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts))
             return hit
         async with self._lock:
             return await asyncio.to_thread(self.embedder.embed, texts)

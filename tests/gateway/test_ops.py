@@ -22,6 +22,7 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> Non
     text = (await client.get("/metrics")).text
     assert 'comptoir_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "comptoir_http_request_seconds_bucket" in text
+    assert "# TYPE comptoir_rpc_requests_total counter" in text  # the platform series (libs.common.metrics)
 
 
 async def test_openapi_documents_the_chat_api(client: httpx.AsyncClient) -> None:
