@@ -9,6 +9,10 @@ Sets, and how honest each figure is:
   rule families were widened after reading deepset misses, so the rules part is not blind). Mean of
   the folds and pooled.
 - `purplellama_fr`: PurpleLlama French prompt-injection rows (MIT), never used for training or rules.
+- `general_tuning` / `general_heldout`: our off-topic but harmless general-assistant requests
+  (tests/security/data/general/, 102 + 102, split fixed before any tuning); only the tuning half was read
+  while choosing which signals may block (SOFT_SIGNALS). Every set also reports `blocks`: the share
+  refused (verdict block), beside the share flagged or blocked.
 - `heldout`: tests/security/data/heldout.jsonl, 70 messages written before this round of tuning and
   never trained on; `heldout_before` is its score with the rules as they were (stored once, in
   bench/results/security_heldout_before.json), `heldout_after_blind` its score after tuning but before
@@ -53,7 +57,8 @@ Sets, and how honest each figure is:
   order e-mails, angry complaints, widget snippets and JS errors, SMS style and emojis; attacks worded apart from
   the earlier sets. `heldout4_before` (`--snapshot before --set heldout4`) is its score with round 11's code;
   `heldout4_after_blind` (`--snapshot after_blind --set heldout4`) after round 12's rule narrowing, templates
-  (training templates, group `customer_shapes`, written from the brief's families and two private probe lists, never from a
+  (training templates, group `customer_shapes`, written from the brief's families and two private probe lists,
+  never from a
   heldout4 verdict) and the model_flag 0.75 → 0.70 calibration (chosen on deepset + own 5-fold CV), stored before
   any heldout4 verdict of the new code was read (only its aggregates were printed: 53/53, 8/86 benign flagged).
   Its eight false positives were then read and fixed by family: "system prompts the checkout" (a verb),
@@ -159,6 +164,12 @@ LOADERS: dict[str, Callable[[], list[Row]]] = {"heldout2": load_heldout2, "heldo
                                                "heldout4": load_heldout4}
 
 
+def load_general(split: str) -> list[Row]:
+    """Our off-topic but harmless general-assistant requests (tests/security/data/general/README.md)."""
+    return [{**r, "label": "benign", "type": "none"} for r in _jsonl(DATA / "general" / "requests.jsonl")
+            if r["split"] == split]
+
+
 def load_deepset_raw() -> list[Row]:
     return _jsonl(DATA / "public" / "deepset_prompt_injections.jsonl")
 
@@ -205,6 +216,15 @@ def evaluate(rows: list[Row], flagged_by: Judge) -> dict[str, Any]:
         for key, c in sorted(groups.items())
     }
     return {"rates": rates, "missed_attacks": misses, "false_positives": false_positives}
+
+
+def block_rates(rows: list[Row], screener: Screener) -> dict[str, Any]:
+    """Share of attacks and of benign rows *refused* (verdict block), beside `evaluate`'s flag-or-block."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        counts[row["label"]][0] += screener.screen(row["text"]).verdict == "block"
+        counts[row["label"]][1] += 1
+    return {label: {"blocked": c[0], "total": c[1], "block_rate": _rate(c[0], c[1])} for label, c in counts.items()}
 
 
 def screened(screener: Screener) -> Judge:
@@ -312,12 +332,14 @@ def main() -> int:
     heldout2, heldout3, heldout4 = load_heldout2(), load_heldout3(), load_heldout4()
     for name, rows in (("own", own), ("heldout", heldout), ("heldout2", heldout2), ("heldout3", heldout3),
                        ("heldout4", heldout4),
+                       ("general_tuning", load_general("tuning")), ("general_heldout", load_general("heldout")),
                        ("purplellama_fr", purple),
                        ("deepset", deepset)):
         if not rows:
             continue
         sets[name] = {"shipped": evaluate(rows, screened(shipped)), "rules_only": evaluate(rows, screened(rules)),
-                      "model_only": evaluate(rows, model_alone(model, limits.model_flag))}
+                      "model_only": evaluate(rows, model_alone(model, limits.model_flag)),
+                      "blocks": block_rates(rows, shipped)}
     sets["deepset"]["note"] = "shipped model trained on all of deepset: see deepset_cv for the honest figure"
     templates = template_examples()  # benign shop templates: always on the training side, never evaluated
     sets["deepset_cv"] = cross_validate(deepset, deepset_examples(deepset_raw), own_examples(own) + templates,
@@ -335,6 +357,9 @@ def main() -> int:
         for variant in ("shipped", "combined", "rules_only", "model_only"):
             if variant in report:
                 print(_line(f"{name} / {variant}", report[variant]))
+        if "blocks" in report:
+            print(f"{'':34} blocked: " + ", ".join(f"{label} {b['blocked']}/{b['total']} = {b['block_rate']}"
+                                                  for label, b in sorted(report["blocks"].items())))
         if "attacks_flagged" in report:
             print(f"{name:34} attacks {report['attacks_flagged']}   benign flagged {report['benign_flagged']}")
         if "fold_mean" in report.get("combined", {}):

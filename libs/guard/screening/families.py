@@ -570,6 +570,12 @@ FORCED_STATEMENT: tuple[RuleSpec, ...] = (
      r"(?:you hate|tu detestes|vous detestez|du hasst|odias|odi|i hate|je deteste|ich hasse|odio)\b"),
 )
 
+# Families whose rules read a request for another task or persona ("act as a travel guide", "write a
+# Python script", "now you are my Spanish tutor"): an attack's first step, but also what harmless
+# general-assistant requests look like. Their signals flag, and strengthen other evidence, but never
+# block on their own or together with the n-gram model below its own block level (screener.py).
+SOFT_FAMILIES: tuple[tuple[RuleSpec, ...], ...] = (TASK_HIJACK, PERSONA_SWITCH)
+
 # Every family by name (the screener runs them all, after the core rules of rules.py).
 FAMILIES: dict[str, tuple[RuleSpec, ...]] = {
     "instruction_override": INSTRUCTION_OVERRIDE,

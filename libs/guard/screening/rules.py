@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from libs.guard.screening import lexicon as x
-from libs.guard.screening.families import FAMILIES
+from libs.guard.screening.families import FAMILIES, SOFT_FAMILIES
 from libs.guard.screening.spec import Rule, RuleSpec
 
 _OBJECT_KEYS = (
@@ -394,6 +394,10 @@ def _compile(specs: Iterable[RuleSpec], flags: int = 0) -> tuple[Rule, ...]:
 FAMILY_RULES = tuple(spec for family in FAMILIES.values() for spec in family)
 SPECS: tuple[RuleSpec, ...] = (*_INJECTION, *_DISCLOSURE, *_ROLE, *FAMILY_RULES)
 RULES = _compile(SPECS, re.MULTILINE)
+# Signals that alone (or with the model below its block level) flag but never block: the soft families
+# and the generic persona / role-switch requests.
+SOFT_SIGNALS = frozenset({spec.name for family in SOFT_FAMILIES for spec in family}
+                         | {"persona_request", "role_switch"})
 ROLE_TAG_RULES = _compile(_ROLE_TAGS, re.MULTILINE)
 SQUASHED_RULES = _compile(_SQUASHED)
 JOINED_RULES = _compile(_JOINED)
