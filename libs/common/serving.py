@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
-from libs.common import aio
+from libs.common import aio, health
 from libs.common.aio import settle_heap
 from libs.common.errors import ComptoirError
 from libs.common.logging import configure_logging
@@ -86,10 +86,15 @@ async def serve_service(settings: Settings, svc: ServiceApp, progress: Progress)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    async with svc.running(settings):
-        settle_heap()
-        progress(f"{svc.name} running; Ctrl-C to stop")
-        await stopping.wait()
+    async with health.serving(settings) as (probe, port):
+        if port is not None:
+            progress(f"{svc.name}: /healthz /readyz /metrics on port {port}")
+        async with svc.running(settings) as ctx:
+            probe.watch(health.service_checks(ctx.pool))
+            settle_heap()
+            progress(f"{svc.name} running; Ctrl-C to stop")
+            await stopping.wait()
+            probe.stopping()  # unready while it drains
     progress(f"{svc.name} stopped")
     return 0
 
