@@ -1,14 +1,18 @@
-"""Retrieval quality: recall@3 and MRR of vector-only, full-text-only and hybrid search.
+"""Retrieval quality on the frozen sets of bench/data/rag: R@1, R@3, R@10 and MRR@10 of hybrid,
+vector-only, lexical-only (BM25 on libs.lexical terms) and a plain BM25 baseline computed in the
+same run on the same chunks (services/rag/evaluation.py).
 
-Sets: our French shop FAQ (bench/data/rag_eval_*.jsonl: 46 questions over 33 passages of the demo
-shop) and, when ../shared/data is present, PIAF's Service-Public.fr questions (MIT, etalab-ia/piaf-ml:
-105 questions, one relevant passage each; out of the shop domain).
+Sets: `piaf-a`, `piaf-b` (PIAF Service-Public.fr passages, MIT, with PIAF's and our questions) and the
+shop FAQ (ours). Test questions are reported; `--dev` reports the development questions instead,
+and `--grid` evaluates a grid of fusion settings on the development questions (how the defaults
+were chosen). `--small` runs the shop FAQ plus 60 questions of piaf-a (the test suite's version).
 
-    .venv/bin/python -m bench.rag_quality
+    .venv/bin/python -m bench.rag_quality [--dev] [--grid] [--small]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 from pathlib import Path
@@ -16,82 +20,97 @@ from typing import Any
 
 from bench._common import bench_database, bench_settings, write_result
 from libs.common.db import create_pool
-from libs.common.events.rag import SearchKnowledge
 from services.rag.config import RagSettings
+from services.rag.evaluation import Question, evaluate
 from services.rag.loaders import SourceDocument
 from services.rag.runtime import RagRuntime, open_runtime
+from services.rag.search import Fusion
 
-DATA = Path(__file__).parent / "data"
-PIAF = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf-spf-qr-test.json"
-MODES = ("vector", "fulltext", "hybrid")
-Question = tuple[str, set[str]]
-
-
-def shop_set() -> tuple[list[SourceDocument], list[Question]]:
-    passages = [json.loads(line) for line in (DATA / "rag_eval_passages.jsonl").read_text().splitlines()]
-    docs = [SourceDocument(doc_key=p["id"], source="shop-faq", text=p["text"], title=p["title"],
-                           category="shop", metadata={"doc_id": p["id"]}) for p in passages]
-    questions = [json.loads(line) for line in (DATA / "rag_eval_questions.jsonl").read_text().splitlines()]
-    return docs, [(q["q"], set(q["relevant"])) for q in questions]
+DATA = Path(__file__).parent / "data" / "rag"
+SETS = ("piaf-a", "piaf-b", "shop")
 
 
-def piaf_set() -> tuple[list[SourceDocument], list[Question]]:
-    data = json.loads(PIAF.read_text(encoding="utf-8"))["data"]
-    docs: list[SourceDocument] = []
-    questions: list[Question] = []
-    for i, article in enumerate(data):
-        for j, paragraph in enumerate(article["paragraphs"]):
-            key = f"piaf-{i}-{j}"
-            docs.append(SourceDocument(doc_key=key, source="piaf", text=paragraph["context"],
-                                       category="piaf", metadata={"doc_id": key}))
-            questions.extend((qa["question"], {key}) for qa in paragraph["qas"])
-    return docs, questions
+def passages(name: str) -> list[SourceDocument]:
+    rows = [json.loads(line) for line in (DATA / f"{name}-passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [SourceDocument(doc_key=f"{name}:{r['id']}", source=name, text=r["text"], title=r.get("title"),
+                           category=name, metadata={"doc_id": r["id"]}) for r in rows]
 
 
-async def evaluate(rt: RagRuntime, category: str, questions: list[Question]) -> dict[str, dict[str, float]]:
-    scores: dict[str, dict[str, float]] = {}
-    for mode in MODES:
-        recall = reciprocal = 0.0
-        for query, relevant in questions:
-            result = await rt.search.search(SearchKnowledge(query=query, k=10, mode=mode, category=category,
-                                                            threshold=-1.0))
-            ranked: list[str] = []
-            for hit in result.hits:  # several chunks of one passage count once, at their best rank
-                doc = str(hit.metadata.get("doc_id"))
-                if doc not in ranked:
-                    ranked.append(doc)
-            recall += any(d in relevant for d in ranked[:3])
-            reciprocal += next((1 / (r + 1) for r, d in enumerate(ranked) if d in relevant), 0.0)
-        n = len(questions)
-        scores[mode] = {"recall_at_3": round(recall / n, 3), "mrr": round(reciprocal / n, 3)}
-    return scores
+def questions(name: str, part: str) -> list[Question]:
+    lines = (DATA / f"{name}-{part}.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [Question(r["query"], frozenset(r["relevant"]), r.get("origin")) for r in rows]
 
 
-async def run() -> dict[str, Any]:
-    sets = {"shop_faq": shop_set()}
-    if PIAF.exists():
-        sets["piaf_spf"] = piaf_set()
-    figures: dict[str, Any] = {}
+def by_origin(result: dict[str, Any], qs: list[Question]) -> dict[str, Any]:
+    """Hybrid and baseline R@3 per question origin (PIAF's own questions vs ours)."""
+    out: dict[str, Any] = {}
+    for origin in sorted({q.id for q in qs if q.id}):
+        idx = [i for i, q in enumerate(qs) if q.id == origin]
+        out[origin] = {"questions": len(idx), **{
+            leg: round(sum(r is not None and r <= 3 for r in (result["ranks"][leg][i] for i in idx)) / len(idx), 3)
+            for leg in ("hybrid", "lexical", "bm25_plain")}}
+    return out
+
+
+GRID = [Fusion("score", w) for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)] + \
+       [Fusion("rrf", w, k) for w in (0.3, 0.5, 0.7) for k in (10, 60)]
+
+
+async def run(part: str, grid: bool, small: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = {"part": part}
     async with bench_database() as dsn:
         settings = bench_settings(dsn)
         pool = await create_pool(settings)
-        rt = await open_runtime(settings, pool, RagSettings())
+        rt: RagRuntime = await open_runtime(settings, pool, RagSettings())
         try:
-            for name, (docs, questions) in sets.items():
-                await rt.ingestor.ingest(docs)
-                scores = await evaluate(rt, docs[0].category or "", questions)
-                figures[name] = {"passages": len(docs), "questions": len(questions), **scores,
-                                 "hybrid_beats_both": all(
-                                     scores["hybrid"][m] >= max(scores["vector"][m], scores["fulltext"][m])
-                                     for m in ("recall_at_3", "mrr"))}
+            for name in SETS:
+                await rt.ingestor.ingest(passages(name))
+            if grid:
+                figures["grid"] = await tune(rt)
+            for name in SETS:
+                qs = questions(name, part)
+                if small and name != "shop":
+                    if name != "piaf-a":
+                        continue
+                    qs = qs[:60]
+                result = await evaluate(rt.search, qs, category=name)
+                entry = {k: v for k, v in result.items() if k != "ranks"}
+                entry["passages"] = len(passages(name))
+                entry["by_origin"] = by_origin(result, qs)
+                base, hyb = result["bm25_plain"]["recall_at_3"], result["hybrid"]["recall_at_3"]
+                entry["hybrid_r3_minus_bm25"] = round(hyb - base, 3)
+                entry["target_met"] = bool(hyb >= base + 0.05 or hyb >= base + (1 - base) / 2) \
+                    if name != "shop" else bool(hyb >= 0.90)
+                figures[name] = entry
         finally:
             await rt.close()
             await pool.close()
     return figures
 
 
+async def tune(rt: RagRuntime) -> list[dict[str, Any]]:
+    rows = []
+    dev = {name: questions(name, "dev") for name in SETS}
+    for fusion in GRID:
+        row: dict[str, Any] = {"fusion": f"{fusion.method} w={fusion.vector_weight}"
+                               + (f" k={fusion.rrf_k}" if fusion.method == "rrf" else "")}
+        for name in SETS:
+            result = await evaluate(rt.search, dev[name], category=name, fusion=fusion, legs=("hybrid",))
+            row[name] = (result["hybrid"]["recall_at_3"], result["hybrid"]["mrr_at_10"])
+        row["mean_r3"] = round(sum(row[n][0] for n in SETS) / len(SETS), 3)
+        rows.append(row)
+        print(json.dumps(row))
+    return rows
+
+
 def main() -> None:
-    write_result("rag_quality", asyncio.run(run()))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dev", action="store_true", help="report the development questions")
+    parser.add_argument("--grid", action="store_true", help="evaluate fusion settings on the dev questions")
+    parser.add_argument("--small", action="store_true")
+    args = parser.parse_args()
+    write_result("rag_quality", asyncio.run(run("dev" if args.dev else "test", args.grid, args.small)))
 
 
 if __name__ == "__main__":

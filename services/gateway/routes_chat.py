@@ -106,6 +106,7 @@ async def get_session(session_id: str, request: Request, gw: GatewayDep) -> JSON
     if not found.exists:
         raise ApiError(404, "unknown_session", "no conversation with this id")
     body = SessionHistory(session_id=session_id, summary=found.summary, message_count=found.message_count,
+                          state=found.state, adviser=found.adviser,
                           messages=[HistoryMessage.model_validate(m.model_dump(mode="json"))
                                     for m in found.messages])
     return JSONResponse(body.model_dump(mode="json"), headers=headers)

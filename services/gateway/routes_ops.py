@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from services.gateway.console import assets
 from services.gateway.deps import Gateway, GatewayDep
 from services.gateway.metrics import CONTENT_TYPE
 
@@ -62,9 +63,10 @@ async def metrics(gw: GatewayDep) -> Response:
 
 
 @router.get("/widget.js", include_in_schema=False)
-async def widget() -> Response:
-    return Response(static_text("widget.js"), media_type="application/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300"})
+async def widget(request: Request) -> Response:
+    """Gzip when accepted, a strong ETag, a year of cache on `/widget.js?v=<version>` (console/assets.py)."""
+    script = assets.asset(static_text("widget.js").encode(), "application/javascript; charset=utf-8")
+    return assets.serve(request, script)
 
 
 @router.get("/", include_in_schema=False)

@@ -58,6 +58,9 @@ class SessionHistory(BaseModel):
     messages: list[HistoryMessage]
     summary: str | None = None
     message_count: int = 0
+    # bot | waiting_human | human, and the adviser holding it (an adviser's messages carry `author`)
+    state: str = "bot"
+    adviser: str | None = None
 
 
 class ResetOut(BaseModel):

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import asyncpg
 import numpy as np
@@ -24,7 +24,7 @@ import numpy as np
 from libs.common.db import Conn
 from libs.common.events.rag import KnowledgeDocumentDeleted, KnowledgeDocumentIngested
 from libs.common.outbox import add_event
-from services.rag import repo
+from services.rag import lexical, repo
 from services.rag.chunking import Tokenizer, chunk_text
 from services.rag.embedder import AsyncEmbedder
 from services.rag.loaders import SourceDocument
@@ -47,6 +47,7 @@ class _Prepared:
     doc: SourceDocument
     chunks: list[str]
     content_hash: str
+    index_texts: list[str] = field(default_factory=list)  # what is embedded and indexed (title in front)
     vectors: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
 
 
@@ -54,6 +55,7 @@ class _Prepared:
 class ChunkPolicy:
     max_tokens: int = 200
     overlap: int = 32
+    index_titles: bool = True
 
 
 class Ingestor:
@@ -75,7 +77,7 @@ class Ingestor:
             async for group, skipped in self._groups(docs):
                 for outcome in skipped:
                     _report(outcomes, outcome, on_done)
-                vectors = await self._embed([c for p in group for c in p.chunks]) if group else None
+                vectors = await self._embed([t for p in group for t in p.index_texts]) if group else None
                 if writing is not None:
                     for outcome in await writing:
                         _report(outcomes, outcome, on_done)
@@ -124,25 +126,31 @@ class Ingestor:
     def prepare(self, doc: SourceDocument) -> _Prepared:
         chunks = chunk_text(doc.text, self.tokenizer, self.policy.max_tokens, self.policy.overlap,
                             markdown=doc.format == "markdown")
-        return _Prepared(doc, chunks, self._hash(doc))
+        texts = [lexical.index_text(c, doc.title) if self.policy.index_titles else c for c in chunks]
+        return _Prepared(doc, chunks, self._hash(doc), texts)
 
     def _hash(self, doc: SourceDocument) -> str:
         identity = [doc.text, doc.source, doc.title, doc.category, doc.language, doc.metadata,
-                    self.embedder.model_name, self.policy.max_tokens, self.policy.overlap]
+                    self.embedder.model_name, self.policy.max_tokens, self.policy.overlap,
+                    self.policy.index_titles, lexical.ANALYZER]
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     async def _write(self, group: list[_Prepared]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         records: list[tuple[object, ...]] = []
+        postings: list[lexical.Posting] = []
         group = list({p.doc.doc_key: p for p in group}.values())  # a key given twice: the last wins
         async with self.pool.acquire() as conn, conn.transaction():
             for prepared in group:
                 outcome, rows = await self._write_document(conn, prepared)
                 outcomes.append(outcome)
                 records.extend(rows)
+                for row, text in zip(rows, prepared.index_texts, strict=True):
+                    postings.extend(lexical.postings(cast(uuid.UUID, row[0]), text, prepared.doc.language))
             if records:
                 await conn.copy_records_to_table(self.table, records=records,
                                                  columns=list(repo.CHUNK_COLUMNS))
+                await lexical.write_postings(conn, self.table, postings)
         return outcomes
 
     async def _write_document(self, conn: Conn, p: _Prepared

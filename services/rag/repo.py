@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
@@ -42,40 +41,21 @@ RETURNING id, doc_key, source
 """
 COUNT_CHUNKS = "SELECT count(*) FROM {table}"
 
-# Each retriever keeps its best $5 candidates; reciprocal rank fusion (k = $6) orders their union.
-# A retriever given a limit of 0 contributes nothing, which gives the single-retriever modes.
-SEARCH = """
-WITH vec AS (
-  SELECT id, row_number() OVER () AS rank FROM (
-    SELECT id FROM {table}
-    WHERE ($2::text IS NULL OR category = $2) AND ($3::text IS NULL OR language = $3)
-      AND ($4::text IS NULL OR source = $4) AND embedding IS NOT NULL
-    ORDER BY embedding <=> $1 LIMIT $5
-  ) ranked
-), txt AS (
-  SELECT id, text_rank, row_number() OVER (ORDER BY text_rank DESC, id) AS rank FROM (
-    SELECT c.id, ts_rank_cd(c.fts, q.query, 1) AS text_rank
-    FROM {table} c, app_knowledge_tsquery($7, $3, '{table}') AS q(query)
-    WHERE c.fts @@ q.query
-      AND ($2::text IS NULL OR c.category = $2) AND ($3::text IS NULL OR c.language = $3)
-      AND ($4::text IS NULL OR c.source = $4)
-    ORDER BY text_rank DESC, c.id LIMIT $8
-  ) ranked
-), fused AS (
-  SELECT coalesce(vec.id, txt.id) AS id,
-         coalesce(1.0 / ($6 + vec.rank), 0) + coalesce(1.0 / ($6 + txt.rank), 0) AS rrf,
-         txt.text_rank
-  FROM vec FULL OUTER JOIN txt ON vec.id = txt.id
-)
-SELECT c.id, c.content, c.source, c.category, c.language, c.chunk_index, c.total_chunks,
-       c.document_id, f.rrf, f.text_rank, 1 - (c.embedding <=> $1) AS similarity,
+# The vector leg: the HNSW index's nearest chunks (filters checked during the scan, iterative scan on)
+VECTOR = """
+SELECT id, (1 - (embedding <=> $1))::float8 AS similarity FROM {table}
+WHERE ($2::text IS NULL OR category = $2) AND ($3::text IS NULL OR language = $3)
+  AND ($4::text IS NULL OR source = $4) AND embedding IS NOT NULL
+ORDER BY embedding <=> $1 LIMIT $5
+"""
+# The fused hits' rows, with the citation data of their document
+FETCH = """
+SELECT c.id, c.content, c.source, c.category, c.language, c.chunk_index, c.total_chunks, c.document_id,
+       (1 - (c.embedding <=> $2))::float8 AS similarity,
        coalesce(c.metadata, '{{}}') || coalesce(d.metadata, '{{}}')
          || jsonb_strip_nulls(jsonb_build_object('doc_key', d.doc_key, 'title', d.title)) AS metadata
-FROM fused f JOIN {table} c ON c.id = f.id
-LEFT JOIN app_knowledge_documents d ON d.id = c.document_id
-WHERE coalesce(1 - (c.embedding <=> $1), -1) >= $9
-ORDER BY f.rrf DESC, similarity DESC
-LIMIT $10
+FROM {table} c LEFT JOIN app_knowledge_documents d ON d.id = c.document_id
+WHERE c.id = ANY($1::uuid[])
 """
 
 
@@ -87,28 +67,21 @@ def chunk_table(dim: int) -> str:
     return table
 
 
-@dataclass(frozen=True)
-class SearchParams:
-    category: str | None
-    language: str | None
-    source: str | None
-    vector_limit: int
-    text_limit: int
-    rrf_k: int
-    threshold: float
-    k: int
-    ef_search: int
+async def nearest(conn: Conn, table: str, embedding: np.ndarray, limit: int, category: str | None,
+                  language: str | None, source: str | None) -> list[asyncpg.Record]:
+    if limit <= 0:
+        return []
+    return list(await conn.fetch(VECTOR.format(table=table), embedding, category, language, source, limit))
 
 
-async def search(pool: asyncpg.Pool, table: str, embedding: np.ndarray, query: str,
-                 p: SearchParams) -> list[asyncpg.Record]:
-    args = (embedding, p.category, p.language, p.source, p.vector_limit, p.rrf_k, query, p.text_limit,
-            p.threshold, p.k)
-    async with pool.acquire() as conn:
-        # the pool comes from libs.common.db.create_pool: the HNSW options live on the connection
-        pooled = cast(PooledConnection, conn)
-        await pooled.ensure_settings({"hnsw.ef_search": str(p.ef_search), "hnsw.iterative_scan": "relaxed_order"})
-        return list(await conn.fetch(SEARCH.format(table=table), *args))
+async def fetch_chunks(conn: Conn, table: str, ids: Sequence[Any], embedding: np.ndarray) -> list[asyncpg.Record]:
+    return list(await conn.fetch(FETCH.format(table=table), list(ids), embedding))
+
+
+async def set_hnsw_options(conn: Conn, ef_search: int) -> None:
+    """The HNSW options, kept on the platform pool's connections (libs.common.db.create_pool)."""
+    pooled = cast(PooledConnection, conn)
+    await pooled.ensure_settings({"hnsw.ef_search": str(ef_search), "hnsw.iterative_scan": "relaxed_order"})
 
 
 async def find_document(conn: Executor, table: str, doc_key: str) -> asyncpg.Record | None:

@@ -12,6 +12,7 @@ import httpx
 from libs.common.errors import ConfigurationError
 from libs.common.logging import get_logger
 from libs.common.settings import Settings
+from services.rag import lexical
 from services.rag.chunking import Tokenizer
 from services.rag.config import RagSettings, is_default_model, model_dir
 from services.rag.embedder import AsyncEmbedder, Embedder
@@ -59,7 +60,11 @@ async def open_runtime(settings: Settings, pool: asyncpg.Pool, rag: RagSettings 
     model = embedder if embedder is not None else await asyncio.to_thread(load_embedder, rag, settings)
     wrapped = AsyncEmbedder(model)
     tokenizer = Tokenizer(count=model.token_count, offsets=model.tokenize_offsets)
-    ingestor = Ingestor(pool, wrapped, tokenizer, ChunkPolicy(rag.chunk_tokens, rag.chunk_overlap))
+    ingestor = Ingestor(pool, wrapped, tokenizer,
+                        ChunkPolicy(rag.chunk_tokens, rag.chunk_overlap, rag.index_titles))
+    indexed = await lexical.reindex_if_stale(pool, ingestor.table)
+    if indexed:
+        log.info("rag.lexical_reindexed", chunks=indexed, table=ingestor.table)
     timeout = httpx.Timeout(rag.fetch_timeout_s, connect=min(5.0, rag.fetch_timeout_s))
     http = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "comptoir-rag/0.1"})
     return RagRuntime(rag, wrapped, ingestor, KnowledgeSearch(pool, wrapped, rag), http)

@@ -38,7 +38,10 @@ log = get_logger("gateway.console")
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 50
 STATES: tuple[ConversationState, ...] = ("bot", "waiting_human", "human")
-KEEPALIVE_S = 15.0
+KEEPALIVE_S = 10.0
+# A live stream ends after this long and the client reconnects: a server shutting down (which waits
+# for open responses) is never held up for longer, and no stream outlives a revoked login for long.
+STREAM_MAX_S = 25.0
 
 
 # ---- login ---------------------------------------------------------------------------------------
@@ -221,10 +224,11 @@ async def live(request: Request, gw: GatewayDep) -> Response:
 
     async def events() -> AsyncIterator[str]:
         async with hub.console() as queue:
-            yield ": connected\n\n"
-            while True:
+            yield "retry: 1000\n: connected\n\n"
+            deadline = asyncio.get_running_loop().time() + STREAM_MAX_S
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
                 try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    event = await asyncio.wait_for(queue.get(), min(KEEPALIVE_S, left))
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

@@ -12,11 +12,24 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.gateway.console import i18n
+from services.gateway.console import assets, i18n
 from services.gateway.console.users import LoginSession
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "1"
+
+
+@cache
+def static_asset(name: str) -> assets.Asset | None:
+    path = HERE / "static" / name
+    kinds = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
+    if path.suffix not in kinds or not path.is_file():
+        return None
+    return assets.asset(path.read_bytes(), kinds[path.suffix])
+
+
+def static_version(name: str) -> str:
+    found = static_asset(name)
+    return found.version if found else "0"
 
 
 @cache
@@ -60,7 +73,7 @@ def page(request: Request, template: str, login: LoginSession | None, status: in
     t = i18n.translator(locale)
     html = environment().get_template(template).render(
         t=t, reason=lambda code: reason(t, code), locale=locale, login=login, user=login.user if login else None,
-        csrf=login.csrf if login else "", path=request.url.path, static_version=STATIC_VERSION,
+        csrf=login.csrf if login else "", path=request.url.path, static_version=static_version,
         query=request.query_params, **context)
     response = HTMLResponse(html, status_code=status, headers={
         "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",

@@ -5,21 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.gateway.console import auth, pages, visitor
-from services.gateway.console.render import HERE, page
+from services.gateway.console import assets, auth, pages, visitor
+from services.gateway.console.render import page, static_asset
 
 static = APIRouter(include_in_schema=False)
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
 
 
 @static.get("/admin/static/{name}")
-async def static_file(name: str) -> Response:
-    path = HERE / "static" / name
-    kind = STATIC_TYPES.get(path.suffix)
-    if kind is None or "/" in name or ".." in name or not path.is_file():
+async def static_file(name: str, request: Request) -> Response:
+    found = static_asset(name) if "/" not in name and ".." not in name else None
+    if found is None:
         return Response("not found", status_code=404, media_type="text/plain")
-    return Response(path.read_bytes(), media_type=kind,
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return assets.serve(request, found)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,10 @@ from services.gateway.deps import GatewayDep
 from services.gateway.errors import ApiError
 
 router = APIRouter(tags=["chat"])
-KEEPALIVE_S = 15.0
+KEEPALIVE_S = 10.0
+# A live stream ends after this long and the client reconnects: a server shutting down (which waits
+# for open responses) is never held up for longer, and no stream outlives a revoked login for long.
+STREAM_MAX_S = 25.0
 WIDGET_FACTS = ("opening_hours", "widget_brand_color", "widget_launcher_label", "brand_name")
 SELECT_WIDGET_FACTS = "SELECT key, value FROM app_company_facts WHERE active AND key = ANY($1::TEXT[])"
 
@@ -34,10 +37,11 @@ async def session_live(session_id: str, request: Request, gw: GatewayDep) -> Res
 
     async def events() -> AsyncIterator[str]:
         async with hub.session(session_id) as queue:
-            yield ": connected\n\n"
-            while True:
+            yield "retry: 1000\n: connected\n\n"
+            deadline = asyncio.get_running_loop().time() + STREAM_MAX_S
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
                 try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    event = await asyncio.wait_for(queue.get(), min(KEEPALIVE_S, left))
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

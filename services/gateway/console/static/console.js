@@ -127,6 +127,13 @@
       var d = JSON.parse(e.data); refreshList();
       if (sessionId && d.session_id === sessionId) addMessage("human", d.author, d.content, d.at, d.message_id);
     });
+    var opened = 0;
+    source.onopen = function () {  /* a reconnect: catch up on what happened meanwhile */
+      opened += 1;
+      if (opened < 2) return;
+      var area = document.getElementById("reply");
+      if (convo && (!area || !area.value)) location.reload(); else refreshList();
+    };
     source.onerror = function () { if (source.readyState === 2) say(words.off); };
   }
 })();
