@@ -253,3 +253,28 @@ def test_opening_hours_format() -> None:
         with pytest.raises(hours.HoursError):
             hours.parse(bad)
     assert hours.availability(None) == (True, None)
+
+
+async def test_cli_creates_a_user_who_can_log_in(client: httpx.AsyncClient, gw_settings: Any) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    comptoir = str(Path(sys.executable).parent / "comptoir")
+    env = {**os.environ, "LOG_JSON": "true", "COMPTOIR_ENV": "test",
+           "DATABASE_URL": gw_settings.database_url.get_secret_value()}
+    email = f"cli-{uuid.uuid4().hex[:6]}@shop.example"
+
+    def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([comptoir, "admin", "create-user", *args], input=stdin, capture_output=True,
+                              text=True, timeout=60, env=env, check=False)
+
+    short = await asyncio.to_thread(run, email, "--role", "adviser", stdin="short\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr and "Traceback" not in short.stderr
+    bad_role = await asyncio.to_thread(run, email, "--role", "boss", stdin=PASSWORD + "\n")
+    assert bad_role.returncode == 2
+    made = await asyncio.to_thread(run, email, "--role", "adviser", "--name", "Paul", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == f"created adviser {email} (Paul)"
+    assert (await log_in(client, email)).status_code == 303
