@@ -20,7 +20,6 @@ from libs.common.migrate import migrate
 from libs.common.serving import http_server, serve_settled, stop_on_signals
 from libs.common.serving import say as _say
 from libs.common.settings import Settings
-from services.billing.config import BillingSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 
@@ -86,19 +85,9 @@ def with_public_url(settings: Settings, options: UpOptions) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{host}:{options.port}"})
 
 
-def _billing_settings(settings: Settings) -> BillingSettings:
-    """Billing's settings for `up`: quote PDFs linked through this gateway (routes_files) unless
-    BILLING_PUBLIC_FILES_URL names another address."""
-    billing = BillingSettings()
-    if billing.public_files_url:
-        return billing
-    return billing.model_copy(update={"public_files_url": settings.public_link("/v1/files")})
-
-
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
     settings = with_public_url(settings, options)
     config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
-    billing = _billing_settings(settings)
     apps = load_services(options.services, progress)
     pool = await prepare_database(settings, progress)
     try:
@@ -108,9 +97,8 @@ async def up(settings: Settings, options: UpOptions, progress: Progress = say) -
             for index, svc in enumerate(apps):
                 svc.run_relay = index == 0  # one outbox relay per process is enough
                 progress(f"starting {svc.name} …")
-                deps = {"billing_settings": billing} if svc.name == "billing" else None
-                await stack.enter_async_context(svc.running(settings, pool, deps))
-            app = create_app(settings, config, pool=pool, run_relay=not apps, billing=billing)
+                await stack.enter_async_context(svc.running(settings, pool))
+            app = create_app(settings, config, pool=pool, run_relay=not apps)
             server = http_server(app, options.host, options.port)
             stop_on_signals(server, progress)
             progress(f"gateway listening on http://{options.host}:{options.port}  "

@@ -8,9 +8,11 @@ stripe) are imported inside the commands: `comptoir` builds every service's pars
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from libs.common.events.billing import CreateQuote, QuoteView
@@ -35,8 +37,9 @@ def register(subparsers: Any) -> None:
     create.add_argument("--currency", default=None, help="ISO code (default BILLING_CURRENCY, EUR)")
     create.add_argument("--json", action="store_true", help="print the quote as JSON")
     create.set_defaults(handler=_create)
-    pdf = sub.add_parser("pdf", help="write a quote's PDF and print its path")
+    pdf = sub.add_parser("pdf", help="(re)render a quote's PDF into the file store and print its link")
     pdf.add_argument("id", help="quote id")
+    pdf.add_argument("--out", help="also write the PDF to this file")
     pdf.set_defaults(handler=_pdf)
     listing = sub.add_parser("list", help="list recent quotes")
     listing.add_argument("--status", choices=STATUSES)
@@ -168,8 +171,10 @@ def _pdf(args: argparse.Namespace) -> Awaitable[int]:
         from services.billing import handlers
 
         quote = await handlers.render_pdf(args.id, billing)
-        path = billing.storage.local_path(quote_pdf_key(quote.id))
-        print(str(path) if path is not None else quote.pdf_url)
+        if args.out:
+            data = await billing.storage.get(quote_pdf_key(quote.id))
+            await asyncio.to_thread(Path(args.out).write_bytes, data)
+        print(quote.pdf_url)
         return 0
 
     return _with_billing(run)

@@ -44,8 +44,7 @@ class BillingSettings(BaseSettings):
     # A stale catalogue entry is still served this long while it is refreshed in the background.
     catalog_stale_s: int = Field(3600, ge=0)
 
-    # Where PDFs go; None: <COMPTOIR_DATA_DIR>/quotes.
-    storage_dir: Path | None = None
-    # Public prefix for pdf_url (e.g. https://shop.example/files/quotes); None: a file:// URL.
+    # Quote PDFs go to the platform's file store (libs/storage, COMPTOIR_STORAGE). Public prefix of
+    # pdf_url (the gateway's /v1/files, e.g. https://shop.example/v1/files); None: COMPTOIR_PUBLIC_URL + /v1/files.
     public_files_url: str | None = None
     pdf_font: Path | None = Field(None, description="a Unicode TTF; default: built-in Helvetica (cp1252)")

@@ -16,7 +16,7 @@ from libs.common.settings import Settings
 from services.billing.catalog import Catalog
 from services.billing.config import BillingSettings
 from services.billing.products import Embed
-from services.billing.storage import Storage, local_storage
+from services.billing.storage import QuoteFiles, quote_files
 from services.billing.stripe_client import StripeCheckout
 from services.billing.wix import WixClient
 
@@ -31,7 +31,7 @@ def utc_now() -> datetime:
 class Billing:
     cfg: BillingSettings
     pool: asyncpg.Pool
-    storage: Storage
+    storage: QuoteFiles
     catalog: Catalog
     stripe: StripeCheckout | None = None
     wix: WixClient | None = None
@@ -42,6 +42,7 @@ class Billing:
 
     async def close(self) -> None:
         await self.catalog.close()
+        await self.storage.close()
         if self.stripe is not None:
             await self.stripe.close()
         if self.wix is not None:
@@ -57,7 +58,7 @@ def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) 
     if cfg.wix_api_key is not None and cfg.wix_api_key.get_secret_value():
         wix = WixClient(cfg.wix_api_base, cfg.wix_api_key.get_secret_value(), cfg.wix_site_id,
                         cfg.wix_timeout_s, cfg.wix_max_retries)
-    storage = local_storage(settings, cfg)
+    storage = quote_files(settings, cfg, pool)
     return Billing(cfg=cfg, pool=pool, storage=storage, catalog=Catalog(pool, wix, cfg),
                    stripe=stripe, wix=wix)
 

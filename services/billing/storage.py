@@ -1,85 +1,50 @@
-"""Where quote PDFs are kept: a port with a local-folder implementation (the default)."""
+"""Where billing keeps quote PDFs: the platform's storage port (libs/storage: Postgres `app_files` by
+default, S3-compatible with COMPTOIR_STORAGE=s3), written as the `billing` service. Links go through
+the gateway, which serves `/v1/files/<key>` through the same port: `BILLING_PUBLIC_FILES_URL`, or
+`COMPTOIR_PUBLIC_URL` + `/v1/files` when it is unset."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
-import tempfile
-from pathlib import Path
-from typing import Protocol
+import asyncpg
 
-from libs.common.errors import ComptoirError
 from libs.common.settings import Settings
+from libs.storage import FILES_PATH, FileStorage, StorageError, StorageSettings, check_key, open_storage
 from services.billing.config import BillingSettings
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}(/[A-Za-z0-9][A-Za-z0-9._-]{0,199}){0,3}$")
+WRITER = "billing"
+
+__all__ = ["WRITER", "QuoteFiles", "StorageError", "files_base_url", "quote_files", "quote_pdf_key"]
 
 
-class StorageError(ComptoirError):
-    pass
+class QuoteFiles:
+    """Billing's view of the file store: put returns the link handed to the visitor."""
 
-
-class Storage(Protocol):
-    async def put(self, key: str, data: bytes, content_type: str) -> str:
-        """Store `data` under `key`; returns the URL to hand out."""
-
-    async def get(self, key: str) -> bytes: ...
-
-    def local_path(self, key: str) -> Path | None:
-        """A filesystem path for the object when there is one (the CLI prints it)."""
-
-
-def check_key(key: str) -> str:
-    if not _KEY.match(key) or ".." in key:
-        raise StorageError(f"invalid storage key: {key!r}")
-    return key
-
-
-class LocalStorage:
-    """Files under one root; written atomically (temp file + rename) so a reader never sees half a PDF."""
-
-    def __init__(self, root: Path, public_url: str | None = None) -> None:
-        self.root = root
-        self.public_url = public_url.rstrip("/") if public_url else None
-
-    def local_path(self, key: str) -> Path:
-        return self.root / check_key(key)
+    def __init__(self, files: FileStorage, base_url: str) -> None:
+        self.files = files
+        self.base_url = base_url.rstrip("/")
 
     def url_for(self, key: str) -> str:
-        if self.public_url:
-            return f"{self.public_url}/{check_key(key)}"
-        return self.local_path(key).resolve().as_uri()
+        return f"{self.base_url}/{check_key(key)}"
 
     async def put(self, key: str, data: bytes, content_type: str) -> str:
-        await asyncio.to_thread(self._write, self.local_path(key), data)
+        await self.files.put(key, data, content_type)
         return self.url_for(key)
 
     async def get(self, key: str) -> bytes:
-        path = self.local_path(key)
-        try:
-            return await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError as exc:
-            raise StorageError(f"no stored object {key!r}") from exc
+        return (await self.files.get(key)).data
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    async def close(self) -> None:
+        await self.files.close()
 
 
 def quote_pdf_key(quote_id: str) -> str:
     return f"quotes/{quote_id}.pdf"
 
 
-def local_storage(settings: Settings, cfg: BillingSettings) -> LocalStorage:
-    """The billing service's file store (BILLING_STORAGE_DIR, else `<data dir>/files`): billing
-    writes quote PDFs there, the gateway serves them under `BILLING_PUBLIC_FILES_URL`."""
-    return LocalStorage(cfg.storage_dir or settings.data_dir / "files", cfg.public_files_url)
+def files_base_url(settings: Settings, cfg: BillingSettings) -> str:
+    return cfg.public_files_url or settings.public_link(FILES_PATH)
+
+
+def quote_files(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool,
+                storage: StorageSettings | None = None) -> QuoteFiles:
+    return QuoteFiles(open_storage(pool, WRITER, storage), files_base_url(settings, cfg))

@@ -23,8 +23,8 @@ from libs.common.logging import get_logger
 from libs.common.outbox import OutboxRelay
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings, get_settings
+from libs.storage import StorageSettings, open_storage
 from libs.webhooks import WebhookSettings
-from services.billing.config import BillingSettings
 from services.gateway import errors, routes_admin, routes_chat, routes_files, routes_ops, routes_webhooks
 from services.gateway.config import GatewaySettings
 from services.gateway.console import setup as console_setup
@@ -68,9 +68,10 @@ class MetricsMiddleware:
 @contextlib.asynccontextmanager
 async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, metrics: GatewayMetrics,
                      pool: asyncpg.Pool | None, run_relay: bool,
-                     billing: BillingSettings, webhooks: WebhookSettings) -> AsyncIterator[None]:
+                     storage: StorageSettings, webhooks: WebhookSettings) -> AsyncIterator[None]:
     own_pool = pool is None
     pool = pool or await create_pool(settings)
+    files = open_storage(pool, "gateway", storage)  # the gateway only reads files (GET /v1/files/...)
     connection = await topology.connect(settings, name="gateway")
     rpc = RpcClient(settings, source="gateway", connection=connection)
     streams = StreamRouter(connection, settings.queue(f"gateway.stream.{uuid.uuid4().hex[:12]}"))
@@ -83,7 +84,7 @@ async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, 
         if run_relay:  # webhooks write to the outbox; the gateway must not depend on another relay
             relay = asyncio.create_task(OutboxRelay(settings, pool).run())
         app.state.gateway = Gateway(settings=settings, config=config, pool=pool, rpc=rpc, streams=streams,
-                                    connection=connection, metrics=metrics, billing=billing, webhooks=webhooks,
+                                    connection=connection, metrics=metrics, files=files, webhooks=webhooks,
                                     secret=settings.secret())
         app.state.gateway.live = live  # the console's live events (services/gateway/console)
         log.info("gateway_ready", stream_queue=streams.queue_name)
@@ -96,20 +97,21 @@ async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, 
         await streams.close()
         await rpc.close()
         await connection.close()
+        await files.close()
         if own_pool:
             await pool.close()
 
 
 def create_app(settings: Settings | None = None, config: GatewaySettings | None = None,
                pool: asyncpg.Pool | None = None, run_relay: bool = True,
-               billing: BillingSettings | None = None, webhooks: WebhookSettings | None = None) -> FastAPI:
+               storage: StorageSettings | None = None, webhooks: WebhookSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     config = (config or GatewaySettings()).check_for(settings)
     metrics = GatewayMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with _resources(app, settings, config, metrics, pool, run_relay, billing or BillingSettings(),
+        async with _resources(app, settings, config, metrics, pool, run_relay, storage or StorageSettings(),
                               webhooks or WebhookSettings()):
             yield
 

@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
+from libs.storage import FileStorage
 from libs.webhooks import WebhookSettings
-from services.billing.config import BillingSettings
 from services.gateway.config import GatewaySettings
 from services.gateway.console.live import LiveHub
 from services.gateway.metrics import GatewayMetrics
@@ -28,7 +28,7 @@ class Gateway:
     streams: StreamRouter
     connection: AbstractRobustConnection
     metrics: GatewayMetrics
-    billing: BillingSettings
+    files: FileStorage  # the platform's file store (libs/storage), read-only here
     webhooks: WebhookSettings  # only the webhook secrets, never billing's settings
     secret: str  # Settings.secret() read once: it may live in a file
     live: LiveHub | None = None  # console and widget live events (console/live.py)

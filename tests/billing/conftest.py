@@ -9,10 +9,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from libs.storage.postgres import PostgresStorage
 from services.billing.catalog import Catalog
 from services.billing.config import BillingSettings
 from services.billing.deps import Billing
-from services.billing.storage import LocalStorage
+from services.billing.storage import QuoteFiles
 from services.billing.stripe_client import StripeCheckout
 from services.billing.wix import WixClient
 from tests.fakes.stripe_server import FakeStripeServer
@@ -21,6 +22,7 @@ from tests.fakes.wix_server import FakeWixServer, WixSigner
 STRIPE_KEY = "sk_test_comptoir"
 STRIPE_WEBHOOK_SECRET = "whsec_billing_tests"
 WIX_KEY = "wix-api-key"
+FILES_URL = "http://127.0.0.1:8000/v1/files"
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +64,7 @@ async def make_billing(pool: asyncpg.Pool, tmp_path: Path,
                                backoff_s=0.01) if wix else None
         stripe_client = StripeCheckout(STRIPE_KEY, stripe_fake.base_url, cfg.stripe_timeout_s,
                                        cfg.stripe_max_retries) if stripe else None
-        billing = Billing(cfg=cfg, pool=pool, storage=LocalStorage(tmp_path / "files"),
+        billing = Billing(cfg=cfg, pool=pool, storage=QuoteFiles(PostgresStorage(pool, "billing", 10**7), FILES_URL),
                           catalog=Catalog(pool, wix_client, cfg), stripe=stripe_client, wix=wix_client)
         made.append(billing)
         return billing

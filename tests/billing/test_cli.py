@@ -33,7 +33,8 @@ async def test_create_prints_the_quote_as_json_then_pdf_and_list_find_it(db_dsn:
                                                                          tmp_path: Path) -> None:
     session = f"cli-{uuid.uuid4().hex[:8]}"
     created = run(db_dsn, tmp_path, "quote", "create", "--email", "Ops@Example.fr", "--session", session,
-                  "--line", "Installation : sur site:250,00:1", "--line", "Câble HDMI:9.99:3", "--json")
+                  "--line", "Installation : sur site:250,00:1", "--line", "Câble HDMI:9.99:3", "--json",
+                  COMPTOIR_PUBLIC_URL="https://shop.example")
     assert created.returncode == 0, created.stderr
     quote = json.loads(created.stdout)
     assert quote["status"] == "pending" and quote["currency"] == "EUR" and quote["email"] == "ops@example.fr"
@@ -41,15 +42,18 @@ async def test_create_prints_the_quote_as_json_then_pdf_and_list_find_it(db_dsn:
                                "prices_include_vat": True,
                                "by_rate": [{"rate": "0.20", "net": "233.31", "vat": "46.66", "gross": "279.97"}]}
     assert [line["label"] for line in quote["lines"]] == ["Installation : sur site", "Câble HDMI"]
-    assert quote["checkout_url"] is None and quote["pdf_url"].startswith("file://")
+    assert quote["checkout_url"] is None
+    assert quote["pdf_url"] == f"https://shop.example/v1/files/quotes/{quote['id']}.pdf"  # COMPTOIR_PUBLIC_URL
     assert await pool.fetchval("SELECT total FROM app_quotes WHERE id = $1", uuid.UUID(quote["id"])) == \
         Decimal("279.97")
     assert await pool.fetchval("SELECT count(*) FROM app_outbox WHERE type = 'quote.created' "
                                "AND aggregate_id = $1", quote["id"]) == 1
 
-    pdf = run(db_dsn, tmp_path, "quote", "pdf", quote["id"])
+    pdf = run(db_dsn, tmp_path, "quote", "pdf", quote["id"], "--out", str(tmp_path / "devis.pdf"),
+              COMPTOIR_PUBLIC_URL="https://shop.example")
     assert pdf.returncode == 0, pdf.stderr
-    text = pypdf.PdfReader(pdf.stdout.strip()).pages[0].extract_text()
+    assert pdf.stdout.strip() == quote["pdf_url"]
+    text = pypdf.PdfReader(tmp_path / "devis.pdf").pages[0].extract_text()
     assert "279,97 €" in text and "Câble HDMI" in text
 
     listed = run(db_dsn, tmp_path, "quote", "list", "--status", "pending")
@@ -100,11 +104,13 @@ async def test_a_stripe_provider_without_a_key_is_a_clear_error(inline) -> None:
 
 
 async def test_text_output_and_listing_by_status(inline, pool: asyncpg.Pool) -> None:
-    code, out, _ = await inline("create", "--line", "Séance photo:180:1", "--email", "a@b.fr")
+    code, out, _ = await inline("create", "--line", "Séance photo:180:1", "--email", "a@b.fr",
+                                COMPTOIR_PUBLIC_URL="https://shop.example")
     assert code == 0
     # structlog is not configured in-process and prints to stdout: take the quote's own line
     quote_id = next(line for line in out.splitlines() if line.startswith("quote ")).split()[1]
-    assert "1 × Séance photo" in out and "TTC 180,00 €" in out and "pdf: file://" in out
+    assert "1 × Séance photo" in out and "TTC 180,00 €" in out
+    assert f"pdf: https://shop.example/v1/files/quotes/{quote_id}.pdf" in out
     await pool.execute("UPDATE app_quotes SET status = 'cancelled' WHERE id = $1", uuid.UUID(quote_id))
     code, out, _ = await inline("list", "--status", "cancelled", "--json")
     assert code == 0 and quote_id in [q["id"] for q in json.loads(out[out.index("["):])]

@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import asyncpg
 import pypdf
 import pytest
 
 from libs.common.events.billing import CreateQuote, QuoteLineIn
+from libs.storage.postgres import PostgresStorage
 from services.billing.config import BillingSettings
 from services.billing.pdf import LegalFactsMissing, render_quote_pdf
 from services.billing.quotes import new_quote
-from services.billing.storage import LocalStorage, StorageError
+from services.billing.storage import QuoteFiles, StorageError, quote_pdf_key
 
 FACTS = {"brand_name": "Maison Élodie", "contact_email": "bonjour@elodie.fr", "app_name": "[APP_NAME]",
          "legal_name": "Élodie Martin EI", "legal_address": "3 place du Marché, 44000 Nantes",
@@ -100,16 +102,16 @@ def test_a_unicode_ttf_can_be_configured() -> None:
     assert "Чай ☕ thé" in text_of(render_quote_pdf(quote, FACTS, font))
 
 
-async def test_local_storage_writes_atomically_and_refuses_escaping_keys(tmp_path: Path) -> None:
-    storage = LocalStorage(tmp_path / "files")
-    url = await storage.put("quotes/a.pdf", b"%PDF-1.4 x", "application/pdf")
-    assert url == (tmp_path / "files" / "quotes" / "a.pdf").resolve().as_uri()
-    assert await storage.get("quotes/a.pdf") == b"%PDF-1.4 x"
-    assert [p.name for p in (tmp_path / "files" / "quotes").iterdir()] == ["a.pdf"]
-    public = LocalStorage(tmp_path / "files", "https://shop.example/files/")
-    assert await public.put("quotes/b.pdf", b"x", "application/pdf") == "https://shop.example/files/quotes/b.pdf"
+async def test_quote_files_store_through_the_port_and_link_through_the_gateway(pool: asyncpg.Pool) -> None:
+    storage = QuoteFiles(PostgresStorage(pool, "billing", 1_000_000), "https://shop.example/v1/files/")
+    key = quote_pdf_key("0b6f3f7e-8d1c-4c55-9d0e-5a3c1d2e4f60")
+    url = await storage.put(key, b"%PDF-1.4 x", "application/pdf")
+    assert url == "https://shop.example/v1/files/quotes/0b6f3f7e-8d1c-4c55-9d0e-5a3c1d2e4f60.pdf"
+    assert await storage.get(key) == b"%PDF-1.4 x"
+    row = await pool.fetchrow("SELECT content_type, written_by FROM app_files WHERE key = $1", key)
+    assert row is not None and (row["content_type"], row["written_by"]) == ("application/pdf", "billing")
     for bad in ("../etc/passwd", "/abs.pdf", "quotes/../../x", ""):
         with pytest.raises(StorageError):
             await storage.put(bad, b"x", "application/pdf")
-    with pytest.raises(StorageError, match="no stored object"):
+    with pytest.raises(StorageError, match="no stored file"):
         await storage.get("quotes/missing.pdf")

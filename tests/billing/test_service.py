@@ -45,7 +45,7 @@ async def billing_svc(settings: Settings, pool: asyncpg.Pool, tmp_path: Path, st
     cfg = billing_config(
         payment_provider="stripe", stripe_api_key=STRIPE_KEY, stripe_api_base=stripe_fake.base_url,
         wix_api_key=WIX_KEY, wix_api_base=wix_fake.base_url, wix_site_id="site-1",
-        wix_public_key=wix_signer.public_pem, storage_dir=tmp_path / "files", expiry_interval_s=0.2)
+        wix_public_key=wix_signer.public_pem, expiry_interval_s=0.2)
     async with svc.running(settings, pool, deps={"billing_settings": cfg}) as ctx:
         yield ctx
 
@@ -78,11 +78,14 @@ async def webhook_row(pool: asyncpg.Pool, provider: str, event_id: str) -> async
                                provider, event_id)
 
 
-async def test_a_quote_over_the_broker_has_totals_pdf_checkout_and_an_event(billing_svc, pool) -> None:
+async def test_a_quote_over_the_broker_has_totals_pdf_checkout_and_an_event(billing_svc, pool, settings) -> None:
     quote = await new_quote(billing_svc, email="Claire@Example.fr")
     assert quote.totals.gross == Decimal("84.70") and quote.totals.net == Decimal("70.58")
     assert quote.checkout_url and quote.stripe_session_id and quote.email == "claire@example.fr"
-    assert quote.pdf_url and Path(quote.pdf_url.removeprefix("file://")).read_bytes().startswith(b"%PDF")
+    # the link goes through the gateway (COMPTOIR_PUBLIC_URL + /v1/files); the PDF is in the file store
+    assert quote.pdf_url == settings.public_link(f"/v1/files/quotes/{quote.id}.pdf")
+    pdf = await pool.fetchval("SELECT data FROM app_files WHERE key = $1", f"quotes/{quote.id}.pdf")
+    assert pdf.startswith(b"%PDF")
     row = await pool.fetchrow("SELECT status, total, subtotal_net, vat_amount FROM app_quotes WHERE id = $1",
                               uuid.UUID(quote.id))
     assert (row["status"], row["total"], row["subtotal_net"], row["vat_amount"]) == (
