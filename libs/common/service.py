@@ -71,6 +71,22 @@ DepsFactory = Callable[["HandlerContext"], Awaitable[DepsT]]
 Effect = Literal["read_only", "writes", "idempotent"]
 IN_PROGRESS = "in_progress"  # error code of a writing request whose first run is still going
 
+# a handler's `ctx.transaction` handed to code that does not take the context (see `in_transaction`)
+Transaction = Callable[[], contextlib.AbstractAsyncContextManager[Conn]]
+
+
+def in_transaction(pool: asyncpg.Pool, tx: Transaction | None = None) -> contextlib.AbstractAsyncContextManager[Conn]:
+    """`tx()` when the caller handed one (a request handler's `ctx.transaction`, so a writing request
+    commits with its stored reply), else a transaction of its own on `pool` (CLI, jobs)."""
+    return tx() if tx is not None else _pool_transaction(pool)
+
+
+@contextlib.asynccontextmanager
+async def _pool_transaction(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
 # the connection of the transaction `ctx.transaction()` opened in this task (for `emit`)
 _current_conn: contextvars.ContextVar[Conn | None] = contextvars.ContextVar("comptoir_tx_conn", default=None)
 
@@ -154,6 +170,11 @@ class HandlerContext:
     def request_id(self) -> str | None:
         """The id a writing request is claimed under (the envelope id)."""
         return str(self.envelope.id) if self.envelope is not None else None
+
+    def derived_request_id(self, label: str) -> uuid.UUID | None:
+        """A request id for a writing request this handler makes, the same on every run of this
+        message (a redelivery, a retry under the same id), so the callee acts once for it too."""
+        return uuid.uuid5(self.envelope.id, label) if self.envelope is not None else None
 
     async def emit(self, message: Message, *, conn: Conn | None = None, aggregate_id: str | None = None,
                    session_id: str | None = None) -> Envelope:

@@ -55,31 +55,32 @@ async def _typed_errors(call: Callable[[], Awaitable[T]]) -> T:
         raise RemoteError(f"provider_{exc.code}", str(exc)) from exc
 
 
-@svc.on_request("billing.create_quote")
+@svc.on_request("billing.create_quote", writes=True)
 async def on_create_quote(req: CreateQuote, ctx: HandlerContext) -> QuoteReply:
-    quote = await _typed_errors(lambda: handlers.create_quote(req, _billing(ctx), ctx.envelope))
+    quote = await _typed_errors(lambda: handlers.create_quote(req, _billing(ctx), ctx.envelope, ctx.transaction))
     return QuoteReply(quote=quote)
 
 
-@svc.on_request("billing.search_products")
+@svc.on_request("billing.search_products", read_only=True)
 async def on_search_products(req: SearchProducts, ctx: HandlerContext) -> ProductResults:
     return await _typed_errors(lambda: handlers.search_products(req, _billing(ctx)))
 
 
-@svc.on_request("billing.get_quote")
+@svc.on_request("billing.get_quote", read_only=True)
 async def on_get_quote(req: GetQuote, ctx: HandlerContext) -> QuoteReply:
     return QuoteReply(quote=await _typed_errors(lambda: handlers.get_quote(req.quote_id, _billing(ctx))))
 
 
-@svc.on_request("billing.create_checkout")
+@svc.on_request("billing.create_checkout", writes=True)
 async def on_create_checkout(req: CreateCheckout, ctx: HandlerContext) -> QuoteReply:
-    quote = await _typed_errors(lambda: handlers.create_checkout(req.quote_id, req.provider, _billing(ctx)))
+    quote = await _typed_errors(lambda: handlers.create_checkout(req.quote_id, req.provider, _billing(ctx),
+                                                                 ctx.transaction))
     return QuoteReply(quote=quote)
 
 
-@svc.on_request("billing.create_invoice")
+@svc.on_request("billing.create_invoice", writes=True)
 async def on_create_invoice(req: CreateInvoice, ctx: HandlerContext) -> InvoiceCreated:
-    return await _typed_errors(lambda: invoices.create_invoice(req, _billing(ctx), ctx.envelope))
+    return await _typed_errors(lambda: invoices.create_invoice(req, _billing(ctx), ctx.envelope, ctx.transaction))
 
 
 @svc.on_event("billing.stripe_webhook_received", queue="billing.stripe_webhooks")

@@ -29,6 +29,7 @@ from libs.common.events.billing import (
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
+from libs.common.service import Transaction, in_transaction
 from services.billing import catalogue, invoices, payments, quotes, repo, sync
 from services.billing.deps import Billing
 from services.billing.errors import PaymentProviderError, QuoteError
@@ -46,7 +47,8 @@ SOURCE = "billing"
 EXPIRY_BATCH = 500
 
 
-async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope | None = None) -> QuoteView:
+async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope | None = None,
+                       tx: Transaction | None = None) -> QuoteView:
     product_ids = [line.product_id for line in req.lines if line.product_id]
     products = await catalogue.quoted_products(product_ids, billing) if product_ids else {}
     rules = await catalogue.policy(billing)
@@ -55,7 +57,7 @@ async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope |
     if provider != "none" and quote.totals.gross > 0:  # nothing to pay: no payment link
         quote = await _with_checkout(quote, provider, billing)
     quote = await _with_pdf(quote, billing)
-    async with billing.pool.acquire() as conn, conn.transaction():
+    async with in_transaction(billing.pool, tx) as conn:
         metadata = {"source": causation.source if causation else "cli",
                     "pdf_unavailable_reason": quote.pdf_unavailable_reason}
         await repo.insert_quote(conn, quote, metadata)
@@ -88,7 +90,8 @@ async def get_quote(quote_id: str, billing: Billing) -> QuoteView:
     return quote
 
 
-async def create_checkout(quote_id: str, provider: str | None, billing: Billing) -> QuoteView:
+async def create_checkout(quote_id: str, provider: str | None, billing: Billing,
+                          tx: Transaction | None = None) -> QuoteView:
     """Attach a payment link to a pending quote; an existing link is returned unchanged."""
     quote = await get_quote(quote_id, billing)
     quotes.ensure_payable(quote, billing.clock())
@@ -98,7 +101,7 @@ async def create_checkout(quote_id: str, provider: str | None, billing: Billing)
     if chosen == "none":
         raise QuoteError("not_configured", "no payment provider configured (BILLING_PAYMENT_PROVIDER)")
     quote = await _with_pdf(await _with_checkout(quote, chosen, billing), billing)
-    async with billing.pool.acquire() as conn, conn.transaction():
+    async with in_transaction(billing.pool, tx) as conn:
         if quote.stripe_session_id:
             status = await conn.execute(repo.SET_STRIPE_CHECKOUT, quote.id, quote.stripe_session_id,
                                         quote.checkout_url)

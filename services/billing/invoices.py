@@ -10,6 +10,7 @@ from libs.common.events.billing import CreateInvoice, InvoiceCreated, QuoteView
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
+from libs.common.service import Transaction, in_transaction
 from services.billing import quotes, repo
 from services.billing.deps import Billing
 from services.billing.errors import PaymentProviderError, QuoteError
@@ -19,7 +20,7 @@ log = get_logger(__name__)
 
 
 async def create_invoice(
-    req: CreateInvoice, billing: Billing, causation: Envelope | None = None
+    req: CreateInvoice, billing: Billing, causation: Envelope | None = None, tx: Transaction | None = None
 ) -> InvoiceCreated:
     if billing.wix is None:
         raise QuoteError("not_configured", "Wix is not configured (BILLING_WIX_API_KEY)")
@@ -27,7 +28,7 @@ async def create_invoice(
     if quote is None:
         raise QuoteError("not_found", f"no quote {req.quote_id}")
     if quote.status == "paid":  # the owner asks for the invoice of a paid quote: recorded as paid
-        async with billing.pool.acquire() as conn, conn.transaction():
+        async with in_transaction(billing.pool, tx) as conn:
             return await _paid_invoice(conn, quote, billing, causation)
     quotes.ensure_payable(quote, billing.clock())
     if not quote.email:
@@ -38,7 +39,7 @@ async def create_invoice(
     if req.send:
         invoice = await billing.wix.send_invoice(invoice.id)
         status = "sent"
-    async with billing.pool.acquire() as conn, conn.transaction():
+    async with in_transaction(billing.pool, tx) as conn:
         invoice_row_id = await conn.fetchval(
             repo.INSERT_INVOICE, quote.id, quote.session_id, invoice.id, status, quote.totals.gross,
             quote.currency, invoice.url, due, quote.email)

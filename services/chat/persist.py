@@ -86,8 +86,10 @@ async def persist(
     """`loaded` is the session as read at the start of the turn; if another turn wrote it meanwhile,
     the row is locked and re-read, so concurrent turns of one session both land, in some order.
 
-    An ordinary turn (no lead, no handoff, no reset) is written in one statement; the others take a
-    transaction, because they read what they write (lead) or emit events (outbox)."""
+    An ordinary turn (no lead, no handoff, no reset) is written in one statement; the others lock
+    and re-read, because they read what they write (lead) or emit events (outbox). Both go through
+    `ctx.transaction()`: chat.turn is claimed by request id, so either commits with the turn's stored
+    reply when the handler returns (libs/common/service.py)."""
     if not _needs_transaction(record, loaded):
         written = await _write_ordinary_turn(ctx, deps, record, loaded, context_before)
         if written is not None:
@@ -108,7 +110,7 @@ async def persist(
         if not record.blocked:
             await repo.save_context(conn, context_key(record.req), _context(session, record, context_before))
         if record.handoff_reason is not None:
-            await _handoff(ctx, session, record, lead_id)
+            await _handoff(ctx, conn, session, record, lead_id)
     if rolled and session.summary and not record.blocked:
         deps.embed_context(context_key(record.req), memory.embedding_text(session.summary))
     return Outcome(session.message_count, lead_id)
@@ -132,7 +134,8 @@ async def _write_ordinary_turn(
     rolled = _apply(session, record, None, deps)
     entities = [] if record.blocked else [(e.type, e.value, e.confidence) for e in record.entities]
     context = None if record.blocked else _context(session, record, context_before)
-    async with ctx.pool.acquire() as conn:
+    # ctx.transaction(): chat.turn is claimed by request id, so the turn commits with its stored reply
+    async with ctx.transaction() as conn:
         written = await repo.write_turn(
             conn,
             session,
@@ -217,6 +220,7 @@ async def _lead(ctx: HandlerContext, conn: Conn, session: repo.SessionRow, recor
                 created=result.created,
                 intents=sorted(intents),
             ),
+            conn=conn,
             aggregate_id=result.lead_id,
             session_id=session.session_id,
         )
@@ -247,7 +251,8 @@ def _context(session: repo.SessionRow, record: TurnRecord, previous: dict[str, A
     )
 
 
-async def _handoff(ctx: HandlerContext, session: repo.SessionRow, record: TurnRecord, lead_id: str | None) -> None:
+async def _handoff(ctx: HandlerContext, conn: Conn, session: repo.SessionRow, record: TurnRecord,
+                   lead_id: str | None) -> None:
     contact = {e.type: e.value for e in record.entities if e.type in CONTACT_TYPES}
     await ctx.emit(
         ChatHandoffRequested(
@@ -259,6 +264,7 @@ async def _handoff(ctx: HandlerContext, session: repo.SessionRow, record: TurnRe
             contact=contact,
             locale=record.lang,
         ),
+        conn=conn,
         aggregate_id=session.session_id,
         session_id=session.session_id,
     )

@@ -182,7 +182,9 @@ async def create_quote(
     try:
         lines = quote_lines(arguments)
         request = CreateQuote(session_id=session_id, email=arguments.get("email") or email, lines=lines)
-        reply = await ctx.request(CreateQuote.TYPE, request, QuoteReply, timeout=deps.settings.billing_timeout_s)
+        # one quote per turn: a rerun of this turn (redelivered, retried) gets the same quote back
+        reply = await ctx.request(CreateQuote.TYPE, request, QuoteReply, timeout=deps.settings.billing_timeout_s,
+                                  request_id=ctx.derived_request_id(CreateQuote.TYPE))
     except (ComptoirError, ValueError, TypeError) as exc:
         log.warning("quote_failed", error=str(exc))
         return None

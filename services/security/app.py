@@ -38,4 +38,6 @@ svc.on_request("security.guard_output", idempotent=(
 svc.on_event("security.incident.recorded", "admin.log.recorded", queue="security.admin_log")(
     handlers.write_admin_log)
 # the owner console resolves incidents (services/security/incidents.py)
-svc.on_request("security.resolve_incident")(incidents.resolve)
+svc.on_request("security.resolve_incident", idempotent=(
+    "resolving twice keeps the first resolution: its time and note are set once (incidents.RESOLVE)"))(
+    incidents.resolve)

@@ -1,0 +1,60 @@
+"""billing.create_quote / create_checkout / create_invoice are claimed by request id: the same
+request again (a redelivery, a retry under the same id) gets the first reply, one row, one link."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from libs.common.events.billing import CreateCheckout, CreateQuote, QuoteLineIn, QuoteReply
+from libs.common.messages import Message
+from libs.common.service import HandlerContext
+from libs.common.settings import Settings
+from services.billing.app import svc
+from tests.billing.conftest import STRIPE_KEY, billing_config
+from tests.fakes.stripe_server import FakeStripeServer
+
+
+@pytest.fixture
+async def billing_svc(settings: Settings, pool: asyncpg.Pool, tmp_path: Path,
+                      stripe_fake: FakeStripeServer) -> AsyncIterator[HandlerContext]:
+    cfg = billing_config(payment_provider="stripe", stripe_api_key=STRIPE_KEY, stripe_api_base=stripe_fake.base_url)
+    async with svc.running(settings, pool, deps={"billing_settings": cfg}) as ctx:
+        yield ctx
+
+
+async def ask(ctx: HandlerContext, kind: str, body: Message, request_id: uuid.UUID) -> QuoteReply:
+    return await ctx.rpc.request(kind, body, QuoteReply, timeout=15, request_id=request_id)
+
+
+async def test_a_repeated_create_quote_makes_one_quote_and_one_payment_link(
+        billing_svc: HandlerContext, pool: asyncpg.Pool, stripe_fake: FakeStripeServer) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    req = CreateQuote(session_id=session, email="a@b.fr",
+                      lines=[QuoteLineIn(label="Coffret", unit_price=Decimal("39.90"), quantity=2)])
+    request_id = uuid.uuid4()
+    first = await ask(billing_svc, "billing.create_quote", req, request_id)
+    again = await ask(billing_svc, "billing.create_quote", req, request_id)
+    assert again == first and first.quote.checkout_url
+    assert await pool.fetchval("SELECT count(*) FROM app_quotes WHERE session_id = $1", session) == 1
+    assert await pool.fetchval("SELECT count(*) FROM app_outbox WHERE type = 'quote.created' "
+                               "AND aggregate_id = $1", first.quote.id) == 1
+    assert len(stripe_fake.requests) == 1
+
+
+async def test_a_repeated_create_checkout_answers_the_same(billing_svc: HandlerContext,
+                                                           stripe_fake: FakeStripeServer) -> None:
+    req = CreateQuote(session_id=f"s-{uuid.uuid4().hex[:8]}", provider="none",
+                      lines=[QuoteLineIn(label="Coffret", unit_price=Decimal("10"), quantity=1)])
+    quote = (await ask(billing_svc, "billing.create_quote", req, uuid.uuid4())).quote
+    assert quote.checkout_url is None
+    request_id = uuid.uuid4()
+    first = await ask(billing_svc, "billing.create_checkout", CreateCheckout(quote_id=quote.id), request_id)
+    again = await ask(billing_svc, "billing.create_checkout", CreateCheckout(quote_id=quote.id), request_id)
+    assert first.quote.checkout_url and again == first
+    assert len(stripe_fake.requests) == 1
