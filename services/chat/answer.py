@@ -40,6 +40,8 @@ class Answer:
     quote: QuoteSummary | None = None
     unknown: bool = False
     blocked: bool = False
+    # session metadata this answer sets (None removes a key), e.g. a quote question still open
+    metadata_update: dict[str, Any] | None = None
 
     @property
     def replaces_stream(self) -> bool:

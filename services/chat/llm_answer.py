@@ -36,7 +36,8 @@ class LlmAnswer:
         self.waiting = waiting  # around the LLM wait (the turn gives its slot back: services/chat/slots.py)
         self.timings = timings
 
-    async def answer(self, shop: ShopConfig, state: TurnState, chunks: list[Chunk], small_talk: bool) -> Answer | None:
+    async def answer(self, shop: ShopConfig, state: TurnState, chunks: list[Chunk], small_talk: bool,
+                     catalogue: list[str] | None = None) -> Answer | None:
         msg = self.msg
         parts = PromptParts(
             system_prompt=shop.prompt,
@@ -48,9 +49,10 @@ class LlmAnswer:
             recent=memory.recent(state.session, self.deps.settings.keep_recent_messages),
             visitor=[f"{kind} : {value}" for kind, value, _ in state.known if kind != "sentiment"][:12],
             long_term=_long_term_text(state.long_term),
+            catalogue=catalogue or [],
         )
         messages = build_messages(parts, msg.req.message)
-        tools = [QUOTE_TOOL] if ("quote" in msg.intents or "purchase" in msg.intents) else None
+        tools = [QUOTE_TOOL] if ("quote" in msg.intents or "purchase" in msg.intents or catalogue) else None
         try:
             async with asyncio.timeout(self.deps.settings.llm_budget_s), self.waiting():
                 llm_started = time.perf_counter()

@@ -187,6 +187,11 @@ def _update_metadata(meta: dict[str, Any], record: TurnRecord) -> None:
     meta["unknown_streak"] = int(meta.get("unknown_streak", 0)) + 1 if record.unknown else 0
     meta["off_topic_streak"] = int(meta.get("off_topic_streak", 0)) + 1 if record.off_topic else 0
     meta["lang"] = record.lang
+    for key, value in (record.answer.metadata_update or {}).items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
     if record.req.visitor_id:
         meta["visitor_id"] = record.req.visitor_id
     if record.handoff_reason:

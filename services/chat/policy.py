@@ -17,7 +17,7 @@ from typing import Literal
 STUCK_AFTER = 2
 SHOP_INTENTS = frozenset({"quote", "purchase", "pricing", "shipping", "returns", "availability", "handoff"})
 
-Action = Literal["canned", "handoff", "llm", "grounded", "greeting"]
+Action = Literal["canned", "handoff", "llm", "grounded", "greeting", "catalogue"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +34,11 @@ class Situation:
     topic_lock_turns: int
     unknown_streak: int
     llm_unavailable: str | None = None  # why the LLM cannot be asked: kill_switch, not_configured, breaker_open
+    # the message asks for a quote or availability of catalogue products it names: without an LLM,
+    # services/chat/quote_turn.py answers it (with one, the LLM gets the products and its quote tool)
+    catalogue_request: bool = False
+    # the message answers the question a quote left open ("200 g ou 400 g ?"): quote_turn completes it
+    quote_question_answered: bool = False
 
     @property
     def off_topic(self) -> bool:
@@ -75,6 +80,11 @@ def assistant_stuck(s: Situation) -> Route | None:
     return Route("handoff", "assistant_stuck") if stuck else None
 
 
+def catalogue_request(s: Situation) -> Route | None:
+    grounded = s.catalogue_request and s.llm_unavailable is not None
+    return Route("catalogue", s.llm_unavailable) if grounded or s.quote_question_answered else None
+
+
 def ask_the_llm(s: Situation) -> Route | None:
     return Route("llm") if s.llm_unavailable is None else None
 
@@ -84,8 +94,8 @@ def without_llm(s: Situation) -> Route:
     return Route("greeting" if s.small_talk else "grounded", s.llm_unavailable)
 
 
-RULES: tuple[Rule, ...] = (max_turns, visitor_asks_for_a_human, topic_lock, assistant_stuck, ask_the_llm,
-                           without_llm)
+RULES: tuple[Rule, ...] = (max_turns, visitor_asks_for_a_human, topic_lock, catalogue_request, assistant_stuck,
+                           ask_the_llm, without_llm)
 
 
 def route(s: Situation, rules: Sequence[Rule] = RULES) -> Route:

@@ -58,6 +58,8 @@ class PromptParts:
     recent: list[dict[str, Any]] = field(default_factory=list)
     visitor: list[str] = field(default_factory=list)
     long_term: str | None = None
+    # catalogue products the message names (services/chat/quote_turn.py): ids for create_quote
+    catalogue: list[str] = field(default_factory=list)
     canary: str = field(default_factory=lambda: "CNRY-" + secrets.token_hex(6))
 
 
@@ -92,6 +94,9 @@ def system_message(parts: PromptParts) -> str:
         sections.append("Conversations précédentes de ce visiteur (résumé) :\n" + parts.long_term)
     if parts.summary:
         sections.append("Début de cette conversation (résumé) :\n" + parts.summary)
+    if parts.catalogue:
+        sections.append("Produits du catalogue cités (pour create_quote : product_id, variant_id, quantité ; "
+                        "les prix viennent du catalogue) :\n" + "\n".join(f"- {c}" for c in parts.catalogue))
     sections.append(_chunks_section(parts.chunks))
     return "\n\n".join(sections)
 
@@ -117,7 +122,8 @@ QUOTE_TOOL: dict[str, Any] = {
     "function": {
         "name": "create_quote",
         "description": "Crée un devis (et un lien de paiement si configuré) quand le visiteur "
-        "demande un devis ou veut commander. N'utilise que des produits et prix présents dans les extraits.",
+        "demande un devis ou veut commander. Donne seulement les identifiants de produits du catalogue, "
+        "leurs variantes et les quantités : les prix, la TVA et la devise viennent du catalogue.",
         "parameters": {
             "type": "object",
             "properties": {
@@ -129,10 +135,11 @@ QUOTE_TOOL: dict[str, Any] = {
                         "type": "object",
                         "properties": {
                             "product_id": {"type": "string"},
-                            "label": {"type": "string"},
-                            "unit_price": {"type": "number"},
+                            "variant_id": {"type": "string"},
                             "quantity": {"type": "integer", "minimum": 1},
                         },
+                        "required": ["product_id", "quantity"],
+                        "additionalProperties": False,
                     },
                 },
             },

@@ -8,7 +8,6 @@ vector, a quote to "no quote".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from libs.common.errors import ComptoirError
@@ -160,19 +159,35 @@ async def embed(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[float] |
     return [float(v) for v in vector] + [0.0] * (CONTEXT_DIM - len(vector))
 
 
+PRICE_KEYS = frozenset({"unit_price", "price", "amount", "total", "currency", "vat_rate", "label"})
+
+
+class ToolCallRefused(ValueError):
+    """A model's create_quote call that tries to set what only the catalogue decides."""
+
+
 def quote_lines(arguments: dict[str, Any]) -> list[QuoteLineIn]:
+    """Catalogue lines (product id, variant, quantity) from the model's tool call.
+
+    Prices, VAT, currency and labels come from billing's catalogue: a call that sets any of them,
+    or names no product, is refused whole (never "corrected" into a quote).
+    """
     lines = []
     for raw in arguments.get("lines") or []:
         if not isinstance(raw, dict):
-            continue
-        try:
-            price = Decimal(str(raw["unit_price"])) if raw.get("unit_price") is not None else None
-        except InvalidOperation:
-            price = None
-        quantity = max(1, int(raw.get("quantity") or 1))
-        lines.append(
-            QuoteLineIn(label=raw.get("label"), unit_price=price, quantity=quantity, product_id=raw.get("product_id"))
-        )
+            raise ToolCallRefused("a quote line is not an object")
+        setting = sorted(PRICE_KEYS & raw.keys())
+        if setting:
+            raise ToolCallRefused(f"the tool call sets {', '.join(setting)}: prices come from the catalogue")
+        if not raw.get("product_id"):
+            raise ToolCallRefused("a quote line names no catalogue product_id")
+        quantity = raw.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise ToolCallRefused(f"quantity {quantity!r} is not a whole number")
+        lines.append(QuoteLineIn(product_id=str(raw["product_id"]), variant_id=raw.get("variant_id"),
+                                 quantity=quantity))
+    if not lines:
+        raise ToolCallRefused("the tool call has no lines")
     return lines
 
 
@@ -181,10 +196,14 @@ async def create_quote(
 ) -> QuoteSummary | None:
     try:
         lines = quote_lines(arguments)
-        request = CreateQuote(session_id=session_id, email=arguments.get("email") or email, lines=lines)
+        request = CreateQuote(type="product", session_id=session_id, email=arguments.get("email") or email,
+                              lines=lines)
         # one quote per turn: a rerun of this turn (redelivered, retried) gets the same quote back
         reply = await ctx.request(CreateQuote.TYPE, request, QuoteReply, timeout=deps.settings.billing_timeout_s,
                                   request_id=ctx.derived_request_id(CreateQuote.TYPE))
+    except ToolCallRefused as exc:
+        log.warning("quote_tool_call_refused", reason=str(exc))
+        return None
     except (ComptoirError, ValueError, TypeError) as exc:
         log.warning("quote_failed", error=str(exc))
         return None

@@ -17,7 +17,7 @@ from dataclasses import replace
 from libs.common.events.chat import ChatTurn, ChatTurnReply
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
-from services.chat import conversations, memory, policy, remote, repo
+from services.chat import conversations, memory, policy, quote_turn, remote, repo
 from services.chat.answer import Answer, Message, TurnState, citations
 from services.chat.deps import ChatDeps, ShopConfig
 from services.chat.entities import extract
@@ -63,6 +63,8 @@ class Turn:
             chunks = await searching
             self.timings["search"] = time.perf_counter() - started
             answer = await self._answer(shop, state, chunks)
+            if answer.metadata_update is None and quote_turn.PENDING in state.session.metadata:
+                answer.metadata_update = {quote_turn.PENDING: None}  # the open quote question was not answered
         self.timings["answer"] = time.perf_counter() - started
         cited = citations(answer.chunks)
         await self.stream.close(answer.reply, cited, replaces_stream=answer.replaces_stream)
@@ -111,11 +113,19 @@ class Turn:
             self.expired = True
             state.session = repo.SessionRow(state.session.session_id)
             state.known = []
-        situation = self._situation(shop, state, chunks)
+        catalogue = await quote_turn.plan(self.ctx, self.deps, self.req.message, state.session.metadata)
+        situation = replace(self._situation(shop, state, chunks), catalogue_request=catalogue is not None,
+                            quote_question_answered=catalogue is not None and catalogue.answered_question)
         route = policy.route(situation)
         self.off_topic = route.weighed and situation.off_topic
+        if route.action == "catalogue" and catalogue is not None:
+            email = next(iter(e.value for e in self.msg.entities if e.type == "email"), None) or next(
+                (v for kind, v, _ in state.known if kind == "email"), None)
+            return await quote_turn.answer(self.ctx, self.deps, catalogue, session_id=self.req.session_id,
+                                           email=email, lang=self.lang)
         if route.action == "llm":
-            answer = await self._llm().answer(shop, state, chunks, situation.small_talk)
+            answer = await self._llm().answer(shop, state, chunks, situation.small_talk,
+                                              quote_turn.catalogue_lines(catalogue))
             if answer is not None:
                 return answer
             route = policy.fallback(situation, "llm_error")

@@ -19,7 +19,17 @@ from typing import Any
 import pytest
 
 from libs.common.errors import RemoteError
-from libs.common.events.billing import CreateQuote, QuoteLine, QuoteReply, QuoteTotals, QuoteView
+from libs.common.events.billing import (
+    CreateQuote,
+    ProductResults,
+    ProductView,
+    QuoteLine,
+    QuoteReply,
+    QuoteTotals,
+    QuoteView,
+    SearchProducts,
+    VariantView,
+)
 from libs.common.events.chat import (
     ChatHistory,
     ChatSessionResetReply,
@@ -96,6 +106,31 @@ def _search(query: str, k: int) -> list[KnowledgeHit]:
     return sorted(hits, key=lambda h: -h.score)[:k]
 
 
+SYNCED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+# billing's catalogue as its stand-in serves it (billing.search_products)
+CATALOGUE = [
+    ProductView(id="file:OPALE", source="file", name="Suspension Opale", price=Decimal("189.00"), currency="EUR",
+                vat_rate=Decimal("0.20"), stock=4, synced_at=SYNCED, category="luminaires"),
+    ProductView(id="file:AMBRE", source="file", name="Bougie Ambre", price=Decimal("24.90"), currency="EUR",
+                vat_rate=Decimal("0.20"), stock=12, synced_at=SYNCED, category="bougies",
+                variants=[VariantView(id="AMBRE-200", name="200 g", price=Decimal("24.90"), stock=12),
+                          VariantView(id="AMBRE-400", name="400 g", price=Decimal("39.90"), stock=0,
+                                      in_stock=False)]),
+    ProductView(id="file:COFFRET", source="file", name="Coffret découverte", price=Decimal("35.00"),
+                currency="EUR", vat_rate=Decimal("0.20"), stock=5, synced_at=SYNCED, category="coffrets"),
+    ProductView(id="file:AUTOMNE", source="file", name="Lampe Lumière d'Automne", price=Decimal("129.00"),
+                currency="EUR", vat_rate=Decimal("0.20"), stock=2, synced_at=SYNCED, category="luminaires"),
+]
+
+
+def _catalogue_price(line: Any) -> Decimal:
+    product = next((p for p in CATALOGUE if p.id == line.product_id), None)
+    if product is None:
+        raise RemoteError("unknown_product", f"unknown product {line.product_id!r}")
+    variant = next((v for v in product.variants if v.id == line.variant_id), None)
+    return variant.price if variant is not None else product.price
+
+
 def build_stub_services(state: dict[str, Any]) -> list[ServiceApp]:
     security = ServiceApp("security", run_relay=False)
     rag = ServiceApp("rag", run_relay=False)
@@ -141,18 +176,31 @@ def build_stub_services(state: dict[str, Any]) -> list[ServiceApp]:
         state["embedded"] += 1
         return Embeddings(model="stub-384", dim=384, vectors=[[0.1] * 384 for _ in req.texts])
 
+    @billing.on_request("billing.search_products", read_only=True)
+    async def search_products(req: SearchProducts, ctx: HandlerContext) -> ProductResults:
+        if req.product_ids:
+            return ProductResults(products=[p for p in CATALOGUE if p.id in req.product_ids])
+        words = set(fold(req.query).split())
+        hits = [p for p in CATALOGUE if words & set(fold(f"{p.name} {p.category}").split())
+                or any(w.rstrip("s") in fold(p.name) for w in words if len(w) > 3)]
+        return ProductResults(products=hits[: req.limit], lexical_only=True)
+
     @billing.on_request("billing.create_quote")
     async def create_quote(req: CreateQuote, ctx: HandlerContext) -> QuoteReply:
         if not req.lines:
             raise RemoteError("bad_request", "no lines")
+        prices = [_catalogue_price(line) if line.product_id else line.unit_price or Decimal("0")
+                  for line in req.lines]
         lines = [
             QuoteLine(
-                label=line.label or "article",
-                unit_price=line.unit_price or Decimal("0"),
+                label=line.label or next((p.name for p in CATALOGUE if p.id == line.product_id), "article"),
+                unit_price=price,
                 quantity=line.quantity,
-                line_total=(line.unit_price or Decimal("0")) * line.quantity,
+                line_total=price * line.quantity,
+                product_id=line.product_id,
+                variant_id=line.variant_id,
             )
-            for line in req.lines
+            for line, price in zip(req.lines, prices, strict=True)
         ]
         gross = sum((line.line_total for line in lines), Decimal("0"))
         now = datetime.now(UTC)

@@ -162,13 +162,13 @@ async def test_rolling_summary_keeps_the_prompt_bounded(harness: ChatHarness, po
 
 async def test_quote_tool_call_creates_a_quote_through_billing(harness: ChatHarness) -> None:
     harness.use_llm()
-    args = json.dumps({"lines": [{"label": "Suspension Opale", "unit_price": 189, "quantity": 2}]})
+    args = json.dumps({"lines": [{"product_id": "file:OPALE", "quantity": 2}]})
     harness.fake.script(Step(text="Voici votre devis.", tool_calls=[{"name": "create_quote", "arguments": args}]))
     reply = await harness.turn("Je voudrais un devis pour 2 suspensions Opale, mon email est a@b.fr")
     assert harness.fake.requests[0]["tools"][0]["function"]["name"] == "create_quote"
-    assert reply.quote is not None and reply.quote.total == "378"
+    assert reply.quote is not None and reply.quote.total == "378.00"  # the catalogue's price
     assert reply.quote.checkout_url == "https://pay.example/q1"
-    assert "378 EUR" in reply.reply
+    assert "378.00 EUR" in reply.reply
     assert harness.state["quotes"][-1].email == "a@b.fr"
 
 

@@ -26,11 +26,19 @@ class Citation(Message):
 
 
 class QuoteSummary(Message):
+    """The quote card a reply carries (prices from billing's catalogue, never from a model)."""
+
     quote_id: str
     total: str
     currency: str
     checkout_url: str | None = None
     pdf_url: str | None = None
+    # the honest reason no PDF is linked (e.g. the seller's legal facts are missing)
+    pdf_unavailable_reason: str | None = None
+    net: str | None = None
+    vat: str | None = None
+    invoice_url: str | None = None
+    lines: list[dict[str, Any]] = []
 
 
 @message_type("chat.turn")
