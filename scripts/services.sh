@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the local services the tests need are there: RabbitMQ (installed and started when
-# missing) and, for the browser test, Debian's chromium.
+# missing), promtool (Debian's prometheus package) and, for the browser test, Debian's chromium.
 set -euo pipefail
 
 apt_updated=0
@@ -23,6 +23,11 @@ for _ in $(seq 1 60); do
 done
 rabbitmqctl -q status >/dev/null 2>&1 || { echo "services: RabbitMQ did not start" >&2; exit 1; }
 
+if ! command -v promtool >/dev/null 2>&1; then
+  # promtool checks deploy/prometheus/alerts.yml (tests/deploy); the package's server is not started
+  echo "services: installing prometheus (for promtool)"
+  apt_install --no-install-recommends prometheus
+fi
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "services: installing chromium (browser tests)"
   apt_install chromium

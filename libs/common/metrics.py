@@ -65,10 +65,10 @@ embedded_texts = Counter("comptoir_embedded_texts", "texts embedded (cache: hit 
 _SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
 
 
-def exported_names() -> frozenset[str]:
+def exported_names(registry: CollectorRegistry = REGISTRY) -> frozenset[str]:
     """Every series name the registry exports, used or not yet: `x_total` for a counter `x`,
     `_bucket`/`_sum`/`_count` for a histogram, the name itself for a gauge."""
-    return frozenset(f"{family.name}{suffix}" for family in REGISTRY.collect()
+    return frozenset(f"{family.name}{suffix}" for family in registry.collect()
                      for suffix in _SUFFIXES[family.type])
 
 
