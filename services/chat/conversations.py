@@ -40,27 +40,40 @@ from services.chat.memory import now_iso
 STATE_KEY = "conversation_state"
 STATES: tuple[ConversationState, ...] = ("bot", "waiting_human", "human")
 
-LIST = """
+# Newest activity first. An e-mail query reads the e-mails chat noted (app_entity_memory); a text
+# query reads the conversations newest first and stops at the page's end, so a common word costs
+# little and only a rare one reads every conversation (no count then: `total` is -1).
+_COLUMNS = """
 SELECT s.session_id, s.message_count, s.updated_at, s.metadata, s.messages -> -1 AS last,
   (SELECT e.entity_value FROM app_entity_memory e
    WHERE e.session_id = s.session_id AND e.entity_type = 'email' ORDER BY e.updated_at DESC LIMIT 1) AS email
-FROM app_chat_sessions s
-WHERE ($1::TEXT IS NULL OR COALESCE(s.metadata->>'conversation_state', 'bot') = $1)
-  AND ($2::TEXT IS NULL
-       OR EXISTS (SELECT 1 FROM app_entity_memory e WHERE e.session_id = s.session_id
-                  AND e.entity_type = 'email' AND e.entity_value ILIKE $2)
-       OR s.messages::TEXT ILIKE $2)
-  AND COALESCE(s.message_count, 0) > 0
-ORDER BY s.updated_at DESC NULLS LAST, s.session_id LIMIT $3 OFFSET $4
 """
-COUNT = """
+_STATE = "($1::TEXT IS NULL OR COALESCE(s.metadata->>'conversation_state', 'bot') = $1)"
+LIST = _COLUMNS + f"""
+FROM app_chat_sessions s
+WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0
+ORDER BY s.updated_at DESC LIMIT $2 OFFSET $3
+"""
+COUNT = f"SELECT count(*) FROM app_chat_sessions s WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0"
+LIST_BY_EMAIL = _COLUMNS + f"""
+FROM app_chat_sessions s
+WHERE {_STATE} AND s.session_id IN (
+  SELECT e.session_id FROM app_entity_memory e WHERE e.entity_type = 'email' AND e.entity_value ILIKE $2
+  UNION SELECT l.session_id FROM app_leads l WHERE l.email ILIKE $2 AND l.session_id IS NOT NULL)
+ORDER BY s.updated_at DESC LIMIT $3 OFFSET $4
+"""
+COUNT_BY_EMAIL = f"""
 SELECT count(*) FROM app_chat_sessions s
-WHERE ($1::TEXT IS NULL OR COALESCE(s.metadata->>'conversation_state', 'bot') = $1)
-  AND ($2::TEXT IS NULL
-       OR EXISTS (SELECT 1 FROM app_entity_memory e WHERE e.session_id = s.session_id
-                  AND e.entity_type = 'email' AND e.entity_value ILIKE $2)
-       OR s.messages::TEXT ILIKE $2)
-  AND COALESCE(s.message_count, 0) > 0
+WHERE {_STATE} AND s.session_id IN (
+  SELECT e.session_id FROM app_entity_memory e WHERE e.entity_type = 'email' AND e.entity_value ILIKE $2
+  UNION SELECT l.session_id FROM app_leads l WHERE l.email ILIKE $2 AND l.session_id IS NOT NULL)
+"""
+# OFFSET 0 keeps the ordered walk apart from the filter: the planner would otherwise filter every
+# conversation's text first (its guess of a LIKE's selectivity is low) and sort the few it keeps
+LIST_BY_TEXT = _COLUMNS + f"""
+FROM (SELECT * FROM app_chat_sessions ORDER BY updated_at DESC OFFSET 0) s
+WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0 AND s.messages::TEXT ILIKE $2
+LIMIT $3 OFFSET $4
 """
 SET_METADATA = """
 UPDATE app_chat_sessions SET metadata = $2, updated_at = NOW() WHERE session_id = $1
@@ -104,8 +117,15 @@ def _at(value: Any) -> str | None:
 async def list_conversations(req: ListConversations, ctx: HandlerContext) -> ConversationList:
     like = _like(req.query)
     async with ctx.pool.acquire() as conn:
-        rows = await conn.fetch(LIST, req.state, like, req.limit, req.offset)
-        total = await conn.fetchval(COUNT, req.state, like)
+        if like is None:
+            rows = await conn.fetch(LIST, req.state, req.limit, req.offset)
+            total = await conn.fetchval(COUNT, req.state)
+        elif "@" in (req.query or ""):
+            rows = await conn.fetch(LIST_BY_EMAIL, req.state, like, req.limit, req.offset)
+            total = await conn.fetchval(COUNT_BY_EMAIL, req.state, like)
+        else:
+            rows = await conn.fetch(LIST_BY_TEXT, req.state, like, req.limit, req.offset)
+            total = -1
     items = []
     for r in rows:
         meta = dict(r["metadata"] or {})
@@ -117,7 +137,7 @@ async def list_conversations(req: ListConversations, ctx: HandlerContext) -> Con
             email=r["email"], lead_id=meta.get("lead_id"), message_count=r["message_count"] or 0,
             updated_at=_at(r["updated_at"]),
             handoff_reason=handoff.get("reason") if isinstance(handoff, dict) else None))
-    return ConversationList(items=items, total=int(total or 0))
+    return ConversationList(items=items, total=int(total if total is not None else 0))
 
 
 def _role(message: dict[str, Any]) -> str | None:
