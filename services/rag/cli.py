@@ -22,6 +22,7 @@ from services.rag.fetch import fetch_url, is_url
 from services.rag.ingest import Outcome
 from services.rag.loaders import Defaults, LoadError, SourceDocument, expand_paths, load_file
 from services.rag.runtime import RagRuntime, open_runtime
+from services.rag.search import validate_query
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +33,9 @@ def register(subparsers: Any) -> None:
     ingest.set_defaults(handler=cmd_ingest)
 
     search = subparsers.add_parser("search", help="search the knowledge base")
-    search.add_argument("query")
+    search.add_argument("query", nargs="?", help="the question (or --queries FILE)")
+    search.add_argument("--queries", type=Path, metavar="FILE.jsonl",
+                        help='batch: one {"id", "query"} per line; prints one JSON line {"id", "hits"} each')
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--json", action="store_true", help="print the results as JSON")
     search.add_argument("--category", default=None)
@@ -52,6 +55,13 @@ def register(subparsers: Any) -> None:
     demo = rag_sub.add_parser("demo", help="load the Maison Lumière demo knowledge base")
     demo.add_argument("--force", action="store_true", help="load even if the knowledge base is not empty")
     demo.set_defaults(handler=cmd_demo)
+    evaluate = rag_sub.add_parser("eval", help="recall@1/3/10 and MRR@10 of each retriever on FILE.jsonl")
+    evaluate.add_argument("file", type=Path, metavar="FILE.jsonl",
+                          help='one {"query", "relevant": [doc ids or sources]} per line')
+    evaluate.add_argument("--category", default=None)
+    evaluate.add_argument("--source", default=None)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=cmd_eval)
 
 
 @contextlib.asynccontextmanager
@@ -115,6 +125,11 @@ def _summary(outcomes: list[Outcome], errors: list[LoadError]) -> str:
 
 
 async def cmd_search(args: argparse.Namespace) -> int:
+    if (args.query is None) == (args.queries is None):
+        print("comptoir: error: give a query or --queries FILE.jsonl (not both)", file=sys.stderr)
+        return 2
+    if args.queries is not None:
+        return await _batch_search(args)
     try:
         request = SearchKnowledge(query=args.query, k=args.k, category=args.category,
                                   language=args.language, source=args.source, mode=args.mode)
@@ -136,6 +151,78 @@ async def cmd_search(args: argparse.Namespace) -> int:
         print("   " + " ".join(hit.content.split())[:300])
     if not results.hits:
         print("no result")
+    return 0
+
+
+def _read_queries(path: Path) -> list[tuple[Any, str]]:
+    """(id, query) of each line; raises ValueError naming the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read ({exc})") from exc
+    out: list[tuple[Any, str]] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            query = row["query"]
+            if not isinstance(query, str):
+                raise TypeError("`query` must be a string")
+            out.append((row.get("id", n), validate_query(query)))
+        except (ValueError, KeyError, TypeError, AttributeError, RemoteError) as exc:
+            reason = exc.message if isinstance(exc, RemoteError) else str(exc)
+            raise ValueError(f"{path}:{n}: {reason}") from exc
+    return out
+
+
+async def _batch_search(args: argparse.Namespace) -> int:
+    try:
+        queries = _read_queries(args.queries)
+        requests = [SearchKnowledge(query=q, k=args.k, category=args.category, language=args.language,
+                                    source=args.source, mode=args.mode) for _, q in queries]
+    except ValidationError as exc:
+        print(f"comptoir: error: invalid search: {exc.errors(include_url=False)[0]['msg']}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"comptoir: error: {exc}", file=sys.stderr)
+        return 2
+    if not queries:
+        return 0
+    async with _runtime() as rt:
+        vectors = await rt.embedder.embed([q for _, q in queries])
+        for (qid, query), request, vector in zip(queries, requests, vectors, strict=True):
+            hits = await rt.search.search_vector(request, query, vector, rt.search.fusion)
+            line = {"id": qid, "hits": [h.model_dump(mode="json") for h in hits]}
+            print(json.dumps(line, ensure_ascii=False))
+    return 0
+
+
+async def cmd_eval(args: argparse.Namespace) -> int:
+    from services.rag.evaluation import LEGS, EvalFileError, evaluate, load_questions
+
+    try:
+        questions = load_questions(args.file)
+    except EvalFileError as exc:
+        print(f"comptoir: error: {exc}", file=sys.stderr)
+        return 2
+    async with _runtime() as rt:
+        try:
+            result = await evaluate(rt.search, questions, category=args.category, source=args.source)
+        except RemoteError as exc:
+            print(f"comptoir: error: {exc.message}", file=sys.stderr)
+            return 2
+    figures = {leg: result[leg] for leg in LEGS}
+    if args.json:
+        print(json.dumps({"questions": result["questions"], **figures}))
+        return 0
+    print(f"{result['questions']} question(s)")
+    print(f"{'retriever':<12} {'R@1':>6} {'R@3':>6} {'R@10':>6} {'MRR@10':>7}")
+    names = {"hybrid": "hybrid", "vector": "vector", "lexical": "lexical", "bm25_plain": "bm25 (plain)"}
+    for leg in LEGS:
+        f = figures[leg]
+        print(f"{names[leg]:<12} {f['recall_at_1']:>6.3f} {f['recall_at_3']:>6.3f} {f['recall_at_10']:>6.3f} "
+              f"{f['mrr_at_10']:>7.3f}")
     return 0
 
 

@@ -73,3 +73,42 @@ async def test_demo_loads_into_an_empty_knowledge_base_only(fresh_dsn: str, sett
     finally:
         await runtime.close()
         await pool.close()
+
+
+async def test_batch_search_and_eval_commands(settings: Settings, tmp_path: Path, model_dir: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+    records = [{"id": f"{tag}-{k}", "text": t, "source": f"{tag}-faq"} for k, t in (
+        ("port", "La livraison est offerte dès 80 € d'achat ; sinon les frais de port sont de 5,90 €."),
+        ("retour", "Vous avez 30 jours pour nous retourner un article, le retour est gratuit."),
+        ("laiton", "Frottez le laiton avec du vinaigre blanc et du sel pour lui rendre son éclat."))]
+    kb = tmp_path / "faq.jsonl"
+    kb.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert _comptoir(settings, "ingest", str(kb), "--category", tag).returncode == 0
+
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"id": "a", "query": "frais de livraison"}\n\n{"id": 7, "query": "nettoyer le laiton"}\n',
+                       encoding="utf-8")
+    batch = _comptoir(settings, "search", "--queries", str(queries), "--category", tag, "-k", "2")
+    assert batch.returncode == 0, batch.stderr
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", 7]
+    assert lines[0]["hits"][0]["metadata"]["doc_id"] == f"{tag}-port" and len(lines[0]["hits"]) == 2
+    assert lines[1]["hits"][0]["metadata"]["doc_id"] == f"{tag}-laiton" and "similarity" in lines[1]["hits"][0]
+
+    questions = tmp_path / "eval.jsonl"
+    questions.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in (
+        {"query": "Combien coûte l'envoi ?", "relevant": [f"{tag}-port"]},
+        {"query": "Puis-je renvoyer un produit ?", "relevant": [f"{tag}-faq"]},  # a source names it too
+        {"query": "Comment faire briller le laiton ?", "relevant": [f"{tag}-laiton"]})), encoding="utf-8")
+    done = _comptoir(settings, "rag", "eval", str(questions), "--category", tag, "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["questions"] == 3 and set(figures) >= {"hybrid", "vector", "lexical", "bm25_plain"}
+    assert figures["hybrid"]["recall_at_3"] == 1.0 and figures["bm25_plain"]["recall_at_10"] > 0
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"query": "ok", "relevant": []}\n{"relevant": ["x"]}\n', encoding="utf-8")
+    refused = _comptoir(settings, "rag", "eval", str(bad))
+    assert refused.returncode == 2 and "bad.jsonl:2" in refused.stderr and "Traceback" not in refused.stderr
+    both = _comptoir(settings, "search", "x", "--queries", str(queries))
+    assert both.returncode == 2 and "not both" in both.stderr
