@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.chat import grounded
 from services.chat.entities import fold
 
 EN_WORDS = frozenset(
@@ -103,7 +104,6 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 TEXTS = {
     "fr": {
-        "found": "Voici ce que j'ai trouvé dans nos informations :",
         "facts": "Bon à savoir :",
         "offer": "Souhaitez-vous qu'un conseiller vous réponde personnellement ?",
         "unknown": "Je ne trouve pas cette information dans notre base de connaissances et je préfère ne "
@@ -122,7 +122,6 @@ TEXTS = {
         "quote_link": " Vous pouvez le régler ici : {url}",
     },
     "en": {
-        "found": "Here is what I found in our information:",
         "facts": "Good to know:",
         "offer": "Would you like one of our advisers to answer you personally?",
         "unknown": "I can't find this in our knowledge base and I'd rather not guess. Shall I pass your "
@@ -152,16 +151,13 @@ class Chunk:
     doc_id: str | None
     score: float
     relevant: bool
+    language: str | None = None
 
 
 def language_of(text: str, locale: str | None) -> str:
-    """`fr` or `en`: the message's own words win, the locale breaks ties (French by default)."""
-    words = re.findall(r"[a-z']+", fold(text))
-    en = sum(w in EN_WORDS for w in words)
-    fr = sum(w in FR_WORDS for w in words)
-    if en != fr and (en >= 2 or fr >= 2 or not locale):
-        return "en" if en > fr else "fr"
-    return "en" if (locale or "fr").lower().startswith("en") else "fr"
+    """`fr` or `en`: the message's own words win (stop-word profiles, services/chat/grounded.py),
+    the locale breaks ties (French by default)."""
+    return grounded.detect_language(text, locale)
 
 
 def is_small_talk(message: str) -> bool:
@@ -197,16 +193,34 @@ def relevant_facts(message: str, intents: list[str], facts: list[tuple[str, str,
 def grounded_answer(
     message: str, lang: str, chunks: list[Chunk], facts: list[tuple[str, str, str]], intents: list[str]
 ) -> tuple[str, list[Chunk]]:
-    """The reply and the chunks it cites; an honest "I don't know" when nothing relevant was found."""
-    used = [c for c in chunks if c.relevant][:2]
+    """The reply and the chunks it cites (one per document, in marker order): the sentences of the
+    relevant passages that answer the question (services/chat/grounded.py), the matching company
+    facts, and the offer of an adviser; an honest "I don't know" when nothing relevant was found."""
+    docs: dict[str, list[Chunk]] = {}
+    terms = grounded.question_terms(message)
+    # the relevant hits, those holding more of the question's words first (search order breaks ties)
+    ranked = sorted((c for c in chunks if c.relevant),
+                    key=lambda c: -grounded.coverage(message, f"{c.title or ''}\n{c.content}", terms, 0.5))
+    for chunk in ranked:
+        docs.setdefault(chunk.doc_id or chunk.source or chunk.id, []).append(chunk)
+    passages = [grounded.Passage(doc, group[0].title, "\n".join(c.content for c in group), i)
+                for i, (doc, group) in enumerate(list(docs.items())[:3], start=1)]
+    picked = grounded.answer_sentences(message, passages)
+    order = list(dict.fromkeys(marker for _, marker in picked))  # documents cited, renumbered 1, 2, …
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    picked = [(sentence, renumber[marker]) for sentence, marker in picked]
+    used = [docs[passages[old - 1].doc][0] for old in order]
     matched = relevant_facts(message, intents, facts)
-    if not used and not matched:
+    if not picked and not matched:
         return text(lang, "unknown"), []
     parts: list[str] = []
-    if used:
-        parts.append(text(lang, "found"))
-        parts += [f"[{i}] {snippet(c.content)}" for i, c in enumerate(used, start=1)]
+    if picked:
+        parts.append(grounded.compose(lang, picked, _passages_language(used)))
     if matched:
         parts.append(text(lang, "facts") + " " + " ".join(value for _, value in matched))
     parts.append(text(lang, "offer"))
     return "\n".join(parts), used
+
+
+def _passages_language(chunks: list[Chunk]) -> str:
+    return "en" if chunks and all(c.language == "en" for c in chunks) else "fr"

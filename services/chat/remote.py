@@ -18,6 +18,7 @@ from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessag
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
 from libs.guard.screening import GuardFlags
+from services.chat import grounded
 from services.chat.deps import ChatDeps
 from services.chat.fallback import Chunk
 from services.chat.flags import RuntimeFlags
@@ -82,7 +83,8 @@ async def search(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[Chunk]:
     chunks = []
     for hit in results.hits:
         similarity = hit.similarity
-        relevant = similarity >= deps.settings.min_relevance if similarity is not None else hit.score > 0
+        passage = f"{hit.metadata.get('title') or ''}\n{hit.content}"
+        relevant = grounded.is_relevant(text, passage, similarity, deps.settings.min_relevance)
         chunks.append(
             Chunk(
                 id=hit.id,
@@ -92,6 +94,7 @@ async def search(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[Chunk]:
                 doc_id=hit.metadata.get("doc_id") or hit.document_id,
                 score=round(similarity if similarity is not None else hit.score, 4),
                 relevant=relevant,
+                language=hit.language,
             )
         )
     return chunks

@@ -26,7 +26,7 @@ async def test_grounded_answer_in_french_cites_the_chunk(harness: ChatHarness) -
 async def test_grounded_answer_in_english(harness: ChatHarness) -> None:
     reply = await harness.turn("Hello, what is the delivery price for the livraison please?", locale="en")
     assert reply.mode == "grounded"
-    assert reply.reply.startswith("Here is what I found")
+    assert reply.reply.startswith("Our information is in French; here is what it says: « ")
     assert "adviser" in reply.reply
     assert reply.citations
 

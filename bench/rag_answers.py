@@ -1,0 +1,122 @@
+"""Grounded answers without an LLM: how often a question the shop FAQ answers gets an answer that
+cites a relevant document, and how often a question it cannot answer gets an answer anyway.
+
+The shop FAQ of bench/data/rag is ingested; each question is searched as chat does (rag.search,
+k = CHAT_RAG_TOP_K = 4), each hit judged by services.chat.grounded.is_relevant, and the reply
+composed by services.chat.fallback.grounded_answer. `--calibrate` evaluates a grid of thresholds on
+the development half (shop-dev + the first 30 unanswerable questions); the figures reported are on
+the held-out half (shop-test + the last 30 unanswerable questions).
+
+    .venv/bin/python -m bench.rag_answers [--calibrate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bench._common import bench_database, bench_settings, write_result
+from bench.rag_quality import DATA, passages
+from libs.common.db import create_pool
+from libs.common.events.rag import KnowledgeHit, SearchKnowledge
+from services.chat import grounded
+from services.chat.fallback import Chunk, grounded_answer
+from services.rag.config import RagSettings
+from services.rag.runtime import open_runtime
+
+TOP_K = 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    high: float = grounded.HIGH_SIMILARITY
+    min_coverage: float = grounded.MIN_COVERAGE
+    min_similarity: float = grounded.MIN_SIMILARITY
+
+
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def chunks_of(question: str, hits: list[KnowledgeHit], rule: Rule) -> list[Chunk]:
+    out = []
+    for hit in hits:  # as services.chat.remote.search builds them
+        passage = f"{hit.metadata.get('title') or ''}\n{hit.content}"
+        out.append(Chunk(hit.id, hit.content, hit.source or "", hit.metadata.get("title"),
+                         hit.metadata.get("doc_id"), hit.similarity or 0.0,
+                         grounded.is_relevant(question, passage, hit.similarity, rule.high, rule.min_coverage,
+                                              rule.min_similarity), hit.language))
+    return out
+
+
+def measure(searched: list[tuple[str, set[str] | None, list[KnowledgeHit]]], rule: Rule) -> dict[str, Any]:
+    answerable = [s for s in searched if s[1] is not None]
+    unanswerable = [s for s in searched if s[1] is None]
+    good = wrong_doc = refused = false_answer = 0
+    for question, relevant, hits in searched:
+        lang = grounded.detect_language(question)
+        _, used = grounded_answer(question, lang, chunks_of(question, hits, rule), [], [])
+        if relevant is None:
+            false_answer += bool(used)
+        elif not used:
+            refused += 1
+        elif any(c.doc_id in relevant for c in used):
+            good += 1
+        else:
+            wrong_doc += 1
+    n, m = len(answerable) or 1, len(unanswerable) or 1
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable),
+            "answered_citing_relevant": round(good / n, 3), "answered_citing_other": round(wrong_doc / n, 3),
+            "refused_answerable": round(refused / n, 3), "wrong_answer_rate_unanswerable": round(false_answer / m, 3)}
+
+
+async def run(calibrate: bool) -> dict[str, Any]:
+    unanswerable = [r["query"] for r in _rows("unanswerable.jsonl")]
+    halves = {
+        "dev": [(r["query"], set(r["relevant"])) for r in _rows("shop-dev.jsonl")]
+        + [(q, None) for q in unanswerable[:30]],
+        "test": [(r["query"], set(r["relevant"])) for r in _rows("shop-test.jsonl")]
+        + [(q, None) for q in unanswerable[30:]],
+    }
+    figures: dict[str, Any] = {"top_k": TOP_K, "rule": Rule().__dict__}
+    async with bench_database() as dsn:
+        settings = bench_settings(dsn)
+        pool = await create_pool(settings)
+        rt = await open_runtime(settings, pool, RagSettings())
+        try:
+            await rt.ingestor.ingest(passages("shop"))
+            searched: dict[str, list[tuple[str, set[str] | None, list[KnowledgeHit]]]] = {}
+            for half, qs in halves.items():
+                searched[half] = []
+                for query, relevant in qs:
+                    result = await rt.search.search(SearchKnowledge(query=query, k=TOP_K, category="shop"))
+                    searched[half].append((query, relevant, result.hits))
+            if calibrate:
+                grid = []
+                for high in (0.55, 0.6, 0.65, 0.7):
+                    for cov in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+                        for low in (0.1, 0.2, 0.3):
+                            m = measure(searched["dev"], Rule(high, cov, low))
+                            grid.append({"high": high, "min_coverage": cov, "min_similarity": low, **m})
+                ok = [g for g in grid if g["wrong_answer_rate_unanswerable"] <= 0.05]
+                figures["calibration_best"] = sorted(ok, key=lambda g: -g["answered_citing_relevant"])[:5]
+            figures["dev"] = measure(searched["dev"], Rule())
+            figures["test"] = measure(searched["test"], Rule())
+        finally:
+            await rt.close()
+            await pool.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calibrate", action="store_true")
+    args = parser.parse_args()
+    write_result("rag_answers", asyncio.run(run(args.calibrate)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Grounded answers without an LLM: which hits may be answered from, which sentences answer, how
+the reply reads; and the question's language.
+
+- Relevance (`is_relevant`): a hit is answered from when the question's content words are found in
+  it (`coverage`, weighted: a French shop synonym counts half) and its cosine is not low, or when
+  its cosine alone is high. Thresholds were calibrated with `bench.rag_answers` on the shop FAQ's
+  development questions and the first half of the unanswerable ones (docs/benchmarks.md). The LLM
+  path uses the same flag, so the same passages and refusal rule feed the prompt.
+- Sentences (`answer_sentences`): the relevant passages are cut into sentences (heading lines and
+  repeated titles dropped); each is scored by the question's terms it holds; the best one or two of
+  the best passage, and the best of a second document when it adds something, make the reply.
+- One citation per document: chunks of one document share one marker.
+- Language (`detect_language`): stop-word profiles of French and English (libs.lexical), the
+  visitor's locale breaking ties. An English question over French passages gets the English
+  template around the French sentences, saying they are in French.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from libs.lexical import STOP_WORDS, analyze, fold, tokens
+from libs.lexical.synonyms import expand
+
+# below this share of the question's weighted content terms, a hit needs a high cosine on its own
+MIN_COVERAGE = 0.6
+MIN_SIMILARITY = 0.2  # with enough coverage, a hit still needs this cosine
+HIGH_SIMILARITY = 0.6  # a hit this close to the question is answered from whatever its words
+MAX_SENTENCES = 3
+
+# words of a question that say what kind of answer is wanted, not what it is about
+_QUESTION_WORDS = """
+comment combien quand pourquoi quel quelle quels quelles ou où qui quoi est-ce puis peut peux pouvez
+pourrais pourriez faut faire fait possible savoir voudrais voudrait aimerais souhaite besoin dois doit
+bonjour merci svp stp avez vous bien aussi encore déjà très être suis es sommes êtes vais vas va allez
+vendez vendre vend proposez proposer propose faites existe exister type genre chose truc
+how what when where why which who can could would should do does did is are please thanks hello
+tell know want need get
+"""
+QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS.split())
+_HEADING_MAX_WORDS = 10
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
+_EN_HINTS = frozenset({"hi", "hello", "thanks", "please", "shipping", "delivery", "refund", "order"})
+_FR_HINTS = frozenset({"bonjour", "merci", "livraison", "commande", "remboursement", "svp"})
+
+
+def detect_language(text: str, locale: str | None = None) -> str:
+    """`fr` or `en` by stop-word profile; the locale breaks ties (French when there is none)."""
+    words = [fold(t) for t in tokens(text)]
+    fr = sum(w in STOP_WORDS["fr"] or w in _FR_HINTS for w in words)
+    en = sum(w in STOP_WORDS["en"] or w in _EN_HINTS for w in words)
+    # words in both lists (« a », « on », « me ») say nothing
+    both = sum(w in STOP_WORDS["fr"] and w in STOP_WORDS["en"] for w in words)
+    fr, en = fr - both, en - both
+    if fr != en and max(fr, en) >= 1 and (abs(fr - en) >= 1 and (max(fr, en) >= 2 or not locale)):
+        return "en" if en > fr else "fr"
+    return "en" if (locale or "fr").lower().startswith("en") else "fr"
+
+
+def question_terms(question: str) -> list[tuple[str, float]]:
+    """The question's content terms (French analysis, question words out) with synonym weights."""
+    content = [t for t in tokens(question) if fold(t) not in QUESTION_WORDS]
+    terms = list(dict.fromkeys(analyze(" ".join(content), "fr")))
+    return expand(terms, "fr")
+
+
+def coverage(question: str, passage: str, terms: Sequence[tuple[str, float]] | None = None,
+             synonyms: float = 0.0) -> float:
+    """Share of the question's terms the passage holds. A synonym found can stand for a missing term
+    at `synonyms` of its weight (0 by default: the calibration found synonyms let unrelated passages
+    through — « temps » is everywhere a « délai » is)."""
+    weighted = list(terms) if terms is not None else question_terms(question)
+    original = [t for t, w in weighted if w == 1.0]
+    if not original:
+        return 0.0
+    held = set(analyze(passage, "fr"))
+    found = sum(1.0 for t in original if t in held)
+    extra = synonyms * sum(1.0 for t, w in weighted if w < 1.0 and t in held)
+    return min(1.0, (found + min(extra, len(original) - found)) / len(original))
+
+
+def is_relevant(question: str, passage: str, similarity: float | None, high: float = HIGH_SIMILARITY,
+                min_coverage: float = MIN_COVERAGE, min_similarity: float = MIN_SIMILARITY) -> bool:
+    sim = similarity if similarity is not None else 0.0
+    if sim >= high:
+        return True
+    needed = min_coverage
+    if detect_language(question) == "en":  # English words over French passages: only names and
+        needed = min_coverage / 2  # shared words (« Suisse », « Orsay », « livraison ») can match
+    return sim >= min_similarity and coverage(question, passage, synonyms=0.5) >= needed
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A document's relevant text, in rank order; `marker` is its citation number."""
+
+    doc: str
+    title: str | None
+    text: str
+    marker: int
+
+
+def sentences(text: str, title: str | None) -> list[str]:
+    """The passage's sentences: heading lines (short lines without a final stop) and the title go."""
+    out: list[str] = []
+    folded_title = fold(title.strip().lower()) if title else None
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        is_heading = len(line.split()) <= _HEADING_MAX_WORDS and not line.endswith((".", "!", "?", "…", ":", ";"))
+        if is_heading or (folded_title and fold(line.lower()) == folded_title):
+            continue
+        out.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
+    return out
+
+
+def _score(sentence: str, terms: Sequence[tuple[str, float]]) -> float:
+    held = set(analyze(sentence, "fr"))
+    return sum(w for t, w in terms if t in held)
+
+
+def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:
+    """(sentence, marker): the best one or two sentences of the first passage, then the best of the
+    next documents when they hold question terms the chosen sentences do not."""
+    terms = question_terms(question)
+    chosen: list[tuple[str, int]] = []
+    covered: set[str] = set()
+    for rank, passage in enumerate(passages):
+        candidates = sentences(passage.text, passage.title)
+        if not candidates:
+            continue
+        scored = sorted(((_score(s, terms), -i, s) for i, s in enumerate(candidates)), reverse=True)
+        if rank == 0:
+            best = [scored[0]]
+            if len(scored) > 1 and scored[1][0] > 0 and scored[1][0] >= scored[0][0] / 2:
+                best.append(scored[1])
+            for _, _, s in sorted(best, key=lambda x: -x[1]):  # reading order
+                chosen.append((s, passage.marker))
+                covered |= set(analyze(s, "fr"))
+        else:
+            score, _, s = scored[0]
+            new = {t for t, w in terms if w == 1.0 and t in set(analyze(s, "fr"))} - covered
+            if score > 0 and new:
+                chosen.append((s, passage.marker))
+                covered |= set(analyze(s, "fr"))
+        if len(chosen) >= MAX_SENTENCES:
+            break
+    return chosen[:MAX_SENTENCES]
+
+
+def compose(lang: str, picked: Sequence[tuple[str, int]], passages_language: str = "fr") -> str:
+    """The reply's body: the sentences, each run of one document's sentences followed by its marker;
+    an English visitor is told the passages are in French."""
+    parts: list[str] = []
+    for i, (sentence, marker) in enumerate(picked):
+        body = sentence.rstrip()
+        last_of_run = i + 1 == len(picked) or picked[i + 1][1] != marker
+        if not last_of_run:
+            parts.append(body if body[-1:] in ".!?…" else body + ".")
+            continue
+        end = "."
+        if body[-1:] in ".!?…":
+            body, end = body[:-1].rstrip(), body[-1]
+        parts.append(f"{body} [{marker}]{end}")
+    joined = " ".join(parts)
+    if lang == "en" and passages_language != "en":
+        return f"Our information is in French; here is what it says: « {joined} »"
+    return joined

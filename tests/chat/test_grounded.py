@@ -1,0 +1,63 @@
+"""Grounded answers without an LLM: relevance, sentence choice, one citation per document, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.chat import grounded
+from services.chat.fallback import Chunk, grounded_answer, language_of
+
+DELAIS = Chunk("c1", "Livraison\nDélais de livraison\nLes commandes passées avant 14 h partent le jour même. "
+               "La livraison en France prend 2 à 3 jours ouvrés. Nos cartons sont recyclables.",
+               "faq", "Délais de livraison", "livraison-delais", 0.5, True)
+DELAIS_2 = Chunk("c2", "Pour la Corse, comptez un jour de plus.", "faq", "Délais de livraison",
+                 "livraison-delais", 0.45, True)
+SUISSE = Chunk("c3", "Pour la Suisse, les droits de douane sont à votre charge.", "faq", "Douane pour la Suisse",
+               "suisse-douane", 0.4, True)
+
+
+def test_the_answer_is_the_sentences_that_answer_with_one_marker_per_document() -> None:
+    reply, used = grounded_answer("Combien de jours pour la livraison en Corse ou en Suisse ?", "fr",
+                                  [DELAIS, DELAIS_2, SUISSE], [], [])
+    first = reply.splitlines()[0]
+    assert "2 à 3 jours ouvrés" in first and "cartons" not in first  # the answering sentence, not all
+    assert "Délais de livraison" not in reply and not first.startswith("Livraison")  # no title, no heading
+    assert [c.doc_id for c in used] == ["livraison-delais", "suisse-douane"]  # one citation per document
+    assert first.count("[1]") == 1 and "[2]" in first and "[3]" not in first
+    assert reply.rstrip().endswith("personnellement ?")  # an adviser is offered
+
+
+def test_nothing_relevant_is_an_honest_i_dont_know() -> None:
+    weak = Chunk("x", "Nos lampes sont garanties cinq ans.", "faq", "Garantie", "garantie", 0.46, False)
+    reply, used = grounded_answer("Quelle est la capitale du Japon ?", "fr", [weak], [], [])
+    assert used == [] and "je préfère ne pas vous répondre au hasard" in reply and "conseiller" in reply
+
+
+def test_english_question_gets_the_english_template_around_the_french_passage() -> None:
+    reply, used = grounded_answer("How many days for delivery in France?", "en", [DELAIS], [], [])
+    assert reply.startswith("Our information is in French; here is what it says: « ")
+    assert "[1]" in reply and "adviser" in reply and used == [DELAIS]
+
+
+@pytest.mark.parametrize(("question", "similarity", "relevant"), [
+    ("Quelle est la capitale du Japon ?", 0.46, False),  # the case of the issue: similar, unrelated
+    ("Combien de jours pour être livré ?", 0.35, True),  # its words are there
+    ("Combien de jours pour être livré ?", 0.1, False),  # words, but far in meaning
+    ("Question sans aucun mot commun", 0.65, True),  # a very close passage is answered from anyway
+])
+def test_relevance_needs_the_question_words_unless_the_passage_is_very_close(
+        question: str, similarity: float, relevant: bool) -> None:
+    passage = "Délais de livraison\nLa livraison en France prend 2 à 3 jours ouvrés."
+    assert grounded.is_relevant(question, passage, similarity) is relevant
+
+
+@pytest.mark.parametrize(("text", "locale", "lang"), [
+    ("Bonjour, est-ce que vous livrez en Belgique ?", None, "fr"),
+    ("Hi, do you ship to Belgium?", None, "en"),
+    ("Do you have this lamp in blue?", "fr", "en"),
+    ("Avez-vous cette lampe en bleu ?", "en", "fr"),
+    ("Opale", "en", "en"),
+    ("Opale", None, "fr"),
+])
+def test_language_by_stop_word_profile(text: str, locale: str | None, lang: str) -> None:
+    assert language_of(text, locale) == lang
