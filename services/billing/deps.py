@@ -64,10 +64,14 @@ def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) 
 
 
 def rag_embedder(rpc: RpcClient, timeout_s: float) -> Embed:
-    """Embeddings from the rag service (`rag.embed`); None when it does not answer."""
+    """Embeddings from the rag service (`rag.embed`); None when it does not answer.
+
+    A query (one text) waits `timeout_s`; a batch of the periodic job gets 0.1 s more per text.
+    """
     async def embed(texts: list[str]) -> tuple[str, list[list[float]]] | None:
+        wait = timeout_s + 0.1 * (len(texts) - 1)
         try:
-            result = await rpc.request(EmbedTexts.TYPE, EmbedTexts(texts=texts), Embeddings, timeout=timeout_s)
+            result = await rpc.request(EmbedTexts.TYPE, EmbedTexts(texts=texts), Embeddings, timeout=wait)
         except ComptoirError as exc:
             log.info("rag_embed_unavailable", error=str(exc))
             return None

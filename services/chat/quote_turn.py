@@ -191,7 +191,9 @@ async def answer(ctx: HandlerContext, deps: ChatDeps, result: Plan, *, session_i
     try:
         reply = await ctx.request(CreateQuote.TYPE, CreateQuote(type="product", session_id=session_id, email=email,
                                                                 lines=lines), QuoteReply,
-                                  timeout=deps.settings.billing_timeout_s)
+                                  timeout=deps.settings.billing_timeout_s,
+                                  # a rerun of this turn makes no second quote
+                                  request_id=ctx.derived_request_id(CreateQuote.TYPE))
     except RemoteError as exc:
         return Answer(_refused(exc, lang), "grounded", f"quote_{exc.code}", metadata_update=update)
     except ComptoirError as exc:
