@@ -134,3 +134,32 @@ async def test_urls_are_fetched_with_limits(site: str) -> None:
             await fetch_url(client, f"{site}/slow", D, 10_000)
         with pytest.raises(LoadError, match="fetch failed"):
             await fetch_url(client, "http://127.0.0.1:9/", D, 10_000)
+
+
+HTML_FIXTURES = Path(__file__).parent / "data" / "html"
+
+
+@pytest.mark.parametrize(("page", "kept", "dropped"), [
+    ("livraison-theme.html",
+     ["# Livraison et retours", "## Délais de livraison", "deux à trois jours ouvrés", "5,90 €",
+      "- Les abat-jour personnalisés ne sont pas repris."],
+     ["cookies", "Tout accepter", "Lampes à poser", "Panier", "Accueil /", "lettre d'information",
+      "Conditions générales", "Instagram", "Tous droits réservés", "Paiement en 3 fois"]),
+    ("produit-orsay.html",
+     ["# Suspension Orsay", "verre soufflé bouche de 40 cm", "### Entretien", "eau tiède savonneuse"],
+     ["cookies", "Nouveautés", "Rechercher un produit", "Vous aimerez aussi", "Lampe Camille",
+      "Service client", "Retours sous 30 jours"]),
+])
+def test_html_main_content_leaves_menus_footers_and_banners_out(page: str, kept: list[str],
+                                                                 dropped: list[str]) -> None:
+    title, text = html_to_text((HTML_FIXTURES / page).read_text(encoding="utf-8"))
+    assert title in ("Livraison et retours", "Suspension Orsay")
+    for piece in kept:
+        assert piece in text, piece
+    for piece in dropped:
+        assert piece not in text, piece
+
+
+def test_a_fragment_without_main_content_still_gives_its_text() -> None:
+    title, text = html_to_text("<div>Bonjour</div>")
+    assert text == "Bonjour" and title is None
