@@ -31,6 +31,7 @@ from services.gateway.console import setup as console_setup
 from services.gateway.console.live import LiveHub
 from services.gateway.deps import Gateway
 from services.gateway.metrics import GatewayMetrics
+from services.gateway.openapi_errors import install as document_api_errors
 from services.gateway.streams import StreamRouter
 
 log = get_logger("gateway")
@@ -127,4 +128,5 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
                        allow_headers=["Content-Type", "Authorization", "X-Session-Token"],
                        expose_headers=EXPOSED_HEADERS, max_age=600)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    document_api_errors(app)  # every error a route answers, documented with its real body
     return app

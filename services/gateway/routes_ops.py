@@ -57,7 +57,8 @@ async def readyz(gw: GatewayDep) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics",
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def metrics(gw: GatewayDep) -> Response:
     return Response(gw.metrics.render(), media_type=CONTENT_TYPE)
 
