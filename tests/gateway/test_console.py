@@ -6,6 +6,7 @@ the visitor's live stream, the visitor's messages stored without an LLM call, ha
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from typing import Any
@@ -278,3 +279,49 @@ async def test_cli_creates_a_user_who_can_log_in(client: httpx.AsyncClient, gw_s
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == f"created adviser {email} (Paul)"
     assert (await log_in(client, email)).status_code == 303
+
+
+async def test_handoff_webhook_is_signed_and_carries_the_event_id(backend: dict[str, Any]) -> None:
+    import hashlib
+    import hmac
+
+    from aiohttp import web
+
+    from libs.common.errors import InvalidMessage
+    from libs.common.events.chat import ChatHandoffRequested
+    from libs.common.messages import Envelope
+    from services.chat.handoff_webhook import HandoffWebhookSettings, post_handoff
+
+    received: list[tuple[dict[str, str], bytes]] = []
+    answer = {"status": 200}
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((dict(request.headers), await request.read()))
+        return web.Response(status=answer["status"])
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        event = ChatHandoffRequested(session_id="cs_" + "h" * 22, reason="visitor_asked", message="un conseiller")
+        envelope = Envelope.wrap(event, source="chat")
+        ctx = backend["chat"].for_message(envelope)
+        settings = HandoffWebhookSettings(url=f"http://127.0.0.1:{port}/hook", secret="s3cret")
+        await post_handoff(event, ctx, settings=settings)
+        headers, body = received[0]
+        assert headers["Webhook-Id"] == str(envelope.id)
+        stamp, mac = (part.split("=", 1)[1] for part in headers["Comptoir-Signature"].split(","))
+        expected = hmac.new(b"s3cret", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(mac, expected)
+        assert json.loads(body)["data"]["reason"] == "visitor_asked"
+        answer["status"] = 410
+        with pytest.raises(InvalidMessage):  # a refusal is parked, not retried forever
+            await post_handoff(event, ctx, settings=settings)
+        await post_handoff(event, ctx, settings=HandoffWebhookSettings(url=None))  # not configured: nothing
+        assert len(received) == 2
+    finally:
+        await runner.cleanup()
