@@ -11,6 +11,7 @@ import asyncpg
 
 from libs.common.db import Conn
 from libs.common.events.billing import QuoteLine, QuoteTotals, QuoteView
+from libs.common.flags import flag_value
 from services.billing.quotes import breakdown
 
 QUOTE_COLUMNS = """
@@ -121,12 +122,9 @@ SELECT_FLAG = "SELECT value FROM app_runtime_state WHERE key = $1"
 
 
 async def runtime_flag(conn: Conn | asyncpg.Pool, key: str, default: bool) -> bool:
-    """A boolean runtime flag (app_runtime_state, JSON true/false); anything else: the default."""
-    raw = await conn.fetchval(SELECT_FLAG, key)
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    if isinstance(value, dict):
-        value = value.get("enabled")
-    return value if isinstance(value, bool) else default
+    """A boolean runtime flag (app_runtime_state), read by the platform's one rule (libs/common/flags.py):
+    JSON true/false, anything else the default."""
+    return flag_value(await conn.fetchval(SELECT_FLAG, key), default)
 
 
 SELECT_COMPANY_FACTS = "SELECT key, value FROM app_company_facts WHERE active IS NOT FALSE"

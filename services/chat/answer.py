@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from libs.common.events.chat import ChatTurn, Citation, QuoteSummary
+from libs.common.flags import RuntimeFlags
 from services.chat import repo
 from services.chat.entities import Entity
 from services.chat.fallback import Chunk
-from services.chat.flags import RuntimeFlags
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from libs.common import broker
+from libs.common.flags import FlagWatcher
 from libs.common.llm import LLMClient, LLMSettings
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
@@ -19,7 +20,6 @@ from services.chat import conversations, handlers, handoff_webhook
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher
-from services.chat.flags import FlagWatcher
 from services.chat.persist import store_context_embedding
 
 log = get_logger(__name__)

@@ -12,6 +12,7 @@ import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from libs.common.events.chat import ChatReplyDelta
+from libs.common.flags import FlagWatcher
 from libs.common.llm import LLMClient
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
@@ -20,7 +21,6 @@ from libs.guard.screening import Screener
 from services.chat import repo
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
-from services.chat.flags import FlagWatcher
 from services.chat.slots import TurnSlots
 
 log = get_logger(__name__)

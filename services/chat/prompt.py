@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from libs.common.flags import RuntimeFlags
 from services.chat.fallback import Chunk
-from services.chat.flags import RuntimeFlags
 
 DEFAULT_PROMPT = (
     "Tu es [APP_NAME], l'assistant de [BRAND_NAME]. Tu aides les clients avec [PRODUCT_DOMAIN]. "

@@ -15,13 +15,13 @@ from libs.common.events.billing import CreateQuote, QuoteLineIn, QuoteReply
 from libs.common.events.chat import QuoteSummary
 from libs.common.events.rag import Embeddings, EmbedTexts, KnowledgeSearchResults, SearchKnowledge
 from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessage, ScreenVerdict
+from libs.common.flags import RuntimeFlags
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
 from libs.guard.screening import GuardFlags
 from services.chat import grounded
 from services.chat.deps import ChatDeps
 from services.chat.fallback import Chunk
-from services.chat.flags import RuntimeFlags
 
 log = get_logger(__name__)
 CONTEXT_DIM = 1024

@@ -110,7 +110,6 @@ ORDER BY version DESC, updated_at DESC LIMIT 1
 SELECT_FACTS = """
 SELECT key, value, category FROM app_company_facts WHERE active ORDER BY category, key
 """
-SELECT_FLAGS = "SELECT key, value FROM app_runtime_state"
 UPSERT_ENTITY = """
 INSERT INTO app_entity_memory (session_id, entity_type, entity_value, confidence, source_message, metadata)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -292,10 +291,6 @@ async def prompt(conn: Conn, name: str = "chatbot_main") -> str | None:
 
 async def facts(conn: Conn) -> list[tuple[str, str, str]]:
     return [(r["key"], r["value"], r["category"] or "general") for r in await conn.fetch(SELECT_FACTS)]
-
-
-async def flags(conn: Conn) -> dict[str, Any]:
-    return {r["key"]: r["value"] for r in await conn.fetch(SELECT_FLAGS)}
 
 
 async def upsert_entities(conn: Conn, session_id: str, rows: list[tuple[str, str, float, str]]) -> None:

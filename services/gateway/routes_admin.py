@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.flags import FlagError, check_flag
 from services.gateway import repo
 from services.gateway.deps import Gateway, GatewayDep, get_gateway
 from services.gateway.errors import ApiError
@@ -42,8 +43,8 @@ class Page(BaseModel):
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: bool | int | float | str | dict[str, Any] | list[Any] | None = Field(
-        description="any JSON value; the chat service reads flags live")
+    value: Any = Field(description="true or false: every known flag is a boolean (libs/common/flags.py); "
+                                   "services read flags live")
 
 
 class FactIn(BaseModel):
@@ -132,8 +133,12 @@ async def flags(gw: GatewayDep) -> dict[str, Any]:
 
 @router.put("/flags/{key}")
 async def set_flag(key: str, body: FlagIn, gw: GatewayDep) -> dict[str, Any]:
-    _check_name(key, "flag")
-    return await repo.set_flag(gw.pool, key, body.value)
+    """A known flag, set to true or false; an unknown name or any other value is a 422 with the reason."""
+    try:
+        value = check_flag(key, body.value)
+    except FlagError as exc:
+        raise ApiError(422, exc.code, exc.reason) from exc
+    return await repo.set_flag(gw.pool, key, value)
 
 
 @router.get("/facts")

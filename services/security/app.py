@@ -7,6 +7,7 @@ The handlers live in handlers.py and take (message, ctx, deps); tests may hand i
 
 from __future__ import annotations
 
+from libs.common.flags import FlagWatcher
 from libs.common.service import HandlerContext, ServiceApp
 from services.security import handlers, incidents
 from services.security.config import SecuritySettings
@@ -19,13 +20,21 @@ def build_deps(settings: SecuritySettings) -> handlers.Deps:
 
 async def start(ctx: HandlerContext) -> handlers.Deps:
     given: handlers.Deps | None = ctx.deps.get("security")
-    return given if given is not None else build_deps(SecuritySettings())
+    deps = given if given is not None else build_deps(SecuritySettings())
+    flags = FlagWatcher(ctx.settings, ctx.pool, deps.settings.flags_poll_s)  # the platform's one flag watcher
+    await flags.start()
+    deps.live.watch(flags)
+    return deps
+
+
+async def stop(deps: handlers.Deps) -> None:
+    await deps.live.stop()
 
 
 # Screening and the output guard write incidents, and the rate-limit check writes counters; none is
 # claimed by request id (each is on every turn's path). A repeat only happens on a broker
 # redelivery after a crash, and is harmless: see the reasons below.
-svc = ServiceApp("security", deps=start)
+svc = ServiceApp("security", deps=start, close=stop)
 svc.on_request("security.screen", idempotent=(
     "incidents are recorded once per message and visitor (handlers._screen_once); a repeated rate-limit "
     "check counts one more hit"))(handlers.screen)

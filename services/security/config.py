@@ -63,5 +63,7 @@ class SecuritySettings(GuardSettings):
 
     model_config = SettingsConfigDict(env_prefix="SECURITY_", env_file=".env", extra="ignore")
 
-    config_ttl_s: float = Field(2.0, ge=0)  # how long flags and admin limits are cached
+    config_ttl_s: float = Field(2.0, ge=0)  # how long admin rate limits are cached
+    # runtime flags arrive through NOTIFY at once; polling catches a lost notification
+    flags_poll_s: float = Field(0.5, gt=0)
     rate_limits: RateLimits = RateLimits()

@@ -44,7 +44,6 @@ RETURNING blocked_until
 INSERT_ADMIN_LOG = """
 INSERT INTO app_admin_logs (level, category, session_id, message, metadata) VALUES ($1, $2, $3, $4, $5)
 """
-SELECT_FLAGS = "SELECT get_runtime_flags()"
 SELECT_ADMIN_CONFIG = "SELECT value FROM app_admin_config WHERE key = $1"
 
 
@@ -85,10 +84,6 @@ async def block_keys(conn: Conn, keys: list[str], seconds: int) -> datetime | No
 async def insert_admin_log(conn: Conn, level: str, category: str, session_id: str | None, message: str,
                            metadata: dict[str, Any]) -> None:
     await conn.execute(INSERT_ADMIN_LOG, level, scrub(category), scrub(session_id), scrub(message), scrub(metadata))
-
-
-async def runtime_flags(conn: Conn) -> dict[str, Any]:
-    return _as_dict(await conn.fetchval(SELECT_FLAGS))
 
 
 async def admin_config(conn: Conn, key: str) -> dict[str, Any] | None:

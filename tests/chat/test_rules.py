@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from libs.common.flags import RuntimeFlags
 from services.chat import leads, memory
 from services.chat.entities import extract, intents_of, sentiment_of
 from services.chat.fallback import Chunk, grounded_answer, is_small_talk, language_of, snippet
-from services.chat.flags import RuntimeFlags, as_bool
 from services.chat.prompt import PromptParts, build_messages, fill_placeholders, system_message
 from services.chat.repo import SessionRow
 
@@ -240,25 +240,3 @@ def test_prompt_messages_keep_only_roles() -> None:
     )
     messages = build_messages(parts, "b")
     assert messages[1:] == [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (True, True),
-        (False, False),
-        ("true", True),
-        ("FALSE", False),
-        (1, True),
-        ({"enabled": True}, True),
-        (None, False),
-        ([], False),
-    ],
-)
-def test_flag_values(value: object, expected: bool) -> None:
-    assert as_bool(value, False) is expected
-
-
-def test_flags_from_runtime_state() -> None:
-    flags = RuntimeFlags.from_values({"v3KillSwitch": True, "topicLockEnabled": "false"})
-    assert flags == RuntimeFlags(kill_switch=True, topic_lock=False, conversation_guard=True, role_lock=True)

@@ -58,16 +58,34 @@ async def test_logs_are_filtered_by_session(client: httpx.AsyncClient, gw_pool: 
 
 
 async def test_flags_are_read_and_set(client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
-    key = f"testFlag{uuid.uuid4().hex[:8]}"
-    response = await client.put(f"/v1/admin/flags/{key}", json={"value": True}, headers=AUTH)
-    assert response.status_code == 200, response.text
-    assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) is True
-    flags = (await client.get("/v1/admin/flags", headers=AUTH)).json()["flags"]
-    assert flags[key] is True
-    assert "v3KillSwitch" in flags
-    await client.put(f"/v1/admin/flags/{key}", json={"value": {"limit": 3}}, headers=AUTH)
-    assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) == {"limit": 3}
-    await gw_pool.execute("DELETE FROM app_runtime_state WHERE key = $1", key)
+    key = "hp40BoostEnabled"  # read by no service yet: flipping it disturbs no other test
+    try:
+        response = await client.put(f"/v1/admin/flags/{key}", json={"value": True}, headers=AUTH)
+        assert response.status_code == 200, response.text
+        assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) is True
+        flags = (await client.get("/v1/admin/flags", headers=AUTH)).json()["flags"]
+        assert flags[key] is True
+        assert "v3KillSwitch" in flags
+    finally:
+        await gw_pool.execute("UPDATE app_runtime_state SET value = 'false' WHERE key = $1", key)
+
+
+@pytest.mark.parametrize(("key", "value", "code", "reason"), [
+    ("conversationGuardEnabled", "enabled", "invalid_flag_value", "takes true or false"),
+    ("conversationGuardEnabled", "disabled", "invalid_flag_value", "takes true or false"),
+    ("conversationGuardEnabled", {"enabled": False}, "invalid_flag_value", "takes true or false"),
+    ("v3KillSwitch", 1, "invalid_flag_value", "not 1"),
+    ("v3KillSwitch", None, "invalid_flag_value", "not None"),
+    ("testFlagUnknown", True, "unknown_flag", "known flags: conversationGuardEnabled"),
+    ("bad name!", True, "unknown_flag", "unknown flag"),
+])
+async def test_an_unknown_flag_or_a_non_boolean_is_a_422_with_its_reason(
+        client: httpx.AsyncClient, gw_pool: asyncpg.Pool, key: str, value: object, code: str, reason: str) -> None:
+    before = await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key)
+    response = await client.put(f"/v1/admin/flags/{key}", json={"value": value}, headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == code and reason in response.json()["detail"]
+    assert await gw_pool.fetchval("SELECT value FROM app_runtime_state WHERE key = $1", key) == before
 
 
 async def test_bad_admin_input_is_a_4xx(client: httpx.AsyncClient) -> None:

@@ -9,13 +9,14 @@ from typing import Any
 
 import asyncpg
 
+from libs.common.flags import flag_value
 from services.gateway.console import audit
 from services.gateway.console.users import User
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 
-# The runtime flags the platform reads (app_runtime_state), with what each does. Any other name is
-# refused by the console (the admin API keeps accepting JSON values for scripts).
+# The runtime flags the owner may switch (app_runtime_state), with what each does; a subset of the known
+# flags of libs/common/flags.py. Any other name is refused, by the console as by the admin API.
 KNOWN_FLAGS: dict[str, tuple[bool, str]] = {
     "v3KillSwitch": (False, "Coupe le modèle de langage : l'assistant répond en mode documentaire seulement."),
     "topicLockEnabled": (True, "Recentre poliment la conversation sur la boutique après plusieurs messages "
@@ -26,15 +27,8 @@ KNOWN_FLAGS: dict[str, tuple[bool, str]] = {
 
 
 def flag_on(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("enabled"), bool):
-        return bool(value["enabled"])
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "on", "yes")
-    if isinstance(value, int | float):
-        return bool(value)
-    return default
+    """As every service reads it (libs/common/flags.py): a JSON boolean, anything else the default."""
+    return flag_value(value, default)
 
 
 DOCUMENTS = """
