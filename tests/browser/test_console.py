@@ -320,3 +320,74 @@ async def test_csrf_less_post_refused_and_wrong_passwords_rate_limited(up: Up, b
     assert await attacker.get_by_text("Trop de tentatives").is_visible()
     await shoot(attacker, "login-rate-limited")
     await attacker.context.close()
+
+
+def sse_body(*events: tuple[str, dict[str, Any]]) -> str:
+    return "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events)
+
+
+async def test_widget_quote_card_safe_links_one_citation_per_document_retry_and_phone(up: Up, browser: Any) -> None:
+    """The widget's rendering, with the stream answered by canned server events (page.route)."""
+    session = {"session_id": "cs_" + "w" * 22, "session_token": "tok", "visitor": None}
+    reply = ("Voici votre devis. Détails : [conditions](https://shop.example/cgv) et "
+             "<img src=x onerror=\"window.__pwned=1\"> https://shop.example/livraison.")
+    cite = {"source": "demo/livraison.md", "title": "Livraison", "doc_id": "d1", "score": 0.9}
+    done = {**session, "request_id": "r1", "reply": reply, "mode": "llm", "handoff": False,
+            "citations": [{**cite, "chunk_id": "c1", "snippet": "Livraison en 2 à 4 jours."},
+                          {**cite, "chunk_id": "c2", "snippet": "Offerte dès 80 €."},
+                          {"source": "demo/retours.md", "title": "Retours", "doc_id": "d2", "chunk_id": "c3",
+                           "score": 0.5, "snippet": "30 jours pour changer d'avis."}],
+            "quote": {"quote_id": "q1234567-aaaa", "total": "129.00", "currency": "EUR",
+                      "checkout_url": "https://pay.example/c/1", "pdf_url": None,
+                      "lines": [{"label": "Suspension Lin", "quantity": 1, "unit_price": "129.00",
+                                 "total": "129.00"}]}}
+    calls = {"n": 0}
+
+    async def stream(route: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # a stream that drops after a few words: no `done`
+            body = sse_body(("session", session), ("token", {"text": "Voici le début", "seq": 0}))
+        else:
+            body = sse_body(("session", session), ("token", {"text": reply, "seq": 0}), ("done", done))
+        await route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=body)
+
+    async def no_history(route: Any) -> None:
+        await route.fulfill(status=404, body="{}")
+
+    page = await new_page(browser, width=375)
+    await page.route("**/v1/chat/messages/stream", stream)
+    await page.route("**/v1/chat/sessions/**", no_history)
+    await page.goto(f"{up.base}/")
+    await page.get_by_role("button", name="Ouvrir le chat").click()
+    panel = page.locator("#comptoir-panel")
+    box = await panel.bounding_box()
+    assert box is not None and box["width"] >= 374 and box["height"] >= 890  # full screen on a phone
+    textbox = page.get_by_role("textbox", name="Votre message")
+    assert await textbox.evaluate("el => getComputedStyle(el).fontSize") == "16px"  # no iOS zoom
+    await textbox.fill("Un devis pour la suspension Lin ?")
+    await textbox.press("Enter")
+    retry = page.get_by_role("button", name="Réessayer")
+    await retry.wait_for(timeout=10_000)
+    assert "Voici le début" in await page.locator("li.msg.assistant").last.inner_text()  # partial kept
+    await retry.click()
+    answer = page.locator("li.msg.assistant[data-done='true']")
+    await answer.wait_for(timeout=10_000)
+    assert await page.locator("li.msg.user").count() == 1  # the retry does not repeat the question
+    links = answer.locator(".text a")
+    assert [await a.get_attribute("href") for a in await links.all()] == [
+        "https://shop.example/cgv", "https://shop.example/livraison"]
+    assert await answer.locator(".text img").count() == 0 and await page.evaluate("window.__pwned") is None
+    assert "<img" in await answer.locator(".text").inner_text()  # shown as text, never as HTML
+    assert await answer.locator(".cites > ol > li").count() == 2  # two documents, three passages
+    snippet = answer.locator(".cites details").first
+    assert not await snippet.locator(".snip").is_visible()
+    await snippet.locator("summary").click()
+    assert await snippet.locator(".snip").is_visible()
+    card = answer.locator(".card")
+    assert "129,00" in await card.inner_text() and "Suspension Lin" in await card.inner_text()
+    assert await card.get_by_role("link", name="Payer en ligne").get_attribute("href") == "https://pay.example/c/1"
+    assert "pas encore disponible" in await card.inner_text()  # no PDF yet, said honestly
+    await page.screenshot(path=str(SHOTS / "widget-quote-375.png"))
+    violations = await axe(page)
+    assert violations == [], violations
+    await page.context.close()
