@@ -57,11 +57,12 @@ async def build_deps(ctx: HandlerContext) -> ChatDeps:
         guard=guard.output_guard() if settings.local_output_guard else None,
         stream_connection=connection,
     )
-    deps.contexts = ContextEmbedder(
-        functools.partial(store_context_embedding, ctx, deps),
-        settings.context_embed_delay_s,
-        settings.context_embed_max_wait_s,
-    )
+    if settings.context_embeddings:  # off by default: nothing reads the vector (docs/rag.md)
+        deps.contexts = ContextEmbedder(
+            functools.partial(store_context_embedding, ctx, deps),
+            settings.context_embed_delay_s,
+            settings.context_embed_max_wait_s,
+        )
     log.info("chat_ready", llm=llm_settings.configured, model=llm_settings.model if llm_settings.configured else None)
     return deps
 

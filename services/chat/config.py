@@ -33,7 +33,12 @@ class ChatSettings(BaseSettings):
     summary_after_messages: int = Field(12, ge=4)
     keep_recent_messages: int = Field(8, ge=2)
     summary_max_chars: int = Field(1500, ge=200)
-    # The long-term context's summary is embedded once the conversation has been quiet this long,
+    # Embedding the long-term context's summary (app_conversation_contexts.context_embedding): off by
+    # default. The context row is read by its key on every turn, one row per visitor, and no query
+    # searches the vectors (a search across visitors would feed one visitor's conversations to
+    # another), while each embedding costs about nine turns of chat CPU (docs/rag.md, long-term context).
+    context_embeddings: bool = False
+    # When on, the summary is embedded once the conversation has been quiet this long,
     # and at most max_wait after a roll (services/chat/context_embedding.py). 0: after every roll.
     context_embed_delay_s: float = Field(10.0, ge=0)
     context_embed_max_wait_s: float = Field(60.0, ge=0)

@@ -275,6 +275,7 @@ async def chat(settings, pool) -> AsyncIterator[ChatHarness]:
         guard_timeout_s=2.0,
         embed_timeout_s=2.0,
         llm_budget_s=5.0,
+        context_embeddings=True,  # off by default; the harness checks the writer still works
         context_embed_delay_s=0.3,
     )
     async with contextlib.AsyncExitStack() as stack:
