@@ -9,5 +9,7 @@ echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: mypy"
 .venv/bin/mypy comptoir libs services tests bench
+echo "test: import contracts"
+.venv/bin/lint-imports --no-cache
 echo "test: pytest"
 exec .venv/bin/pytest "$@"
