@@ -200,7 +200,22 @@ async def stripe_webhook(cmd: StripeWebhookReceived, billing: Billing, conn: Con
     except WebhookVerificationError as exc:
         await _record_rejected(conn, envelope, "stripe", exc.reason, cmd)
         return
-    await payments.apply_stripe_event(conn, event, billing.clock(), envelope)
+    outcome = await payments.apply_stripe_event(conn, event, billing.clock(), envelope)
+    if outcome.paid and outcome.quote_id and billing.stripe is not None:
+        await _stripe_receipt(conn, event, outcome.quote_id, billing)
+
+
+async def _stripe_receipt(conn: Conn, event: dict[str, Any], quote_id: str, billing: Billing) -> None:
+    """Keep the Stripe receipt (or invoice) link of a paid quote, for the customer."""
+    assert billing.stripe is not None
+    session = (event.get("data") or {}).get("object") or {}
+    try:
+        url = await billing.stripe.receipt_url(session)
+    except PaymentProviderError as exc:  # the payment stands; the link can be fetched later
+        log.warning("stripe_receipt_unavailable", quote_id=quote_id, error=str(exc))
+        return
+    if url:
+        await conn.execute(repo.SET_QUOTE_INVOICE_URL, quote_id, url)
 
 
 async def wix_webhook(cmd: WixWebhookReceived, billing: Billing, conn: Conn, envelope: Envelope) -> None:

@@ -105,6 +105,7 @@ RETURNING id
 SELECT_INVOICE_FOR_UPDATE = """
 SELECT id, quote_id, wix_invoice_id, status FROM app_wix_invoices WHERE wix_invoice_id = $1 FOR UPDATE
 """
+SET_QUOTE_INVOICE_URL = "UPDATE app_quotes SET invoice_url = $2, updated_at = NOW() WHERE id = $1"
 SELECT_QUOTE_INVOICE = """
 SELECT id, wix_invoice_id, amount, currency, status FROM app_wix_invoices WHERE quote_id = $1
 ORDER BY created_at LIMIT 1

@@ -91,6 +91,22 @@ class StripeCheckout:
             raise PaymentProviderError("stripe", "no_url", f"session {session.id} has no URL")
         return CheckoutLink(id=session.id, url=session.url)
 
+    async def receipt_url(self, session: dict[str, Any]) -> str | None:
+        """The paid session's invoice page (`invoice.hosted_invoice_url`) or card receipt
+        (`payment_intent.latest_charge.receipt_url`); None when Stripe made neither."""
+        try:
+            if session.get("invoice"):
+                invoice = await self._client.v1.invoices.retrieve_async(str(session["invoice"]))
+                return invoice.hosted_invoice_url or invoice.invoice_pdf
+            if session.get("payment_intent"):
+                intent = await self._client.v1.payment_intents.retrieve_async(
+                    str(session["payment_intent"]), params={"expand": ["latest_charge"]})
+                charge = intent.latest_charge
+                return getattr(charge, "receipt_url", None) if charge is not None else None
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from exc
+        return None
+
     async def list_all(self, kind: str, page_size: int) -> AsyncIterator[dict[str, Any]]:
         """Every object of `/v1/products` or `/v1/prices` (active ones), paged by `starting_after`."""
         resource = {"products": self._client.v1.products, "prices": self._client.v1.prices}[kind]

@@ -137,6 +137,8 @@ async def test_stripe_payment_marks_paid_once_and_records_the_purchase(billing_s
     lead = await eventually(lambda: pool.fetchrow(
         "SELECT purchase_count, total_spend, last_purchase_amount FROM app_leads WHERE lower(email) = $1", email))
     assert (lead["purchase_count"], lead["total_spend"]) == (1, Decimal("84.70"))
+    paid = (await ask(billing_svc, "billing.get_quote", GetQuote(quote_id=quote.id))).quote
+    assert paid.invoice_url and paid.invoice_url.startswith("https://pay.stripe.com/receipts/payment/ch_")
     # Stripe retries the same event: a new broker message, the same event id — no second effect.
     retry = stripe_command(event)
     await send(pool, retry)

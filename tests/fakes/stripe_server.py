@@ -129,6 +129,7 @@ class FakeStripeServer(LocalServer):
         return Starlette(routes=[
             Route("/v1/checkout/sessions", self._create_session, methods=["POST"]),
             Route("/v1/checkout/sessions/{sid}", self._get_session, methods=["GET"]),
+            Route("/v1/payment_intents/{pid}", self._get_payment_intent, methods=["GET"]),
             Route("/v1/products", self._list(lambda: self.products, "/v1/products"), methods=["GET"]),
             Route("/v1/prices", self._list(lambda: self.prices, "/v1/prices"), methods=["GET"]),
         ])
@@ -138,6 +139,21 @@ class FakeStripeServer(LocalServer):
         if request.headers.get("authorization") == f"Bearer {self.api_key}":
             return None
         return stripe_error(401, "Invalid API Key provided.", "invalid_request_error")
+
+    async def _get_payment_intent(self, request: Request) -> Response:
+        denied = self._unauthorised(request)
+        if denied is not None:
+            return denied
+        pid = request.path_params["pid"]
+        if not pid.startswith("pi_"):
+            return stripe_error(404, f"No such payment_intent: '{pid}'", code="resource_missing")
+        charge_id = "ch_" + pid[3:]
+        charge: Any = charge_id
+        if "latest_charge" in request.query_params.getlist("expand[]") or \
+                request.query_params.get("expand[0]") == "latest_charge":
+            charge = {"id": charge_id, "object": "charge", "paid": True, "status": "succeeded",
+                      "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}"}
+        return JSONResponse({"id": pid, "object": "payment_intent", "status": "succeeded", "latest_charge": charge})
 
     def _list(self, store: Any, url: str) -> Any:
         """A Stripe list endpoint: `limit` (1-100), `starting_after`, `active`; `has_more` paging."""
@@ -249,7 +265,8 @@ class FakeStripeServer(LocalServer):
         session = dict(self.sessions.get(session_id) or {"id": session_id, "object": "checkout.session",
                                                          "amount_total": 0, "currency": "eur"})
         session.update(status="complete", payment_status="paid",
-                       customer_details={"email": email, "name": None, "phone": None})
+                       customer_details={"email": email, "name": None, "phone": None},
+                       payment_intent=session.get("payment_intent") or f"pi_{uuid.uuid4().hex[:24]}")
         if amount_total is not None:
             session["amount_total"] = amount_total
         if currency is not None:
