@@ -414,11 +414,12 @@ for _key in ALL_KEYS:
         _BY_TRIGRAM[_key[:3]] = (*_BY_TRIGRAM.get(_key[:3], ()), _key)
 
 
-def present_keys(text: str) -> set[str]:
+def present_keys(text: str, index: dict[str, list[int]] | None = None) -> set[str]:
     found = {key for key in _SHORT_KEYS if key in text}
-    index = _BY_TRIGRAM
-    for trigram in {text[i:i + 3] for i in range(len(text) - 2)}:
-        keys = index.get(trigram)
+    grams = index if index is not None else {text[i:i + 3] for i in range(len(text) - 2)}
+    by_trigram = _BY_TRIGRAM
+    for trigram in grams:
+        keys = by_trigram.get(trigram)
         if keys is not None:
             found.update(key for key in keys if len(key) == 3 or key in text)
     return found

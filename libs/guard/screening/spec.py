@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from libs.common.events.security import IncidentType
+from libs.guard.screening.anchors import Anchored
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,15 @@ class Rule:
     type: IncidentType
     weight: float
     pattern: re.Pattern[str]
+    anchor: Anchored = field(init=False, repr=False, compare=False)
 
-    def search(self, text: str, present: frozenset[str] | set[str] | None = None) -> bool:
-        """`present`: the prefilter keys found in `text` (see rules.present_keys), computed once for all rules."""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchor", Anchored(self.pattern))
+
+    def search(self, text: str, present: frozenset[str] | set[str] | None = None,
+               index: dict[str, list[int]] | None = None) -> bool:
+        """`present`: the prefilter keys found in `text` (see rules.present_keys) and `index` its trigram
+        positions (anchors.trigram_positions), both computed once for all rules."""
         if self.keys:
             if present is None:
                 from libs.guard.screening.rules import present_keys
@@ -41,4 +48,4 @@ class Rule:
                 present = present_keys(text)
             if present.isdisjoint(self.keys):
                 return False
-        return self.pattern.search(text) is not None
+        return self.anchor.search(text, index)

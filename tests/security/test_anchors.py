@@ -1,0 +1,60 @@
+"""Anchored rule search (libs/guard/screening/anchors.py) gives exactly the verdict of a full regex
+search, on every labelled message and on long pasted texts, while trying the pattern only where its
+first words occur."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from libs.guard.normalise import normalise
+from libs.guard.screening import rules
+from libs.guard.screening.anchors import Anchored, first_words, trigram_positions
+
+DATA = Path(__file__).parent / "data"
+ALL = rules.RULES + rules.ROLE_TAG_RULES + rules.SQUASHED_RULES + rules.JOINED_RULES + rules.NATIVE_RULES
+
+
+def _texts() -> list[str]:
+    rows = [json.loads(line)["text"] for name in ("labelled.jsonl", "heldout4.jsonl", "general/requests.jsonl")
+            for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(11)
+    long = [" ".join(rng.choice(rows) for _ in range(40))[:length] for length in (2000, 4000) for _ in range(8)]
+    return rows + long
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    (r"(?:show|reveal) (?:your|the) prompt", {"show y", "show t", "reveal"}),
+    (r"(?:the )?(?:assistant|bot) must", {"the as", "the bo", "assist", "bot"}),
+    (r"(?<!my )new (?:rules|tasks)", {"new ru", "new ta"}),
+    (r"\b(?:just|only)\s+say", {"just", "only"}),
+    (r"[a-z]+ mode", None),
+    (r"(?:^|\n)\s*system:", None),
+])
+def test_first_words_are_the_literal_starts_of_every_match(pattern: str, words: set[str] | None) -> None:
+    found = first_words(re.compile(pattern))
+    assert (set(found) if found is not None else None) == words
+
+
+def test_anchored_search_agrees_with_the_full_search_on_every_rule() -> None:
+    anchored = [rule.anchor for rule in ALL]
+    assert sum(bool(a.words) for a in anchored) >= 90  # most rules are anchored
+    checked = 0
+    for raw in _texts():
+        norm = normalise(raw)
+        for text in (norm.text, *norm.variants):
+            index = trigram_positions(text)
+            for rule, anchor in zip(ALL, anchored, strict=True):
+                expected = rule.pattern.search(text) is not None
+                assert anchor.search(text, index) is expected, (rule.name, text[:120])
+                checked += expected
+    assert checked > 500  # plenty of matches were among the cases, not only misses
+
+
+def test_an_unanchorable_pattern_is_searched_the_ordinary_way() -> None:
+    anchor = Anchored(re.compile(r"[a-z]+ mode"))
+    assert anchor.words == () and anchor.search("developer mode on") and not anchor.search("nothing")
