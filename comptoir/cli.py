@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from comptoir.registry import SERVABLE, SERVICE_CLI_MODULES, all_service_apps
+from comptoir.registry import SERVABLE, SERVICE_CLI_MODULES, all_service_apps, service_sources
 from libs.common.broker import connect as broker_connect
 from libs.common.db import connect, resolve_dsn
 from libs.common.embedded_pg import stop_embedded
@@ -82,7 +82,7 @@ def _cmd_check(args: argparse.Namespace) -> Awaitable[int]:
 def _cmd_asyncapi(args: argparse.Namespace) -> int:
     from libs.common.asyncapi import build_document
 
-    document = build_document(all_service_apps(), get_settings())
+    document = build_document(all_service_apps(), get_settings(), service_sources())
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

@@ -4,7 +4,9 @@ document use. Each service is a `ServiceApp` named `svc` in `services.<name>.app
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 
 from libs.common.service import ServiceApp
 
@@ -45,3 +47,13 @@ def load_services(names: tuple[str, ...] = SERVICE_NAMES, progress: Progress = _
 def all_service_apps() -> list[ServiceApp]:
     """Every built service's app, the gateway's included (for the AsyncAPI document)."""
     return load_services(("gateway", "chat", "rag", "security", "billing", "agents"))
+
+
+def service_sources() -> dict[str, Path]:
+    """Each built service's package folder (read by the AsyncAPI document for the events it publishes)."""
+    found: dict[str, Path] = {}
+    for name in SERVABLE:
+        spec = importlib.util.find_spec(f"services.{name}.app")
+        if spec is not None and spec.origin:
+            found[name] = Path(spec.origin).parent
+    return found
