@@ -37,7 +37,7 @@ class RagSettings(BaseSettings):
     candidates: int = Field(40, ge=1, le=1000)  # per retriever, before fusion
     bm25_k1: float = Field(1.2, ge=0.0, le=10.0)
     bm25_b: float = Field(0.75, ge=0.0, le=1.0)
-    lexical_postings: int = Field(2000, ge=10, le=1_000_000)  # postings read per query term, best first
+    lexical_postings: int = Field(500, ge=10, le=1_000_000)  # postings read per query term, best first
     index_titles: bool = True  # the document title goes in front of each chunk for both legs
     synonyms: bool = True  # French shop synonyms expand the lexical query (libs/lexical/synonyms.py)
     threshold: float = Field(0.2, ge=-1.0, le=1.0)  # minimum cosine for a vector-only hit
