@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,12 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from libs.common.events.security import ScreenVerdict
-from services.gateway import guard
+from services.gateway import guard, idempotency
 from services.gateway.body import parse_json_body, read_limited
 from services.gateway.deps import Gateway, client_ip
 from services.gateway.errors import ApiError
 from services.gateway.schemas import ChatMessageIn
 from services.gateway.sessions import (
+    SESSION_PREFIX,
     is_session_id,
     new_session_id,
     session_visitor,
@@ -72,6 +76,14 @@ async def parse_message(request: Request, gw: Gateway) -> ChatMessageIn:
     return body
 
 
+def _new_session(gw: Gateway, request_id: uuid.UUID | None) -> str:
+    """A new session id; for a retried request (same Idempotency-Key), the same one again."""
+    if request_id is None:
+        return new_session_id()
+    digest = hmac.new(gw.secret.encode(), b"session:" + request_id.bytes, hashlib.sha256).digest()[:16]
+    return SESSION_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def session_owner(request: Request, gw: Gateway, session_id: str) -> None:
     """Refuse unless the request carries the token of `session_id` (401 without one, 403 with another)."""
     token = token_from_headers(request.headers.get("authorization"), request.headers.get("x-session-token"))
@@ -122,7 +134,8 @@ async def admit(request: Request, gw: Gateway) -> Turn:
     body = await parse_message(request, gw)
     if body.session_id is not None:
         session_owner(request, gw, body.session_id)
-    session_id = body.session_id or new_session_id()
+    request_id = idempotency.request_id_of(request)  # a POST with an Idempotency-Key: stable across retries
+    session_id = body.session_id or _new_session(gw, request_id)
     ip = client_ip(request, gw.config.trust_forwarded_for)
     locale = pick_locale(body.locale, request.headers.get("accept-language"))
     started = time.perf_counter()
@@ -136,4 +149,4 @@ async def admit(request: Request, gw: Gateway) -> Turn:
                 visitor_id=visitor_id, visitor=visitor, message=body.message.strip(), locale=locale, ip=ip,
                 headers=headers, refusal=refusal, flagged=verdict is not None and verdict.verdict == "flag",
                 screened=verdict is not None,
-                timings={"security": security_ms})
+                timings={"security": security_ms}, **({"request_id": request_id.hex} if request_id else {}))

@@ -25,7 +25,15 @@ from libs.common.rpc import RpcClient
 from libs.common.settings import Settings, get_settings
 from libs.storage import StorageSettings, open_storage
 from libs.webhooks import WebhookSettings
-from services.gateway import errors, routes_admin, routes_chat, routes_files, routes_ops, routes_webhooks
+from services.gateway import (
+    errors,
+    idempotency,
+    routes_admin,
+    routes_chat,
+    routes_files,
+    routes_ops,
+    routes_webhooks,
+)
 from services.gateway.config import GatewaySettings
 from services.gateway.console import setup as console_setup
 from services.gateway.console.live import LiveHub
@@ -35,7 +43,8 @@ from services.gateway.openapi_errors import install as document_api_errors
 from services.gateway.streams import StreamRouter
 
 log = get_logger("gateway")
-EXPOSED_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Server-Timing"]
+EXPOSED_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Server-Timing",
+                   idempotency.REPLAYED_HEADER]
 
 
 class MetricsMiddleware:
@@ -123,10 +132,12 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
     for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_files.router,
                    routes_ops.router):
         app.include_router(router)
+    app.add_middleware(idempotency.IdempotencyMiddleware)  # inside CORS: a preflight never reaches it
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,
                        allow_methods=["GET", "POST", "PUT"],
-                       allow_headers=["Content-Type", "Authorization", "X-Session-Token"],
+                       allow_headers=["Content-Type", "Authorization", "X-Session-Token", idempotency.HEADER],
                        expose_headers=EXPOSED_HEADERS, max_age=600)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    idempotency.document(app)  # the Idempotency-Key header on the POSTs it applies to
     document_api_errors(app)  # every error a route answers, documented with its real body
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,18 +42,20 @@ def reply_body(turn: Turn, reply: ChatTurnReply | None) -> dict[str, Any]:
     return {**base, **data}
 
 
-async def run_turn(gw: Gateway, turn: Turn, user_agent: str | None = None) -> ChatTurnReply:
+async def run_turn(gw: Gateway, turn: Turn, user_agent: str | None = None,
+                   request_id: uuid.UUID | None = None) -> ChatTurnReply:
     return await gw.rpc.request(ChatTurn.TYPE, chat_turn(turn, None, user_agent), ChatTurnReply,
-                                timeout=gw.config.turn_timeout_s, session_id=turn.session_id)
+                                timeout=gw.config.turn_timeout_s, session_id=turn.session_id, request_id=request_id)
 
 
-async def stream_turn(gw: Gateway, turn: Turn, user_agent: str | None = None) -> AsyncIterator[StreamEvent]:
+async def stream_turn(gw: Gateway, turn: Turn, user_agent: str | None = None,
+                      request_id: uuid.UUID | None = None) -> AsyncIterator[StreamEvent]:
     """Yield `token` events as deltas arrive, then `citations` and `done` from the authoritative reply."""
     request = chat_turn(turn, gw.streams.queue_name, user_agent)
     async with gw.streams.subscribe(turn.request_id) as deltas:
         call = asyncio.create_task(gw.rpc.request(
             ChatTurn.TYPE, request, ChatTurnReply, timeout=gw.config.turn_timeout_s,
-            session_id=turn.session_id))
+            session_id=turn.session_id, request_id=request_id))
         try:
             streamed = ""
             async for delta in _until_done(deltas, call):
@@ -101,6 +104,6 @@ async def history(gw: Gateway, session_id: str) -> ChatHistory:
     return await gw.rpc.request(GetChatHistory.TYPE, request, ChatHistory, session_id=session_id)
 
 
-async def reset(gw: Gateway, session_id: str) -> ChatSessionResetReply:
+async def reset(gw: Gateway, session_id: str, request_id: uuid.UUID | None = None) -> ChatSessionResetReply:
     return await gw.rpc.request(ResetChatSession.TYPE, ResetChatSession(session_id=session_id),
-                                ChatSessionResetReply, session_id=session_id)
+                                ChatSessionResetReply, session_id=session_id, request_id=request_id)

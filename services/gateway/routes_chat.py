@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from libs.common.errors import RemoteError, RequestTimeout
 from libs.common.logging import get_logger
-from services.gateway import chatlink
+from services.gateway import chatlink, idempotency
 from services.gateway.admission import Turn, admit, rate_limit, session_owner
 from services.gateway.deps import Gateway, GatewayDep, client_ip
 from services.gateway.errors import ApiError
@@ -45,7 +46,8 @@ async def post_message(request: Request, gw: GatewayDep) -> JSONResponse:
     reply = None
     if turn.refusal is None:
         started = time.perf_counter()
-        reply = await chatlink.run_turn(gw, turn, request.headers.get("user-agent"))
+        reply = await chatlink.run_turn(gw, turn, request.headers.get("user-agent"),
+                                        idempotency.request_id_of(request))
         turn.timings["chat"] = (time.perf_counter() - started) * 1000
     gw.metrics.chat_turns.labels(reply.mode if reply else "refused", "ok").inc()
     headers = {**turn.headers, "Server-Timing": turn.server_timing()}
@@ -57,12 +59,13 @@ async def post_message(request: Request, gw: GatewayDep) -> JSONResponse:
                      "content": {"text/event-stream": {}}}}, summary="Send a message, stream the reply (SSE)")
 async def stream_message(request: Request, gw: GatewayDep) -> StreamingResponse:
     turn = await admit(request, gw)
-    events = _stream_events(gw, turn, request.headers.get("user-agent"))
+    events = _stream_events(gw, turn, request.headers.get("user-agent"), idempotency.request_id_of(request))
     headers = {**_SSE_HEADERS, **turn.headers, "Server-Timing": turn.server_timing()}
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
-async def _stream_events(gw: Gateway, turn: Turn, user_agent: str | None) -> AsyncIterator[str]:
+async def _stream_events(gw: Gateway, turn: Turn, user_agent: str | None,
+                         request_id: uuid.UUID | None = None) -> AsyncIterator[str]:
     yield sse("session", {"session_id": turn.session_id, "session_token": turn.session_token,
                           "visitor": turn.visitor})
     if turn.refusal is not None:
@@ -72,7 +75,7 @@ async def _stream_events(gw: Gateway, turn: Turn, user_agent: str | None) -> Asy
         return
     gw.metrics.streams.inc()
     try:
-        async for event, data in chatlink.stream_turn(gw, turn, user_agent):
+        async for event, data in chatlink.stream_turn(gw, turn, user_agent, request_id):
             if event == "done":
                 gw.metrics.chat_turns.labels(data.get("mode", "llm"), "ok").inc()
             yield sse(event, data)
@@ -116,7 +119,7 @@ async def get_session(session_id: str, request: Request, gw: GatewayDep) -> JSON
              summary="Forget a session's conversation and entities")
 async def reset_session(session_id: str, request: Request, gw: GatewayDep) -> JSONResponse:
     headers = await admit_session_request(request, gw, session_id, "chat.reset")
-    result = await chatlink.reset(gw, session_id)
+    result = await chatlink.reset(gw, session_id, idempotency.request_id_of(request))
     if not result.reset:
         raise ApiError(404, "unknown_session", "no conversation with this id")
     return JSONResponse(ResetOut(session_id=session_id, reset=True).model_dump(), headers=headers)

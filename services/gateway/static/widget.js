@@ -339,6 +339,7 @@
       return t.tooMany.replace("{s}", s);
     }
     if (status === 413) { return t.tooLong; }
+    if (status === 409) { return t.error; }  // the same message is still being answered: try again shortly
     return (body && body.detail && typeof body.detail === "string" && status < 500) ? body.detail : t.error;
   }
 
@@ -359,19 +360,32 @@
     return rest;
   }
 
-  async function streamTurn(message, item, progress) {
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  }
+
+  // One attempt per message: a retry resends the very same request under the same Idempotency-Key,
+  // so the gateway answers it once (the first answer again, or 409 while it is still running).
+  function newAttempt(message) {
     var body = { message: message, locale: locale };
     if (session) { body.session_id = session.id; }
     var visitor = loadVisitor();
     if (visitor) { body.visitor = visitor; }
+    var h = headers();
+    h["Idempotency-Key"] = newKey();
+    return { headers: h, body: JSON.stringify(body) };
+  }
+
+  async function streamTurn(attempt, item, progress) {
     var res = await fetch(endpoint + "/v1/chat/messages/stream", {
-      method: "POST", headers: headers(), body: JSON.stringify(body)
+      method: "POST", headers: attempt.headers, body: attempt.body
     });
     if (!res.ok || !res.body) {
       var err = null;
       try { err = await res.json(); } catch (e) { /* not JSON */ }
       if (res.status === 403 || res.status === 404) { clearSession(); }
-      throw { display: errorText(res.status, err, res.headers), final: res.status < 500 };
+      throw { display: errorText(res.status, err, res.headers), final: res.status < 500 && res.status !== 409 };
     }
     var reader = res.body.getReader();
     var decoder = new TextDecoder();
@@ -410,12 +424,13 @@
     busy = true;
     sendBtn.disabled = true;
     if (!retryOf) { addMessage("user", message); }
+    var attempt = retryOf || newAttempt(message);
     var item = addMessage("assistant", "");
     item.setAttribute("aria-busy", "true");
     status.textContent = t.thinking;
     var progress = { text: "" };
     try {
-      await streamTurn(message, item, progress);
+      await streamTurn(attempt, item, progress);
     } catch (e) {
       if (progress.text) {
         // keep what arrived, say it was cut, offer to ask again
@@ -426,7 +441,7 @@
       }
       if (!(e && e.final)) {
         var again = el("button", { type: "button", class: "retry" }, t.retry);
-        again.addEventListener("click", function () { again.remove(); send(message, true); });
+        again.addEventListener("click", function () { again.remove(); send(message, attempt); });
         item.append(again);
       }
     } finally {
