@@ -1,8 +1,8 @@
 """A minimal HTTP/1.1 keep-alive client for load generation.
 
-The load generator shares the machine's two cores with the system under test: httpx spends about
-3–5 ms of CPU per request at 50 concurrent connections, a fifth of the machine at 80 requests/s,
-taken from the servers being measured. This client does only what the benchmarks need — one
+The load generator shares the machine's two cores with the system under test, and httpx's CPU per
+request is taken from the servers being measured (docs/benchmarks.md, "Measured choices in the
+code"). This client does only what the benchmarks need — one
 keep-alive connection per worker, JSON bodies, `Content-Length` responses — in a fraction of that.
 The bare HTTP baseline of the same run uses it too, so the comparison stays like for like.
 """

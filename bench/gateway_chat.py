@@ -8,7 +8,7 @@ in another process.
 Baselines measured in the same run and at the same concurrency: a bare broker request/reply round
 trip (an echo service) and a bare HTTP round trip to the same server (`GET /healthz`). The load
 generator shares the machine: turns and `/healthz` go through the light keep-alive client of
-bench/_http.py (httpx cost 3–5 ms of CPU per request, a fifth of the machine at 50 sessions).
+bench/_http.py (why: docs/benchmarks.md, "Measured choices in the code").
 Targets (issue 4): p50 ≤ 30 ms at 1 session; ≥ 100 turns/s at 50 sessions with p99 ≤ 500 ms.
 
     .venv/bin/python -m bench.gateway_chat [--turns 100] [--topology up|split]

@@ -51,10 +51,10 @@ def settle_heap() -> None:
     """Once a service has started (modules imported, models and caches loaded): collect, then move
     every surviving object to the collector's permanent generation (`gc.freeze`).
 
-    A full collection walks every tracked object, and each one in a running service used to walk the
-    whole start-up heap (FastAPI, pydantic models, tokenizer and screening tables): 70–130 ms with the
-    event loop stopped, in every service, during the 50-session chat benchmark; after the freeze, 20 ms
-    at most. Frozen objects are never collected; they live as long as the process anyway.
+    A full collection walks every tracked object; without the freeze, each one in a running service
+    walks the whole start-up heap (FastAPI, pydantic models, tokenizer and screening tables) with the
+    event loop stopped (measured: docs/benchmarks.md, "Measured choices in the code"). Frozen objects
+    are never collected; they live as long as the process anyway.
     `comptoir serve` calls it once its service (or the gateway) has started, `comptoir up` once
     everything has."""
     gc.collect()

@@ -242,10 +242,10 @@ class LLMClient:
         self._session: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
-        """aiohttp, made on first use (inside the event loop): about a quarter of httpx's CPU per call.
-        Connections are kept alive, up to `max_connections`. The proxy from the environment was looked
-        up once (`env_proxy`): aiohttp's own `trust_env` looks it and ~/.netrc up again on every call,
-        in a worker thread, which cost the chat service a sixth of its CPU."""
+        """aiohttp, made on first use (inside the event loop); cheaper per call than httpx. Connections
+        are kept alive, up to `max_connections`. The proxy from the environment was looked up once
+        (`env_proxy`): aiohttp's own `trust_env` looks it and ~/.netrc up again on every call, in a
+        worker thread. Both measured: docs/benchmarks.md, "Measured choices in the code"."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 headers=self._headers,

@@ -23,8 +23,8 @@ class ChatSettings(BaseSettings):
     # Check replies in process first (libs.guard.output_guard); false: always ask security.
     local_output_guard: bool = True
     # Turns doing their own work at once in this process; one waiting for the LLM does not count
-    # (services/chat/slots.py). The broker prefetch (128) bounds the turns in flight in all. 4, not 8:
-    # at 50 sessions over HTTP, p99 mean 463 ms vs 488 over eight interleaved runs each, same throughput.
+    # (services/chat/slots.py). The broker prefetch (128) bounds the turns in flight in all. 4 rather
+    # than 8: a lower p99 at the same throughput (docs/benchmarks.md, "Measured choices in the code").
     turn_slots: int = Field(4, ge=1, le=128)
     # The whole LLM phase of a turn (retries included); past it the turn answers in grounded mode.
     llm_budget_s: float = Field(25.0, gt=0)

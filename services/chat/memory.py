@@ -80,8 +80,9 @@ EMBED_CHARS = 800
 def embedding_text(summary: str) -> str:
     """What the long-term context's vector is made of: the visitor's own lines of the summary (what
     they asked about, in their words), the most recent first kept, at most EMBED_CHARS. The
-    assistant's answers are long and say the shop's words back; embedding them cost several times
-    more and blurred the visitor's topics. A summary without visitor lines is used as it is."""
+    assistant's answers are long and say the shop's words back; embedding them costs more and blurs
+    the visitor's topics (docs/benchmarks.md, "Measured choices in the code"). A summary without
+    visitor lines is used as it is."""
     prefix = ROLE_LABEL["user"] + ": "
     lines = [line[len(prefix):] for line in summary.splitlines() if line.startswith(prefix)]
     text = "\n".join(lines) if lines else summary

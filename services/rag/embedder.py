@@ -164,7 +164,7 @@ def _session(model_path: Path, threads: int) -> ort.InferenceSession:
     # without the arena, memory used by one long batch is given back instead of kept for the process life
     options.enable_cpu_mem_arena = False
     # idle worker threads sleep instead of spinning: on a machine shared with Postgres, RabbitMQ and the
-    # other services, spinning burnt ~45% more CPU for the same work and slowed everything down
+    # other services, spinning burns CPU the others need (docs/benchmarks.md, "Measured choices in the code")
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
