@@ -26,6 +26,7 @@ from libs.common.settings import Settings, get_settings
 from libs.storage import StorageSettings, open_storage
 from libs.webhooks import WebhookSettings
 from services.gateway import (
+    api_docs,
     errors,
     idempotency,
     routes_admin,
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
                               webhooks or WebhookSettings()):
             yield
 
-    app = FastAPI(title="Comptoir gateway", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Comptoir gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chat API for the web widget, admin API, Stripe/Wix webhooks, health, metrics.")
     errors.install(app)
     console_setup.install(app)
@@ -140,4 +141,5 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     idempotency.document(app)  # the Idempotency-Key header on the POSTs it applies to
     document_api_errors(app)  # every error a route answers, documented with its real body
+    api_docs.install(app)  # /docs from the installed swagger-ui-bundle; the admin bearer scheme
     return app
