@@ -26,6 +26,10 @@ class RemoteError(ComptoirError):
         self.message = message
 
 
+# The error code of a writing request whose first run is still going (libs/common/service.py): retry later.
+REQUEST_IN_PROGRESS = "in_progress"
+
+
 class BrokerUnavailable(RemoteError):
     """The broker connection is down or being restored: the request was not (or not surely) delivered.
 

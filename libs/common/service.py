@@ -50,7 +50,7 @@ from libs.common import broker as topology
 from libs.common import metrics, requestlog
 from libs.common.consumers import ConsumerSupervisor
 from libs.common.db import Conn, create_pool
-from libs.common.errors import InvalidMessage, RemoteError
+from libs.common.errors import REQUEST_IN_PROGRESS, InvalidMessage, RemoteError
 from libs.common.inbox import claim
 from libs.common.logging import bind_message_context, get_logger
 from libs.common.messages import Envelope, Message, model_for
@@ -69,7 +69,7 @@ RequestHandler = Callable[[Any, "HandlerContext", Any], Awaitable[BaseModel]]
 Hook = Callable[["HandlerContext"], Awaitable[None]]
 DepsFactory = Callable[["HandlerContext"], Awaitable[DepsT]]
 Effect = Literal["read_only", "writes", "idempotent"]
-IN_PROGRESS = "in_progress"  # error code of a writing request whose first run is still going
+IN_PROGRESS = REQUEST_IN_PROGRESS  # error code of a writing request whose first run is still going
 
 # a handler's `ctx.transaction` handed to code that does not take the context (see `in_transaction`)
 Transaction = Callable[[], contextlib.AbstractAsyncContextManager[Conn]]

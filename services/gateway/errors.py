@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from libs.common.errors import ConfigurationError, RemoteError, RequestTimeout
+from libs.common.errors import REQUEST_IN_PROGRESS, ConfigurationError, RemoteError, RequestTimeout
 from libs.common.logging import get_logger
 
 log = get_logger("gateway.errors")
@@ -76,6 +76,9 @@ async def _remote(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RemoteError)
     if exc.code == "bad_request":
         return error_response(400, "bad_request", exc.message)
+    if exc.code == REQUEST_IN_PROGRESS:  # the same request (Idempotency-Key) is still being handled
+        return error_response(409, "request_in_progress", "this request is still being handled; retry shortly",
+                              {"Retry-After": "1"})
     if exc.code in UNAVAILABLE_CODES:  # the broker is away, or no replica consumes the request yet
         log.warning("broker_unavailable", path=request.url.path, code=exc.code, error=exc.message)
         if exc.code == "broker_unavailable":

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from libs.common import requestlog
 from services.gateway import idempotency
 from tests.gateway.test_chat import auth, parse_sse
 
@@ -96,3 +97,21 @@ async def test_the_openapi_documents_the_header_on_the_posts(client: httpx.Async
         post = doc["paths"][path]["post"]
         assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in post["parameters"]), path
         assert "409" in post["responses"] and "422" in post["responses"]
+
+
+async def test_a_turn_still_running_in_chat_is_a_409(client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    """The gateway lost track of a key (its first run's lease ended) while chat still runs the turn:
+    the retry reaches chat under the same request id and is told to wait, not run a second turn."""
+    first = (await client.post("/v1/chat/messages", json={"message": "Bonjour"})).json()
+    headers = {**key(), **auth(first)}
+    scope = "token:" + hashlib.sha256(first["session_token"].encode()).hexdigest()
+    request_id = uuid.uuid5(idempotency.NAMESPACE, f"{scope}\n{headers['Idempotency-Key']}")
+    held = await requestlog.begin(gw_pool, "chat", request_id, "chat.turn", lease_s=60)
+    assert isinstance(held, requestlog.Run)
+    body = {"message": "Une question", "session_id": first["session_id"]}
+    busy = await client.post("/v1/chat/messages", headers=headers, json=body)
+    assert busy.status_code == 409 and busy.json()["error"] == "request_in_progress", busy.text
+    assert await history_count(client, first) == 2
+    await requestlog.abandon(gw_pool, "chat", request_id, held.token)
+    done = await client.post("/v1/chat/messages", headers=headers, json=body)  # the 409 was not stored
+    assert done.status_code == 200 and await history_count(client, first) == 4
