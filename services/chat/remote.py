@@ -18,6 +18,7 @@ from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessag
 from libs.common.flags import RuntimeFlags
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
+from libs.guard import offload
 from libs.guard.screening import GuardFlags
 from services.chat import grounded
 from services.chat.deps import ChatDeps
@@ -50,7 +51,7 @@ async def screen(
     already knows security is down (`security_unavailable`) or when it does not answer."""
     if security_unavailable:
         log.warning("security_unavailable", error="caller failed open", fail_closed=deps.settings.security_fail_closed)
-        return _local_screen(deps, text, flags)
+        return await _local_screen(deps, text, flags)
     request = ScreenMessage(text=text, session_id=session_id, ip=ip, route="chat", locale=locale, rate_limit=False)
     try:
         verdict = await ctx.request(
@@ -58,16 +59,16 @@ async def screen(
         )
     except ComptoirError as exc:
         log.warning("security_unavailable", error=str(exc), fail_closed=deps.settings.security_fail_closed)
-        return _local_screen(deps, text, flags)
+        return await _local_screen(deps, text, flags)
     return Screen(verdict.verdict == "block", verdict.safe_reply, tuple(verdict.signals))
 
 
-def _local_screen(deps: ChatDeps, text: str, flags: RuntimeFlags) -> Screen:
+async def _local_screen(deps: ChatDeps, text: str, flags: RuntimeFlags) -> Screen:
     if deps.settings.security_fail_closed:
         return Screen(True, None, ("security_unavailable",))
     if deps.screener is None:
         return Screen(False, None, ("security_unavailable",))
-    result = deps.screener.screen(text, GuardFlags(flags.conversation_guard, flags.role_lock))
+    result = await offload.screen(deps.screener, text, GuardFlags(flags.conversation_guard, flags.role_lock))
     return Screen(result.verdict == "block", None, ("local_rules", *result.signals))
 
 

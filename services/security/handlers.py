@@ -25,6 +25,7 @@ from libs.common.events.security import (
 )
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
+from libs.guard import offload
 from libs.guard.output_guard import check_output
 from libs.guard.screening import Screener, Screening
 from services.security import ratelimit, replies, repo
@@ -126,7 +127,7 @@ async def screen(req: ScreenMessage, ctx: HandlerContext, deps: Deps) -> ScreenV
                 signals=[f"rate_limit:{decision.scope}"], rate_limited=True, retry_after=decision.retry_after,
                 safe_reply=replies.rate_limited(req.locale, decision.retry_after), rate=decision)
     snapshot = await deps.live.get(ctx.pool)
-    result = deps.screener.screen(req.text, snapshot.flags)
+    result = await offload.screen(deps.screener, req.text, snapshot.flags)  # long texts off the loop
     if result.verdict == "allow":
         return _verdict(result, req, rate=decision)
     recorded = await record_incident(ctx, deps, Incident(

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from libs.common.events.security import IncidentType, Severity, Verdict
 from libs.guard.normalise import Normalised, normalise
-from libs.guard.screening.anchors import trigram_positions
+from libs.guard.screening.anchors import MIN_CHARS, trigram_positions
 from libs.guard.screening.cues import cue_signal
 from libs.guard.screening.model import HashedModel, default_model
 from libs.guard.screening.rules import (
@@ -219,7 +219,7 @@ def _model_weight(probability: float, limits: Thresholds) -> float:
 
 def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:
     matched = 0
-    index = trigram_positions(text)
+    index = trigram_positions(text) if len(text) >= MIN_CHARS else None
     present: frozenset[str] | set[str] = present_keys(text, index) if any(rule.keys for rule in rules) else frozenset()
     for rule in rules:
         if rule.search(text, present, index):
