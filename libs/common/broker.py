@@ -2,7 +2,7 @@
 
 - Events: one durable topic exchange (`COMPTOIR_EVENTS_EXCHANGE`), routed by message type. Its
   alternate exchange catches events no queue is bound for, so an event nobody consumes yet is kept
-  (queue `platform.unrouted`) instead of silently dropped.
+  (queue `platform.unrouted`, bounded in length and age) instead of silently dropped.
 - Event queues: quorum queues `<service>.<purpose>` with a delivery limit and a dead-letter queue
   `<queue>.dlq` (durable classic, reached through the `<exchange>.dlx` exchange, routing key = queue
   name).
@@ -23,6 +23,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnec
 
 from libs.common.errors import ConfigurationError
 from libs.common.settings import Settings
+from libs.common.unrouted import declare_unrouted
 
 RETRY_HEADER = "x-retry-count"
 PARK_REASON_HEADER = "x-park-reason"
@@ -113,11 +114,11 @@ async def connect(settings: Settings, *, name: str = "comptoir") -> AbstractRobu
 
 
 async def declare_events_exchange(channel: AbstractChannel, names: Names) -> AbstractExchange:
-    unrouted = await channel.declare_exchange(names.unrouted_exchange, ExchangeType.FANOUT, durable=True)
+    await channel.declare_exchange(names.unrouted_exchange, ExchangeType.FANOUT, durable=True)
     # parking and unrouted queues are durable classic queues: written rarely, read by operators;
-    # quorum replication is kept for the queues that carry the traffic
-    queue = await channel.declare_queue(names.unrouted_queue, durable=True)
-    await queue.bind(unrouted)
+    # quorum replication is kept for the queues that carry the traffic. The unrouted one is bounded
+    # (length and TTL, libs/common/unrouted.py).
+    await declare_unrouted(channel, names.unrouted_queue, names.unrouted_exchange)
     return await channel.declare_exchange(
         names.events, ExchangeType.TOPIC, durable=True,
         arguments={"alternate-exchange": names.unrouted_exchange},

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from libs.common.broker import Names
+from libs.common.unrouted import refresh_depth
 from services.gateway.console import assets
 from services.gateway.deps import Gateway, GatewayDep
 from services.gateway.metrics import CONTENT_TYPE
@@ -60,6 +62,7 @@ async def readyz(gw: GatewayDep) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics",
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def metrics(gw: GatewayDep) -> Response:
+    await refresh_depth(gw.connection, Names(gw.settings).unrouted_queue)  # comptoir_unrouted_messages
     return Response(gw.metrics.render(), media_type=CONTENT_TYPE)
 
 

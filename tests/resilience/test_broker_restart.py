@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aio_pika
 import httpx
 import pytest
 
+from libs.common.broker import Names
+from libs.common.events.routing import CONSUMED_OUTSIDE_SERVICES, LOG_ONLY
 from tests.fakes.llm_server import FakeLLMServer, Step
 from tests.fakes.rabbit_node import RabbitNode
 from tests.resilience.stack import Stack
@@ -74,6 +77,19 @@ async def test_broker_restart_under_traffic(stack: Stack, rabbit_node: RabbitNod
     queues = _our_queues(rabbit_node, stack)
     assert {str(q["name"]).split(".")[1] for q in queues} >= {*SERVICES, "gateway"}
     assert [q["name"] for q in queues if int(str(q["consumers"])) < 1] == []
+    # nothing but declared log-only events reached platform.unrouted meanwhile
+    assert await _unrouted_types(stack) <= set(LOG_ONLY) | set(CONSUMED_OUTSIDE_SERVICES)
+
+
+async def _unrouted_types(stack: Stack) -> set[str]:
+    connection = await aio_pika.connect(stack.settings.amqp_url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(Names(stack.settings).unrouted_queue, ensure=False)
+        types: set[str] = set()
+        while (message := await queue.get(no_ack=False, fail=False)) is not None:
+            types.add(message.type or "?")
+        return types  # unacknowledged: back in the queue when the channel closes
 
 
 async def test_a_request_in_flight_when_the_broker_drops_fails_at_once(

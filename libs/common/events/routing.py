@@ -1,0 +1,28 @@
+"""Where each published event goes: every event type a service writes to the outbox is either consumed
+by some queue or declared here as log-only (kept in the event log `app_outbox` for replay, audit and
+future consumers; on the broker it reaches the bounded `platform.unrouted`, see libs/common/unrouted.py).
+
+`CONSUMED_OUTSIDE_SERVICES` names consumers that are not `ServiceApp` subscriptions (the gateway's own
+queues). tests/foundation/test_event_routing.py keeps this true: a log-only type may not be consumed, and
+docs/architecture.md lists the same types; tests/resilience checks that nothing else reaches
+`platform.unrouted` while the platform runs.
+"""
+
+from __future__ import annotations
+
+LOG_ONLY: dict[str, str] = {
+    "chat.session.reset": "a visitor's reset, for the event log; nothing reacts to it",
+    "invoice.created": "billing's record of an invoice; read by operators and replay",
+    "invoice.status_changed": "billing's record; read by operators and replay",
+    "knowledge.document.deleted": "rag's record of a deletion, for the event log",
+    "knowledge.document.ingested": "rag's record of an ingestion, for the event log",
+    "lead.captured": "chat's record of a lead (the lead row is chat's); a CRM consumer may come later",
+    "quote.created": "billing's record of a quote (the quote row is billing's); for the event log",
+    "quote.expired": "billing's record of an expiry; for the event log",
+}
+
+CONSUMED_OUTSIDE_SERVICES: dict[str, str] = {
+    "chat.conversation.updated": "gateway console live hub (one queue per gateway process)",
+    "chat.human_message.posted": "gateway console live hub (forwards to the visitor's widget)",
+    "chat.visitor_message.received": "gateway console live hub",
+}
