@@ -49,7 +49,7 @@ from libs.common.rpc import RpcClient
 from libs.common.settings import REPO_ROOT, Settings
 from services.chat.app import svc as chat_app
 from services.chat.config import ChatSettings
-from services.chat.demo_facts import seed_demo
+from services.gateway.demo_facts import seed_demo
 
 QUESTIONS = [
     "Quels sont les frais de livraison ?",

@@ -138,6 +138,20 @@ async def _cmd_serve(args: argparse.Namespace) -> int:
     return await serve_one(get_settings(), args.service, args.host, args.port)
 
 
+async def _cmd_demo(args: argparse.Namespace) -> int:
+    from comptoir.up import prepare_database, seed_demo
+
+    def say(line: str) -> None:
+        print(f"comptoir demo: {line}", file=sys.stderr, flush=True)
+
+    pool = await prepare_database(get_settings(), say)  # migrated first, as `up` does
+    try:
+        await seed_demo(pool, get_settings(), say)
+    finally:
+        await pool.close()
+    return 0
+
+
 def _register_up_and_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up = sub.add_parser("up", help="run the gateway and every service in one process (development)")
     up.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
@@ -149,6 +163,8 @@ def _register_up_and_serve(sub: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument("--host", default="127.0.0.1", help="HTTP address (gateway only)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (gateway only)")
     serve.set_defaults(handler=_cmd_serve)
+    sub.add_parser("demo", help="load the demo shop (knowledge base, Maison Lumière facts and prompt) where "
+                   "nothing is configured yet; what is there is left as is").set_defaults(handler=_cmd_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

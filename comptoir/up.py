@@ -45,16 +45,16 @@ async def prepare_database(settings: Settings, progress: Progress = say) -> asyn
 
 
 async def seed_demo(pool: asyncpg.Pool, settings: Settings, progress: Progress = say) -> None:
-    """Demo knowledge base (RAG) and shop facts (chat), each only when its tables are empty."""
+    """Demo knowledge base (rag's tables) and shop facts and prompt (the gateway's), each only when empty."""
     rag_demo = _optional("services.rag.demo", progress)
     if rag_demo is not None:
         progress("demo knowledge base: loading (first run embeds the documents) …")
         chunks = await rag_demo.load_demo(pool, settings)
         progress(f"demo knowledge base: {chunks} chunks loaded" if chunks else
                  "demo knowledge base: already present, left as is")
-    chat_demo = _optional("services.chat.demo_facts", progress)
-    if chat_demo is not None:
-        seeded = await chat_demo.seed_demo(pool)
+    shop_demo = _optional("services.gateway.demo_facts", progress)
+    if shop_demo is not None:
+        seeded = await shop_demo.seed_demo(pool)
         progress("demo shop facts: loaded" if seeded else "demo shop facts: already present, left as is")
 
 

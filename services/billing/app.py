@@ -19,7 +19,6 @@ from libs.common.events.billing import (
     CreateQuote,
     GetQuote,
     InvoiceCreated,
-    PaymentCompleted,
     ProductResults,
     QuoteReply,
     SearchProducts,
@@ -96,11 +95,6 @@ async def on_wix_webhook(cmd: WixWebhookReceived, ctx: HandlerContext) -> None:
 @svc.on_event("billing.webhook_rejected", queue="billing.webhook_rejections")
 async def on_webhook_rejected(event: WebhookRejected, ctx: HandlerContext) -> None:
     await handlers.webhook_rejected(event, _in_transaction(ctx)[0])
-
-
-@svc.on_event("payment.completed", queue="billing.purchases")
-async def on_payment_completed(event: PaymentCompleted, ctx: HandlerContext) -> None:
-    await handlers.payment_completed(event, _in_transaction(ctx)[0])
 
 
 def _in_transaction(ctx: HandlerContext) -> tuple[Conn, Envelope]:

@@ -16,7 +16,6 @@ from typing import Any
 from libs.common.db import Conn
 from libs.common.events.billing import (
     CreateQuote,
-    PaymentCompleted,
     ProductResults,
     QuoteCreated,
     QuoteExpired,
@@ -256,13 +255,6 @@ async def webhook_rejected(event: WebhookRejected, conn: Conn) -> None:
     event_id = f"rejected:{event.body_sha256}:{event.received_at.isoformat()}"
     await repo.record_webhook(conn, event.provider, event_id, "rejected", "rejected", event.reason,
                               payload={"remote_addr": event.remote_addr})
-
-
-async def payment_completed(event: PaymentCompleted, conn: Conn) -> None:
-    if not event.email:
-        log.info("purchase_without_email", quote_id=event.quote_id)
-        return
-    await conn.execute(repo.UPSERT_LEAD_PURCHASE, event.email, event.amount, event.session_id)
 
 
 async def _record_rejected(conn: Conn, envelope: Envelope, provider: str, reason: str, cmd: Any) -> None:

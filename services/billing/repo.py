@@ -117,8 +117,6 @@ SET_QUOTE_INVOICE = """
 UPDATE app_quotes SET wix_invoice_id = $2, invoice_url = $3, updated_at = NOW() WHERE id = $1
 """
 
-UPSERT_LEAD_PURCHASE = "SELECT upsert_lead_purchase($1, $2, $3)"
-
 SELECT_FLAG = "SELECT value FROM app_runtime_state WHERE key = $1"
 
 

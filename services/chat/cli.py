@@ -1,4 +1,4 @@
-"""`comptoir chat …`: seed the demo shop, ask a running chat service, reset a session."""
+"""`comptoir chat …`: ask a running chat service, reset a session (the demo shop: `comptoir demo`)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from libs.common.db import create_pool
 from libs.common.events.chat import ChatSessionResetReply, ChatTurn, ChatTurnReply, ResetChatSession
 from libs.common.rpc import RpcClient
 from libs.common.settings import get_settings
-from services.chat.demo_facts import seed_demo
 
 
 def register(subparsers: Any) -> None:
     chat = subparsers.add_parser("chat", help="chat service tools")
     sub = chat.add_subparsers(dest="chat_command", required=True)
-    sub.add_parser("demo", help="seed the Maison Lumière facts and prompt if no shop is configured").set_defaults(
-        handler=_demo
-    )
     ask = sub.add_parser("ask", help="send one message to the running chat service and print the reply")
     ask.add_argument("message")
     ask.add_argument("--session", help="session id (default: a new one)")
@@ -31,16 +26,6 @@ def register(subparsers: Any) -> None:
     reset = sub.add_parser("reset", help="reset a session (reset_chat_session)")
     reset.add_argument("session")
     reset.set_defaults(handler=_reset)
-
-
-async def _demo(args: argparse.Namespace) -> int:
-    pool = await create_pool(get_settings(), min_size=1, max_size=2)
-    try:
-        seeded = await seed_demo(pool)
-    finally:
-        await pool.close()
-    print("demo shop seeded" if seeded else "a shop is already configured: nothing changed")
-    return 0
 
 
 async def _ask(args: argparse.Namespace) -> int:

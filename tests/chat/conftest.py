@@ -47,9 +47,9 @@ from libs.guard.output_guard import check_output
 from libs.guard.screening import Screener
 from services.chat.app import svc as chat_app
 from services.chat.config import ChatSettings
-from services.chat.demo_facts import seed_demo
 from services.chat.deps import ChatDeps
 from services.chat.entities import fold
+from services.gateway.demo_facts import seed_demo
 from tests.fakes.llm_server import FakeLLMServer
 
 KNOWLEDGE = [

@@ -85,7 +85,7 @@ async def backend(gw_settings: Settings, gw_pool: asyncpg.Pool,
                   fake_llm: FakeLLMServer) -> AsyncIterator[dict[str, HandlerContext]]:
     """The real security, rag and chat services, with the demo knowledge base and shop facts."""
     from services.chat.app import svc as chat_svc
-    from services.chat.demo_facts import seed_demo
+    from services.gateway.demo_facts import seed_demo
     from services.rag.app import svc as rag_svc
     from services.rag.demo import load_demo
     from services.security.app import svc as security_svc

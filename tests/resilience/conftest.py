@@ -57,7 +57,7 @@ async def res_llm() -> AsyncIterator[FakeLLMServer]:
 async def stack(res_settings: Settings, res_pool: asyncpg.Pool, res_llm: FakeLLMServer,
                 rabbit_node: RabbitNode) -> AsyncIterator[Stack]:
     """security, rag, chat and billing as processes, and the gateway, on the private node."""
-    from services.chat.demo_facts import seed_demo
+    from services.gateway.demo_facts import seed_demo
     from services.rag.demo import load_demo
 
     await load_demo(res_pool, res_settings)

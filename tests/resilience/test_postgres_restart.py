@@ -52,7 +52,7 @@ async def private_pg() -> AsyncIterator[Path]:
 async def test_postgres_restart_under_traffic(private_pg: Path, amqp_url: str, data_dir: Path,
                                               res_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from services.chat.app import svc as chat_svc
-    from services.chat.demo_facts import seed_demo
+    from services.gateway.demo_facts import seed_demo
     from services.rag.app import svc as rag_svc
     from services.rag.demo import load_demo
     from services.security.app import svc as security_svc

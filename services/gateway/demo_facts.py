@@ -1,5 +1,7 @@
 """Company facts and system prompt of « Maison Lumière », the fictional demo shop (luminaires et
-décoration, Lyon), seeded by `comptoir up` when the database has no real shop configured yet.
+décoration, Lyon), seeded by `comptoir up` and `comptoir demo` when the database has no real shop
+configured yet. They go to the gateway's tables (app_company_facts, app_company_facts_versions,
+app_prompt_store: the admin API and the console write them), so the seed lives with their owner.
 
 The facts agree with the demo knowledge base of the RAG service (services/rag/demo/*.md).
 """
