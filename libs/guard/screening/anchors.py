@@ -113,26 +113,43 @@ def trigram_positions(text: str) -> dict[str, list[int]]:
 class Anchored:
     """`pattern.search(text) is not None`, tried only where the pattern's first words occur."""
 
-    __slots__ = ("pattern", "words")
+    __slots__ = ("by_gram", "pattern", "short", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self.words = tuple(sorted(first_words(pattern) or ()))
+        grams: dict[str, list[str]] = {}
+        for word in self.words:
+            if len(word) >= 3:
+                grams.setdefault(word[:3], []).append(word)
+        self.by_gram = tuple((gram, tuple(words)) for gram, words in grams.items())
+        self.short = tuple(word for word in self.words if len(word) < 3)
 
     def search(self, text: str, index: dict[str, list[int]] | None = None) -> bool:
         if not self.words or not ENABLED or len(text) < MIN_CHARS:
             return self.pattern.search(text) is not None
         positions: set[int] = set()
-        for word in self.words:
-            if index is not None and len(word) >= 3:
-                found = [at for at in index.get(word[:3], ()) if text.startswith(word, at)]
-            else:
-                found, at = [], text.find(word)
+        if index is None:
+            for word in self.words:
+                at = text.find(word)
                 while at >= 0:
-                    found.append(at)
+                    positions.add(at)
                     at = text.find(word, at + 1)
-            positions.update(found)
-            if len(positions) > MAX_ATTEMPTS:
-                return self.pattern.search(text) is not None
+        else:
+            get, startswith = index.get, text.startswith
+            for gram, words in self.by_gram:
+                found = get(gram)
+                if found is not None:
+                    for word in words:
+                        positions.update(found if len(word) == 3 else [at for at in found if startswith(word, at)])
+                    if len(positions) > MAX_ATTEMPTS:
+                        return self.pattern.search(text) is not None
+            for word in self.short:
+                at = text.find(word)
+                while at >= 0:
+                    positions.add(at)
+                    at = text.find(word, at + 1)
+        if len(positions) > MAX_ATTEMPTS:
+            return self.pattern.search(text) is not None
         match = self.pattern.match
         return any(match(text, at) is not None for at in sorted(positions))

@@ -32,6 +32,8 @@ _TRICK_WEIGHTS = {"tag_smuggling": 0.8, "bidi_override": 0.6, "mixed_script": 0.
                   "control_chars": 0.3}
 _ENCODING_WEIGHTS = {"base64": 0.3, "hex": 0.3, "codepoints": 0.5}
 _OBFUSCATION_BONUS = 0.1
+VARIANT_WHOLE_BELOW = 1200  # shorter texts: variants screened whole
+VARIANT_MARGIN = 300
 _NON_LETTER = re.compile(r"[^a-z]+")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
@@ -132,7 +134,7 @@ class Screener:
         _apply(rules, norm.text, hits, "")
         for variant in norm.variants:
             unseen = tuple(r for r in rules if r.name not in hits.weights)
-            if _apply(unseen, variant, hits, "", _OBFUSCATION_BONUS):
+            if sum(_apply(unseen, piece, hits, "", _OBFUSCATION_BONUS) for piece in _changed(norm.text, variant)):
                 hits.add("obfuscation", "anomaly", 0.2)
         for encoding, decoded in norm.decoded:
             hits.add(f"encoded_{encoding}", "anomaly", _ENCODING_WEIGHTS.get(encoding, 0.0))
@@ -157,7 +159,8 @@ class Screener:
             return
         # the folded text and its sentence windows (a planted note in a pasted document), then up to
         # two variants (leetspeak, despaced, ROT13, reversed…) and two decoded blobs, whole
-        texts = [*norm.variants[:2], *(decoded for _, decoded in norm.decoded[:2])]
+        texts = [*(piece for variant in norm.variants[:2] for piece in _changed(norm.text, variant)),
+                 *(decoded for _, decoded in norm.decoded[:2])]
         probability = max([self.model.score_max(norm.text), *(self.model.score(text) for text in texts)])
         weight = _model_weight(probability, self.thresholds)
         if weight > 0:
@@ -205,6 +208,25 @@ class Screener:
                 continue
             keep *= 1.0 - weight
         return 1.0 - keep >= self.thresholds.flag
+
+
+def _changed(text: str, variant: str) -> list[str]:
+    """The parts of a long variant worth screening again: where it differs from the text (± VARIANT_MARGIN
+    characters), when the variant keeps the text's length (leetspeak undone, ROT13, reversed…) and the
+    changes are few. A 4,000-character review with a few "m2" or "2x" is not screened twice in full;
+    short texts, and variants that change most of the text or its length, are screened whole."""
+    if len(text) < VARIANT_WHOLE_BELOW or len(variant) != len(text):
+        return [variant]
+    spans: list[list[int]] = []
+    for at in (i for i, (a, b) in enumerate(zip(text, variant, strict=True)) if a != b):
+        start, end = max(0, at - VARIANT_MARGIN), at + VARIANT_MARGIN
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    if sum(end - start for start, end in spans) > len(text) // 2:
+        return [variant]
+    return [variant[start:end] for start, end in spans]
 
 
 def _model_weight(probability: float, limits: Thresholds) -> float:
