@@ -7,6 +7,7 @@ costs one timeout, not one per search.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -41,8 +42,11 @@ async def search(req: SearchProducts, billing: Billing) -> ProductResults:
         found = await products.by_ids(billing.pool, req.product_ids)
         views = [found[p] for p in req.product_ids if p in found]
         return ProductResults(products=[_marked(v, rules) for v in views])
-    vector = await _query_vector(req.query, billing) if req.query.strip() else None
-    views = await products.search(billing.pool, req.query, req.limit, req.category, vector)
+    # the query's embedding (a round trip to rag) is awaited while the lexical leg runs
+    embedding = asyncio.create_task(_query_vector(req.query, billing)) if req.query.strip() else None
+    lexical = await products.lexical_leg(billing.pool, req.query, req.limit, req.category)
+    vector = await embedding if embedding is not None else None
+    views = await products.search(billing.pool, req.query, req.limit, req.category, vector, lexical)
     return ProductResults(products=[_marked(v, rules) for v in views], lexical_only=vector is None)
 
 

@@ -102,8 +102,15 @@ SELECT_VARIANTS = """
 SELECT product_id, variant_id, sku, name, price, stock, in_stock FROM billing_product_variants
 WHERE product_id = ANY($1::text[]) ORDER BY product_id, position, variant_id
 """
+# every word of the query first (selective), any word when no product holds them all (062)
+LEXICAL_ALL = """
+SELECT p.id, ts_rank(p.fts, q, 1) AS rank
+FROM billing_products p, billing_product_tsquery_all($1) q
+WHERE p.active AND p.fts @@ q AND ($2::text IS NULL OR lower(p.category) = lower($2))
+ORDER BY rank DESC, p.id LIMIT $3
+"""
 LEXICAL = """
-SELECT p.id, ts_rank_cd(p.fts, q, 1) AS rank
+SELECT p.id, ts_rank(p.fts, q, 1) AS rank
 FROM billing_products p, billing_product_tsquery($1) q
 WHERE p.active AND p.fts @@ q AND ($2::text IS NULL OR lower(p.category) = lower($2))
 ORDER BY rank DESC, p.id LIMIT $3
@@ -113,6 +120,18 @@ SELECT p.id FROM billing_products p
 WHERE p.active AND p.embedding IS NOT NULL AND p.embedding_model = $2
   AND ($3::text IS NULL OR lower(p.category) = lower($3))
 ORDER BY p.embedding <=> $1::vector LIMIT $4
+"""
+INDEXED_WIDTHS = (384, 1024)  # an HNSW index each (062)
+
+
+def vector_sql(width: int) -> str:
+    if width not in INDEXED_WIDTHS:
+        return VECTOR
+    return f"""
+SELECT p.id FROM billing_products p
+WHERE p.active AND vector_dims(p.embedding) = {width} AND p.embedding_model = $2
+  AND ($3::text IS NULL OR lower(p.category) = lower($3))
+ORDER BY p.embedding::vector({width}) <=> $1::vector({width}) LIMIT $4
 """
 UNEMBEDDED = """
 SELECT id, name, description, search_extra FROM billing_products
@@ -172,16 +191,29 @@ def _view(row: asyncpg.Record, variants: list[VariantView]) -> ProductView:
         synced_at=row["synced_at"])
 
 
-async def search(pool: asyncpg.Pool, query: str, limit: int, category: str | None,
-                 query_vector: tuple[str, list[float]] | None) -> list[ProductView]:
-    """Reciprocal-rank fusion of the lexical and (when given) vector legs."""
+async def lexical_leg(pool: asyncpg.Pool, query: str, limit: int, category: str | None) -> list[str]:
+    if not query.strip():
+        return []
     depth = max(LEG_DEPTH, limit)
     async with pool.acquire() as conn:
-        lexical = [r["id"] for r in await conn.fetch(LEXICAL, query, category, depth)] if query.strip() else []
+        found = [r["id"] for r in await conn.fetch(LEXICAL_ALL, query, category, depth)]
+        if not found:  # no product holds every word: any of them (the vector leg fills in otherwise)
+            found = [r["id"] for r in await conn.fetch(LEXICAL, query, category, depth)]
+    return found
+
+
+async def search(pool: asyncpg.Pool, query: str, limit: int, category: str | None,
+                 query_vector: tuple[str, list[float]] | None,
+                 lexical_ids: list[str] | None = None) -> list[ProductView]:
+    """Reciprocal-rank fusion of the lexical and (when given) vector legs."""
+    depth = max(LEG_DEPTH, limit)
+    lexical = lexical_ids if lexical_ids is not None else await lexical_leg(pool, query, limit, category)
+    async with pool.acquire() as conn:
         vector: list[str] = []
         if query_vector is not None:
             model, values = query_vector
-            vector = [r["id"] for r in await conn.fetch(VECTOR, list(values), model, category, depth)]
+            vector = [r["id"] for r in await conn.fetch(vector_sql(len(values)), list(values), model, category,
+                                                        depth)]
         scores: dict[str, float] = {}
         for leg, weight in ((lexical, 1.0), (vector, 0.8)):
             for rank, pid in enumerate(leg):
