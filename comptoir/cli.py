@@ -13,12 +13,15 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from comptoir.registry import SERVABLE, SERVICE_CLI_MODULES, all_service_apps, service_sources
 from libs.common.broker import connect as broker_connect
 from libs.common.db import connect, resolve_dsn
 from libs.common.embedded_pg import stop_embedded
+from libs.common.errors import UsageError
 from libs.common.migrate import Migration, migrate, status
 from libs.common.serving import run_command
 from libs.common.settings import get_settings
@@ -96,12 +99,14 @@ def _cmd_replay(args: argparse.Namespace) -> Awaitable[int]:
     from libs.common.db import create_pool
     from libs.common.replay import queue_name, replay
 
+    types = _replay_types(args.queue, args.type or [])
+
     async def run() -> int:
         settings = get_settings()
         pool = await create_pool(settings, min_size=1, max_size=2)
         try:
             count = await replay(
-                settings, pool, queue_name(settings, args.queue), types=args.type or None,
+                settings, pool, queue_name(settings, args.queue), types=types,
                 since=args.since, progress=lambda n: print(f"\rreplayed {n} events", end="", file=sys.stderr),
             )
         finally:
@@ -110,6 +115,17 @@ def _cmd_replay(args: argparse.Namespace) -> Awaitable[int]:
         return 0
 
     return run()
+
+
+def _replay_types(queue: str, asked: list[str]) -> list[str]:
+    """The event types to replay into `queue`: those its consumer subscribes to (all by default)."""
+    subscribed = {sub.queue: list(sub.types) for app in all_service_apps() for sub in app.events}
+    if queue not in subscribed:
+        raise UsageError(f"no service consumes a queue named {queue!r}; event queues: {', '.join(sorted(subscribed))}")
+    foreign = [t for t in asked if t not in subscribed[queue]]
+    if foreign:
+        raise UsageError(f"{queue} does not consume {', '.join(foreign)}; it consumes {', '.join(subscribed[queue])}")
+    return asked or subscribed[queue]
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
@@ -152,14 +168,14 @@ async def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_up_and_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _register_up_and_serve(sub: argparse._SubParsersAction[Parser]) -> None:
     up = sub.add_parser("up", help="run the gateway and every service in one process (development)")
     up.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     up.add_argument("--no-demo", action="store_true", help="do not load the demo knowledge base and facts")
     up.set_defaults(handler=_cmd_up)
     serve = sub.add_parser("serve", help="run one service alone")
-    serve.add_argument("service", choices=SERVABLE)
+    serve.add_argument("service", choices=SERVABLE, help="the service to run")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP address (gateway only)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (gateway only)")
     serve.set_defaults(handler=_cmd_serve)
@@ -167,9 +183,26 @@ def _register_up_and_serve(sub: argparse._SubParsersAction[argparse.ArgumentPars
                    "nothing is configured yet; what is there is left as is").set_defaults(handler=_cmd_demo)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (the reason and where to look) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    try:
+        return f"comptoir {metadata.version('comptoir')}"
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "comptoir (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="comptoir", description="Comptoir — AI sales assistant")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR")
+    parser = Parser(prog="comptoir", description="Comptoir — AI sales assistant. Every command exits with "
+                    "0 on success, 2 on bad input or settings, 1 when something it needs fails.")
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--log-level", default=None, type=str.upper,
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log level (default LOG_LEVEL, INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(handler=_cmd_migrate)
     sub.add_parser("status", help="show applied and pending migrations").set_defaults(handler=_cmd_status)
@@ -179,9 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--out", help="write to this file instead of standard output")
     asyncapi.set_defaults(handler=_cmd_asyncapi)
     replay = sub.add_parser("replay", help="replay the event log into one queue (consumers dedupe)")
-    replay.add_argument("queue", help="queue name without prefix, e.g. billing.purchases")
-    replay.add_argument("--type", action="append", help="only this event type (repeatable)")
-    replay.add_argument("--since", type=datetime.fromisoformat, help="ISO timestamp")
+    replay.add_argument("queue", help="an event queue without its prefix, e.g. chat.purchases")
+    replay.add_argument("--type", action="append",
+                        help="only this event type (repeatable; default: every type the queue consumes)")
+    replay.add_argument("--since", type=datetime.fromisoformat,
+                        help="only events logged since this ISO time, e.g. 2026-12-01T08:00")
     replay.set_defaults(handler=_cmd_replay)
     db = sub.add_parser("db", help="embedded database helpers")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -5,6 +5,10 @@ class ComptoirError(Exception):
     """Base class: the message is safe to show (never contains secrets)."""
 
 
+class UsageError(ComptoirError):
+    """Bad input to a command (an unknown name, a value out of range): the CLI exits with code 2."""
+
+
 class ConfigurationError(ComptoirError):
     """Settings are missing or wrong, or a dependency (DB, broker) cannot be reached."""
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import aiormq
 import asyncpg
 
 from libs.common.broker import Names, connect
+from libs.common.errors import UsageError
 from libs.common.outbox import amqp_message
 from libs.common.settings import Settings
 
@@ -37,7 +39,10 @@ async def replay(
     sent = 0
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        await channel.get_queue(queue, ensure=True)  # a missing queue is an error, not a silent no-op
+        try:
+            await channel.get_queue(queue, ensure=True)  # a missing queue is an error, not a silent no-op
+        except aiormq.exceptions.ChannelNotFoundEntity as exc:
+            raise UsageError(f"no queue {queue} on the broker (has its service started once?)") from exc
         last = 0
         while rows := await pool.fetch(SELECT_LOG, last, types, since, batch):
             for row in rows:

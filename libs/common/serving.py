@@ -18,12 +18,13 @@ from pydantic import ValidationError
 
 from libs.common import aio, health
 from libs.common.aio import settle_heap
-from libs.common.errors import ComptoirError
-from libs.common.logging import configure_logging
+from libs.common.errors import ComptoirError, UsageError
+from libs.common.logging import configure_logging, get_logger
 from libs.common.service import ServiceApp
 from libs.common.settings import Settings, get_settings
 
 Progress = Callable[[str], None]
+log = get_logger(__name__)
 
 
 def say(line: str, prefix: str = "comptoir") -> None:
@@ -105,8 +106,7 @@ def run_command(command: Callable[[], Awaitable[int] | int], log_level: str | No
     try:
         settings = get_settings()
     except ValidationError as exc:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        print(f"comptoir: error: invalid settings: {problems}", file=sys.stderr)
+        print(f"comptoir: error: invalid settings: {settings_problems(exc)}", file=sys.stderr)
         return 2
     configure_logging(log_level or settings.log_level, settings.log_json)
     try:
@@ -114,11 +114,33 @@ def run_command(command: Callable[[], Awaitable[int] | int], log_level: str | No
         if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
             result = aio.run(result)
         return int(result or 0)
+    except UsageError as exc:
+        print(f"comptoir: error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a service's own settings (GATEWAY_*, RAG_*, …), read by the command
+        print(f"comptoir: error: invalid settings: {settings_problems(exc)}", file=sys.stderr)
+        return 2
     except ComptoirError as exc:
         print(f"comptoir: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # never a traceback: one line (the traceback at --log-level DEBUG)
+        log.debug("command_failed", exc_info=True)
+        reason = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(f"comptoir: error: {type(exc).__name__}{': ' + reason if reason else ''} "
+              "(--log-level DEBUG shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """One line: each invalid setting with its reason."""
+    problems = []
+    for error in exc.errors():
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(reason if not where or where.upper() in reason.upper() else f"{where}: {reason}")
+    return "; ".join(problems)
 
 
 def main_for_service(load: Callable[[], ServiceApp]) -> int:

@@ -6,9 +6,10 @@ import functools
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,24 @@ class Settings(BaseSettings):
                 c in url for c in " ?#"):
             raise ValueError(f"COMPTOIR_PUBLIC_URL must be an http(s) URL without query, got {value!r}")
         return url
+
+    @field_validator("database_url", "amqp_url")
+    @classmethod
+    def _broker_and_database_urls(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """A URL the drivers can parse (checked here: asyncpg and aio-pika fail with a traceback). The
+        message names the variable, never its value (it holds a password)."""
+        if value is None or not value.get_secret_value():
+            return value
+        name, schemes = (("DATABASE_URL", ("postgresql", "postgres")) if info.field_name == "database_url"
+                         else ("AMQP_URL", ("amqp", "amqps")))
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in schemes:
+            raise ValueError(f"{name} must be a {schemes[0]}:// URL (its scheme is {parts.scheme or 'missing'!r})")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError as exc:
+            raise ValueError(f"{name} has an invalid port") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -42,9 +42,9 @@ def register(subparsers: Any) -> None:
     pdf.add_argument("--out", help="also write the PDF to this file")
     pdf.set_defaults(handler=_pdf)
     listing = sub.add_parser("list", help="list recent quotes")
-    listing.add_argument("--status", choices=STATUSES)
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--status", choices=STATUSES, help="only quotes in this state")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many, newest first (default 50)")
+    listing.add_argument("--json", action="store_true", help="print the quotes as JSON")
     listing.set_defaults(handler=_list)
     register_catalogue(subparsers)
 
@@ -61,11 +61,11 @@ def register_catalogue(subparsers: Any) -> None:
     imp.add_argument("--strict", action="store_true", help="refuse the whole file if any row is malformed")
     imp.set_defaults(handler=_import)
     sync = sub.add_parser("sync", help="synchronise the catalogue from Wix Stores or Stripe now")
-    sync.add_argument("source", choices=("wix", "stripe"))
+    sync.add_argument("source", choices=("wix", "stripe"), help="the provider to read the products from")
     sync.set_defaults(handler=_sync)
     search = sub.add_parser("search", help="search the catalogue (lexical leg; the service adds vectors)")
-    search.add_argument("query")
-    search.add_argument("-k", type=int, default=5)
+    search.add_argument("query", help="words of a product name, description or SKU")
+    search.add_argument("-k", type=int, default=5, help="how many products (default 5)")
     search.set_defaults(handler=_search)
 
 

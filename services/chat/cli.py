@@ -18,13 +18,13 @@ def register(subparsers: Any) -> None:
     chat = subparsers.add_parser("chat", help="chat service tools")
     sub = chat.add_subparsers(dest="chat_command", required=True)
     ask = sub.add_parser("ask", help="send one message to the running chat service and print the reply")
-    ask.add_argument("message")
+    ask.add_argument("message", help="the visitor's message")
     ask.add_argument("--session", help="session id (default: a new one)")
-    ask.add_argument("--locale", default="fr")
-    ask.add_argument("--timeout", type=float, default=30.0)
+    ask.add_argument("--locale", default="fr", help="language of the reply (default fr)")
+    ask.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the reply (default 30)")
     ask.set_defaults(handler=_ask)
     reset = sub.add_parser("reset", help="reset a session (reset_chat_session)")
-    reset.add_argument("session")
+    reset.add_argument("session", help="the session id to empty")
     reset.set_defaults(handler=_reset)
 
 

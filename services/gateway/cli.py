@@ -21,8 +21,9 @@ def register(subparsers: Any) -> None:
     admin = subparsers.add_parser("admin", help="owner console administration")
     sub = admin.add_subparsers(dest="admin_command", required=True)
     create = sub.add_parser("create-user", help="create (or reset) a console user; password from stdin or asked")
-    create.add_argument("email")
-    create.add_argument("--role", required=True, choices=users.ROLES)
+    create.add_argument("email", help="the login (an e-mail address)")
+    create.add_argument("--role", required=True, choices=users.ROLES,
+                        help="owner: every page; adviser: conversations, leads, quotes")
     create.add_argument("--name", help="the name visitors see (default: the e-mail's local part)")
     create.set_defaults(handler=_create_user)
 

@@ -144,9 +144,19 @@ async def list_prompts(pool: asyncpg.Pool) -> list[dict[str, Any]]:
     return [_row(r) for r in await pool.fetch(SELECT_PROMPTS)]
 
 
+INSERT_PROMPT_VERSION = """
+INSERT INTO app_prompt_store_versions (prompt_name, old_content, new_content, version, changed_by)
+VALUES ($1, $2, $3, $4, 'admin-api')
+"""
+
+
 async def set_prompt(pool: asyncpg.Pool, name: str, content: str) -> dict[str, Any]:
-    record = await pool.fetchrow(UPSERT_PROMPT, name, content)
-    assert record is not None
+    """Update a prompt and keep the change in app_prompt_store_versions (066), in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        old = await conn.fetchval("SELECT content FROM app_prompt_store WHERE name = $1", name)
+        record = await conn.fetchrow(UPSERT_PROMPT, name, content)
+        assert record is not None
+        await conn.execute(INSERT_PROMPT_VERSION, name, old, content, record["version"])
     return _row(record)
 
 

@@ -27,30 +27,36 @@ from services.rag.search import validate_query
 
 def register(subparsers: Any) -> None:
     ingest = subparsers.add_parser("ingest", help="add files, folders or URLs to the knowledge base")
-    ingest.add_argument("sources", nargs="+", metavar="PATH|URL")
-    ingest.add_argument("--category", default=None)
-    ingest.add_argument("--language", default="fr")
+    ingest.add_argument("sources", nargs="+", metavar="PATH|URL",
+                        help="files (Markdown, text, HTML, PDF, JSONL), folders (read recursively) or http(s) URLs")
+    ingest.add_argument("--category", default=None,
+                        help="a category stored with every chunk (search --category filters on it)")
+    ingest.add_argument("--language", default="fr",
+                        help="language of the documents, for full-text stemming (default fr)")
     ingest.set_defaults(handler=cmd_ingest)
 
     search = subparsers.add_parser("search", help="search the knowledge base")
     search.add_argument("query", nargs="?", help="the question (or --queries FILE)")
     search.add_argument("--queries", type=Path, metavar="FILE.jsonl",
                         help='batch: one {"id", "query"} per line; prints one JSON line {"id", "hits"} each')
-    search.add_argument("-k", type=int, default=5)
+    search.add_argument("-k", type=int, default=5, help="how many results (default 5)")
     search.add_argument("--json", action="store_true", help="print the results as JSON")
-    search.add_argument("--category", default=None)
-    search.add_argument("--language", default=None)
-    search.add_argument("--source", default=None)
-    search.add_argument("--mode", choices=["hybrid", "vector", "fulltext"], default="hybrid")
+    search.add_argument("--category", default=None, help="only chunks ingested with this --category")
+    search.add_argument("--language", default=None,
+                        help="language of the question, for full-text stemming (default: as ingested)")
+    search.add_argument("--source", default=None, help="only chunks from this source (a path or URL as ingested)")
+    search.add_argument("--mode", choices=["hybrid", "vector", "fulltext"], default="hybrid",
+                        help="hybrid: vector and full-text results fused (default); vector or fulltext: one alone")
     search.set_defaults(handler=cmd_search)
 
     rag = subparsers.add_parser("rag", help="knowledge base administration")
     rag_sub = rag.add_subparsers(dest="rag_command", required=True)
     prepare = rag_sub.add_parser("prepare-model", help="build the default ONNX embedding model")
-    prepare.add_argument("--no-quantize", action="store_true")
+    prepare.add_argument("--no-quantize", action="store_true",
+                         help="keep the float model (larger, slower; int8 quantisation is the default)")
     prepare.set_defaults(handler=cmd_prepare_model)
     delete = rag_sub.add_parser("delete", help="delete every document ingested from SOURCE")
-    delete.add_argument("source")
+    delete.add_argument("source", help="the source as ingested (a path or URL; see search --json)")
     delete.set_defaults(handler=cmd_delete)
     demo = rag_sub.add_parser("demo", help="load the Maison Lumière demo knowledge base")
     demo.add_argument("--force", action="store_true", help="load even if the knowledge base is not empty")
@@ -58,9 +64,9 @@ def register(subparsers: Any) -> None:
     evaluate = rag_sub.add_parser("eval", help="recall@1/3/10 and MRR@10 of each retriever on FILE.jsonl")
     evaluate.add_argument("file", type=Path, metavar="FILE.jsonl",
                           help='one {"query", "relevant": [doc ids or sources]} per line')
-    evaluate.add_argument("--category", default=None)
-    evaluate.add_argument("--source", default=None)
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--category", default=None, help="search only chunks of this category")
+    evaluate.add_argument("--source", default=None, help="search only chunks from this source")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(handler=cmd_eval)
 
 
