@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ LEGAL_FACTS = {"brand_name": "Maison Lumière", "legal_name": "Maison Lumière S
                "vat_number": "FR32123456789", "payment_terms": "Paiement à la commande."}
 
 
-async def set_facts(pool: asyncpg.Pool, facts: dict[str, str | None]) -> None:
+async def set_facts(pool: asyncpg.Pool, facts: Mapping[str, str | None]) -> None:
     """Company facts as the admin API writes them; None deactivates a key."""
     for key, value in facts.items():
         await pool.execute("""

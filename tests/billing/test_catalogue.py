@@ -21,6 +21,7 @@ from libs.common.events.billing import (
     ProductResults,
     QuoteLineIn,
     QuoteReply,
+    QuoteView,
     SearchProducts,
     WixWebhookReceived,
 )
@@ -30,6 +31,7 @@ from libs.common.settings import Settings
 from services.billing import catalogue, products, sync
 from services.billing.app import svc
 from services.billing.catalogue_file import parse_catalogue
+from services.billing.deps import Billing
 from services.billing.errors import QuoteError
 from services.billing.handlers import create_quote
 from tests.billing.conftest import STRIPE_KEY, WIX_KEY, BillingFactory, billing_config, set_facts
@@ -50,14 +52,14 @@ ORPHAN-1,XL,,10.00,EUR,20,1,,NOPE,,
 """
 
 
-def a_hash_embed(dim: int = 64):  # noqa: ANN201 - a stand-in for rag's port
+def a_hash_embed(dim: int = 64) -> products.Embed:
     """A deterministic bag-of-words embedding (our own port, `rag.embed`, stood in)."""
     async def embed(texts: list[str]) -> tuple[str, list[list[float]]] | None:
         out = []
         for text in texts:
             v = [0.0] * dim
             for word in text.lower().replace(".", " ").split():
-                v[int(hashlib.md5(word[:5].encode()).hexdigest(), 16) % dim] += 1.0
+                v[int(hashlib.sha256(word[:5].encode()).hexdigest(), 16) % dim] += 1.0
             norm = math.sqrt(sum(x * x for x in v)) or 1.0
             out.append([x / norm for x in v])
         return "hash-64", out
@@ -153,7 +155,7 @@ async def test_the_vector_leg_joins_the_lexical_one_when_rag_answers(
     assert found.lexical_only and found.products[0].name == "Lampe Lumière d'Automne"
 
 
-async def quote(billing, *lines: QuoteLineIn) -> object:  # noqa: ANN001
+async def quote(billing: Billing, *lines: QuoteLineIn) -> QuoteView:
     return await create_quote(CreateQuote(type="product", lines=list(lines), provider="none"), billing)
 
 
