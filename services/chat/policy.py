@@ -17,7 +17,7 @@ from typing import Literal
 STUCK_AFTER = 2
 SHOP_INTENTS = frozenset({"quote", "purchase", "pricing", "shipping", "returns", "availability", "handoff"})
 
-Action = Literal["canned", "handoff", "llm", "grounded", "greeting", "catalogue"]
+Action = Literal["canned", "handoff", "llm", "grounded", "greeting", "catalogue", "human"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +96,13 @@ def without_llm(s: Situation) -> Route:
 
 RULES: tuple[Rule, ...] = (max_turns, visitor_asks_for_a_human, topic_lock, catalogue_request, assistant_stuck,
                            ask_the_llm, without_llm)
+
+
+def before_search(*, human_holds: bool, blocked: bool) -> Route | None:
+    """Decided as soon as the session is read, before the search: while an adviser holds the
+    conversation (docs/console.md) a visitor's screened message is kept for them and the assistant
+    stays silent — no search, no LLM (handled in turn.py with conversations.store_for_human)."""
+    return Route("human", "human") if human_holds and not blocked else None
 
 
 def route(s: Situation, rules: Sequence[Rule] = RULES) -> Route:

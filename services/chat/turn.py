@@ -53,7 +53,9 @@ class Turn:
         self.timings["load"] = time.perf_counter() - started
         screen = await screening
         self.timings["screen"] = time.perf_counter() - started
-        if not screen.blocked and conversations.human_holds(state.session.metadata):
+        held = policy.before_search(human_holds=conversations.human_holds(state.session.metadata),
+                                    blocked=screen.blocked)
+        if held is not None:
             await _cancel(searching)  # an adviser holds the conversation: stored for them, no LLM call
             return await conversations.store_for_human(self.req, self.ctx, self.lang)
         if screen.blocked:
