@@ -527,8 +527,13 @@ class _Runtime:
                              correlation_id=envelope.correlation_id, session_id=envelope.session_id)
         if req.effect != "writes":
             return await self._run(req, payload, self.ctx.for_message(envelope))
-        claimed = await requestlog.begin(self.pool, self.app.name, envelope.id, envelope.type,
-                                         lease_s=self.settings.request_lease_s, redelivered=redelivered)
+        try:
+            claimed = await requestlog.begin(self.pool, self.app.name, envelope.id, envelope.type,
+                                             lease_s=self.settings.request_lease_s, redelivered=redelivered)
+        except Exception as exc:  # the database is away: nothing ran, the caller may retry
+            log.warning("request_claim_failed", request=req.request_type, error=type(exc).__name__)
+            return Reply(ok=False, error=ReplyError(code="unavailable", message=f"cannot claim the request: "
+                                                                                f"{type(exc).__name__}"))
         if isinstance(claimed, requestlog.Done):
             log.info("request_replayed", request=req.request_type)
             return Reply.model_validate(claimed.reply)
