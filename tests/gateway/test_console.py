@@ -136,6 +136,7 @@ async def test_handoff_takeover_reply_and_handback(client: httpx.AsyncClient, gw
         handoff = await next_event(console, "chat.handoff.requested")
         assert handoff.session_id == sid
 
+    assert (await client.get("/admin/waiting.json")).json()["waiting"] >= 1  # the navigation's badge
     listing = await client.get("/admin/conversations?state=waiting_human")
     assert sid[:12] in listing.text and "En attente" in listing.text
     csrf = await page_csrf(client, f"/admin/conversations/{sid}")

@@ -206,6 +206,16 @@ def _after(request: Request, session_id: str, changed: ConversationChanged, sent
     return RedirectResponse(f"/admin/conversations/{session_id}{suffix}", status_code=303)
 
 
+@router.get("/waiting.json")
+async def waiting(request: Request, gw: GatewayDep) -> Response:
+    """How many conversations wait for a human (the navigation's badge)."""
+    await auth.require(request, gw)
+    found = await gw.rpc.request(ListConversations.TYPE, ListConversations(state="waiting_human", limit=1),
+                                 ConversationList)
+    return Response(json.dumps({"waiting": found.total}), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
 # ---- live: handoffs, state changes and messages as Server-Sent Events -----------------------------
 def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

@@ -7,8 +7,8 @@
   var csrf = body.getAttribute("data-csrf") || "";
   var fr = (body.getAttribute("data-locale") || "fr") !== "en";
   var words = fr
-    ? { visitor: "Visiteur", handoff: "Nouvelle demande de conseiller", off: "Mises à jour en direct interrompues ; rechargez la page.", held: "Tenue par " , waiting: "En attente d'un humain", bot: "Assistant" }
-    : { visitor: "Visitor", handoff: "New request for an adviser", off: "Live updates stopped; reload the page.", held: "Held by ", waiting: "Waiting for a human", bot: "Assistant" };
+    ? { visitor: "Visiteur", handoff: "Nouvelle demande de conseiller", off: "Mises à jour en direct interrompues ; rechargez la page.", held: "Tenue par ", waitingCount: "{n} en attente d'un humain", waiting: "En attente d'un humain", bot: "Assistant" }
+    : { visitor: "Visitor", handoff: "New request for an adviser", off: "Live updates stopped; reload the page.", held: "Held by ", waitingCount: "{n} waiting for a human", waiting: "Waiting for a human", bot: "Assistant" };
   var status = document.getElementById("live-status");
   function say(text) { if (status) { status.textContent = ""; setTimeout(function () { status.textContent = text; }, 30); } }
 
@@ -52,11 +52,19 @@
   if (list) setInterval(refreshList, 5000);  /* new conversations without events arrive too */
 
   var badge = document.getElementById("waiting-badge");
-  var waiting = 0;
-  function bumpBadge() {
-    waiting += 1;
-    if (badge) { badge.hidden = false; badge.textContent = String(waiting); badge.setAttribute("aria-label", words.handoff); }
+  function showBadge(n) {
+    if (!badge) return;
+    badge.hidden = n < 1;
+    badge.textContent = String(n);
+    badge.setAttribute("aria-label", words.waitingCount.replace("{n}", String(n)));
   }
+  function refreshBadge() {
+    if (!badge || !window.fetch) return;
+    fetch("/admin/waiting.json", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) { if (d) showBadge(d.waiting); }).catch(function () {});
+  }
+  function bumpBadge() { refreshBadge(); }
+  refreshBadge();
 
   /* ---- one conversation -------------------------------------------------------------------- */
   var convo = document.querySelector(".conversation[data-session]");
@@ -107,6 +115,29 @@
     });
   }
 
+  /* ---- uploads with progress --------------------------------------------------------------- */
+  document.querySelectorAll('form[enctype="multipart/form-data"]').forEach(function (up) {
+    if (!window.XMLHttpRequest || !window.FormData) return;
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0; bar.hidden = true;
+    bar.setAttribute("aria-label", fr ? "Envoi du fichier" : "Uploading the file");
+    up.appendChild(bar);
+    up.addEventListener("submit", function (ev) {
+      var file = up.querySelector('input[type="file"]');
+      if (!file || !file.files.length) return;  /* the server explains the missing file */
+      ev.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", up.action);
+      xhr.upload.onprogress = function (p) { if (p.lengthComputable) { bar.hidden = false; bar.value = Math.round(p.loaded * 100 / p.total); } };
+      xhr.onload = function () {
+        if (xhr.status < 400 && xhr.responseURL) { location.href = xhr.responseURL; return; }
+        document.open(); document.write(xhr.responseText); document.close();  /* the server's page with the reason */
+      };
+      xhr.onerror = function () { up.submit(); };
+      xhr.send(new FormData(up));
+    });
+  });
+
   /* ---- live events ------------------------------------------------------------------------- */
   if (window.EventSource && (list || convo || badge)) {
     var source = new EventSource("/admin/live");
@@ -116,7 +147,7 @@
       if (sessionId && d.session_id === sessionId) setState("waiting_human");
     });
     source.addEventListener("chat.conversation.updated", function (e) {
-      var d = JSON.parse(e.data); refreshList();
+      var d = JSON.parse(e.data); refreshList(); refreshBadge();
       if (sessionId && d.session_id === sessionId) setState(d.state, d.adviser);
     });
     source.addEventListener("chat.visitor_message.received", function (e) {
