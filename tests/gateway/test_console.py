@@ -348,3 +348,16 @@ async def test_prompt_history_diff_and_rollback(client: httpx.AsyncClient, gw_po
     assert unknown.status_code == 422 and "madeUpFlag" in unknown.text
     hours = await client.post("/admin/facts", data={"csrf": csrf, "key": "opening_hours", "value": "lun 9h-18h"})
     assert hours.status_code == 422 and "HH:MM-HH:MM" in hours.text
+
+
+async def test_leads_show_score_intents_and_purchases_and_flags_speak_english(client: httpx.AsyncClient,
+                                                                              gw_pool: asyncpg.Pool) -> None:
+    mark = uuid.uuid4().hex[:6]
+    await gw_pool.execute(
+        "INSERT INTO app_leads (email, name, score, metadata, purchase_count, total_spend) "
+        "VALUES ($1, 'Léa', 72, $2, 2, 259.00)", f"lea.{mark}@exemple.fr", {"intents": ["quote", "shipping"]})
+    await log_in(client, await make_user(gw_pool))
+    page = (await client.get("/admin/leads")).text
+    assert f"lea.{mark}@exemple.fr" in page and "quote, shipping" in page and "259" in page
+    english = await client.get("/admin/flags?lang=en")
+    assert "Switches the language model off" in english.text and 'lang="en"' in english.text

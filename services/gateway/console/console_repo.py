@@ -31,6 +31,18 @@ def flag_on(value: Any, default: bool) -> bool:
     return flag_value(value, default)
 
 
+LEADS = """
+SELECT id::TEXT AS id, session_id, email, name, phone, score, updated_at,
+  COALESCE(metadata->'intents', '[]'::JSONB) AS intents,
+  COALESCE(purchase_count, 0) AS purchase_count, total_spend, last_purchase_at
+FROM app_leads ORDER BY updated_at DESC NULLS LAST LIMIT $1 OFFSET $2
+"""
+
+
+async def leads(pool: asyncpg.Pool, limit: int, offset: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await pool.fetch(LEADS, limit, offset)]
+
+
 DOCUMENTS = """
 SELECT source, min(title) AS title, min(category) AS category, sum(chunk_count) AS chunks,
   max(updated_at) AS updated_at, count(*) AS documents

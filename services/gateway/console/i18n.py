@@ -56,6 +56,11 @@ FR: dict[str, str] = {
     "empty_file": "Le fichier est vide.", "file_too_large": "Le fichier dépasse 5 Mo.",
     "max_turns": "Tours de conversation au plus", "session_ttl": "Durée de vie d'une session (jours)",
     "topic_lock": "Tours hors sujet avant recentrage",
+    "purchases": "Achats", "intents": "Intentions",
+    "flag_v3KillSwitch": "Coupe le modèle de langage : l'assistant répond en mode documentaire seulement.",
+    "flag_topicLockEnabled": "Recentre poliment la conversation sur la boutique après plusieurs messages hors sujet.",
+    "flag_conversationGuardEnabled": "Vérifie chaque réponse du modèle (fuite de consignes, données d'autrui).",
+    "flag_roleLockEnabled": "Refuse les demandes de changer le rôle de l'assistant.",
 }
 
 EN: dict[str, str] = {
@@ -99,6 +104,11 @@ EN: dict[str, str] = {
     "previous": "previous", "upload_hint": "Markdown, text or HTML (UTF-8), 5 MB at most.",
     "upload_send": "Upload the file",
     "empty_file": "The file is empty.", "file_too_large": "The file is over 5 MB.",
+    "purchases": "Purchases", "intents": "Intents",
+    "flag_v3KillSwitch": "Switches the language model off: the assistant answers from the documents only.",
+    "flag_topicLockEnabled": "Politely brings the conversation back to the shop after several off-topic messages.",
+    "flag_conversationGuardEnabled": "Checks every model answer (leaked instructions, other people's data).",
+    "flag_roleLockEnabled": "Refuses requests to change the assistant's role.",
     "max_turns": "Conversation turns at most", "session_ttl": "Session lifetime (days)",
     "topic_lock": "Off-topic turns before refocusing",
 }

@@ -52,7 +52,7 @@ def _done(path: str, **flags: str) -> RedirectResponse:
 async def leads(request: Request, gw: GatewayDep) -> Response:
     login = await auth.require(request, gw)
     offset = _offset(request)
-    items = await repo.list_leads(gw.pool, min_score=None, limit=PAGE, offset=offset)
+    items = await console_repo.leads(gw.pool, PAGE, offset)
     return page(request, "leads.html", login, items=items, offset=offset, page_size=PAGE)
 
 
