@@ -16,6 +16,7 @@ import asyncpg
 
 from comptoir.registry import SERVICE_NAMES, Progress, load_services
 from libs.common.db import connect, create_pool, describe_dsn, resolve_dsn
+from libs.common.local_broker import broker_for_up
 from libs.common.migrate import migrate
 from libs.common.serving import http_server, serve_settled, stop_on_signals
 from libs.common.serving import say as _say
@@ -86,8 +87,15 @@ def with_public_url(settings: Settings, options: UpOptions) -> Settings:
 
 
 async def up(settings: Settings, options: UpOptions, progress: Progress = say) -> int:
+    """The broker first (a private node when none runs locally, libs.common.local_broker), then the rest."""
     settings = with_public_url(settings, options)
-    config = GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before work
+    GatewaySettings(host=options.host, port=options.port).check_for(settings)  # fail before any work
+    async with broker_for_up(settings, progress):
+        return await _up_with_broker(settings, options, progress)
+
+
+async def _up_with_broker(settings: Settings, options: UpOptions, progress: Progress) -> int:
+    config = GatewaySettings(host=options.host, port=options.port).check_for(settings)
     apps = load_services(options.services, progress)
     pool = await prepare_database(settings, progress)
     try:
