@@ -184,6 +184,19 @@ async def test_handoff_takeover_and_a_live_answer_in_the_visitor_widget(up: Up, 
     await owner.reload()
     assert await owner.locator("li.m.human", has_text="Bonjour, ici Claire.").count() == 1
 
+    # the visitor closed the chat: a new adviser message marks the launcher
+    await visitor.keyboard.press("Escape")
+    await owner.get_by_label("Répondre au visiteur").fill("Je reste à votre disposition.")
+    await owner.get_by_role("button", name="Envoyer").click()
+    launcher = visitor.locator("#comptoir-widget button.bubble")
+    await visitor.wait_for_function(
+        "() => document.querySelector('#comptoir-widget').shadowRoot.querySelector('.bubble.unread') !== null",
+        timeout=10_000)
+    assert "Nouveau message de Claire" in (await launcher.get_attribute("aria-label") or "")
+    await launcher.click()
+    assert "unread" not in (await launcher.get_attribute("class") or "")
+    assert await visitor.locator("li.msg.human", has_text="Je reste à votre disposition.").count() == 1
+
     await owner.get_by_role("button", name="Rendre à l'assistant").click()
     await owner.get_by_role("button", name="Prendre la main").wait_for()
     await visitor_asks(visitor, "Quels sont vos délais de livraison ?")

@@ -76,6 +76,7 @@
     ".log ol{padding:12px;margin:0;list-style:none}",
     ".bubble.labelled{width:auto;padding:0 18px 0 14px;gap:8px;border-radius:28px;font:600 15px system-ui,sans-serif}",
     ".human{background:#eaf7ee;border:1px solid #b8e0c4}",
+    ".bubble.unread::after{content:'';position:absolute;top:4px;right:4px;width:12px;height:12px;border-radius:50%;background:#d92d20;border:2px solid #fff}",
     ".author{display:block;font-size:12px;font-weight:600;color:#1d5a2c;margin-bottom:2px}",
     ".banner{padding:6px 12px;background:#eaf7ee;color:#1d5a2c;font-size:13px;font-weight:600}",
     ".banner[hidden]{display:none}",
@@ -461,7 +462,11 @@
       var item = addMessage("human", payload.content, payload.author);
       item.setAttribute("data-id", payload.message_id || "");
       showAdviser(payload.author);
-      if (panel.hidden) { status.textContent = t.newMessage.replace("{name}", payload.author); }
+      if (panel.hidden) {
+        status.textContent = t.newMessage.replace("{name}", payload.author);
+        bubble.classList.add("unread");
+        bubble.setAttribute("aria-label", t.open + " — " + t.newMessage.replace("{name}", payload.author));
+      }
     } else if (name === "state") {
       showAdviser(payload.state === "human" ? payload.adviser : null);
     }
@@ -551,6 +556,7 @@
 
   function openPanel() {
     panel.hidden = false;
+    bubble.classList.remove("unread");
     bubble.setAttribute("aria-expanded", "true");
     bubble.setAttribute("aria-label", t.close);
     restore();
