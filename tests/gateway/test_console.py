@@ -361,3 +361,26 @@ async def test_leads_show_score_intents_and_purchases_and_flags_speak_english(cl
     assert f"lea.{mark}@exemple.fr" in page and "quote, shipping" in page and "259" in page
     english = await client.get("/admin/flags?lang=en")
     assert "Switches the language model off" in english.text and 'lang="en"' in english.text
+
+
+async def test_a_second_gateway_replica_delivers_the_advisers_message(
+        client: httpx.AsyncClient, gw_pool: asyncpg.Pool, gw_settings: Any) -> None:
+    """The adviser posts through one gateway, the visitor's widget listens on another: the broker fans out."""
+    from services.gateway.app import create_app
+    from tests.gateway.conftest import gateway_config
+
+    other = create_app(gw_settings, gateway_config(), pool=gw_pool, run_relay=False)
+    async with other.router.lifespan_context(other):
+        replica: Gateway = other.state.gateway
+        assert replica.live is not None
+        await log_in(client, await make_user(gw_pool, name="Inès"))
+        visitor = await visitor_says(client, "Bonjour, avez-vous des abat-jour en lin ?")
+        sid = visitor["session_id"]
+        csrf = await page_csrf(client, f"/admin/conversations/{sid}")
+        async with replica.live.session(sid) as widget:
+            sent = await client.post(f"/admin/conversations/{sid}/messages",
+                                     data={"csrf": csrf, "content": "Oui, en trois tailles.", "message_id": "r-1"},
+                                     headers={"Accept": "application/json"})
+            assert sent.status_code == 200
+            posted = await next_event(widget, "chat.human_message.posted")
+            assert posted.payload.model_dump()["author"] == "Inès"
