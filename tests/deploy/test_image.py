@@ -139,3 +139,11 @@ def _build_and_prepare(root: Path) -> None:
     assert (model_dir / "tokenizer.json").is_file()
     if as_root:
         assert (model_dir / "model.onnx").stat().st_uid == 65534  # written by nobody, not root
+
+
+def test_the_image_sets_only_variables_the_code_reads() -> None:
+    from tests.deploy.test_deploy_files import known_variables
+
+    tooling = ("PYTHON", "PIP_", "UV_")  # the interpreter's and the installers' own
+    unknown = [name for name in dockerfile_env() if name not in known_variables() and not name.startswith(tooling)]
+    assert not unknown, f"variables no settings class reads: {unknown}"
