@@ -384,3 +384,19 @@ async def test_a_second_gateway_replica_delivers_the_advisers_message(
             assert sent.status_code == 200
             posted = await next_event(widget, "chat.human_message.posted")
             assert posted.payload.model_dump()["author"] == "Inès"
+
+
+async def test_an_expired_session_sends_a_form_back_to_login_then_to_its_page(
+        client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    await log_in(client, await make_user(gw_pool))
+    visitor = await visitor_says(client, "Bonjour !")
+    sid = visitor["session_id"]
+    page = f"http://gateway.test/admin/conversations/{sid}"
+    csrf = await page_csrf(client, f"/admin/conversations/{sid}")
+    await gw_pool.execute("UPDATE app_console_sessions SET expires_at = NOW() - INTERVAL '1 minute'")
+    posted = await client.post(f"/admin/conversations/{sid}/messages", data={"csrf": csrf, "content": "Bonjour"},
+                               headers={"Referer": page})
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"/admin/login?next=/admin/conversations/{sid}"
+    login_page = await client.get(posted.headers["location"])
+    assert f'name="next" value="/admin/conversations/{sid}"' in login_page.text

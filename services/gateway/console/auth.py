@@ -72,11 +72,19 @@ async def current(request: Request, gw: Gateway) -> users.LoginSession | None:
     return await users.session_for(gw.pool, request.cookies.get(COOKIE))
 
 
+def page_of(request: Request) -> str:
+    """The console page a request came from: where to go back after logging in again (a form's
+    action is a POST-only address, its page is the referrer)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = request.headers.get("referer") or ""
+    return safe_next("/admin" + referer.split("/admin", 1)[1] if "/admin" in referer else None)
+
+
 async def require(request: Request, gw: Gateway, *, owner: bool = False) -> users.LoginSession:
     login = await current(request, gw)
     if login is None:
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(path if request.method == "GET" else request.headers.get("x-console-page", path))
+        raise LoginRequired(page_of(request))
     if owner and not login.user.is_owner:
         raise Forbidden()
     return login
@@ -85,9 +93,7 @@ async def require(request: Request, gw: Gateway, *, owner: bool = False) -> user
 def check_csrf(request: Request, login: users.LoginSession, sent: str | None) -> None:
     token = sent or request.headers.get(CSRF_HEADER) or ""
     if not token or not hmac.compare_digest(token.encode(), login.csrf.encode()):
-        page = request.headers.get("referer") or "/admin/conversations"
-        path = "/admin" + page.split("/admin", 1)[1] if "/admin" in page else "/admin/conversations"
-        raise LoginRequired(safe_next(path), "expired", status=403)
+        raise LoginRequired(page_of(request), "expired", status=403)
 
 
 # ---- the login form's own CSRF: an HMAC of a random pre-session cookie --------------------------
