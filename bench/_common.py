@@ -12,7 +12,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,29 +168,67 @@ def _p99(ordered: list[float]) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2)
 
 
-def process_cpu_seconds() -> dict[str, float]:
+def process_cpu_seconds(roots: Iterable[int] | None = None) -> dict[str, float]:
     """CPU seconds (user + system) used so far by the processes that serve a chat turn, grouped:
     each `comptoir` command by its arguments, each `python -m services.<name>`, the fake LLM,
-    Postgres (all its processes) and RabbitMQ. Linux /proc only; elsewhere an empty dict."""
+    Postgres (all its processes) and RabbitMQ. Linux /proc only; elsewhere an empty dict.
+
+    With `roots`, only those processes and their descendants count (on a machine shared with other
+    runs, their `comptoir` processes and the shared RabbitMQ are left out), and the calling process
+    is its own group, "load generator"."""
     groups: dict[str, float] = {}
     proc = Path("/proc")
     if not proc.is_dir():
         return groups
     tick = os.sysconf("SC_CLK_TCK")
+    rows: dict[int, tuple[int, float, list[str]]] = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            raw = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         seconds = (int(fields[11]) + int(fields[12])) / tick
-        group = _group_of([a.decode(errors="replace") for a in argv if a])
+        rows[int(entry.name)] = (int(fields[1]), seconds, [a.decode(errors="replace") for a in raw if a])
+    wanted = set(roots) if roots is not None else None
+    for pid, (_, seconds, argv) in rows.items():
+        if wanted is not None:
+            if pid == os.getpid():
+                groups["load generator"] = groups.get("load generator", 0.0) + seconds
+                continue
+            if not _descends(pid, wanted, rows):
+                continue
+        group = _group_of(argv)
         if group is not None:
             groups[group] = groups.get(group, 0.0) + seconds
     return groups
+
+
+def _descends(pid: int, roots: set[int], rows: dict[int, tuple[int, float, list[str]]]) -> bool:
+    seen = 0
+    while pid > 1 and seen < 64:
+        if pid in roots:
+            return True
+        pid = rows[pid][0] if pid in rows else 0
+        seen += 1
+    return False
+
+
+async def postmaster_pid(dsn: str) -> int | None:
+    """The pid of the Postgres server behind `dsn` (its data folder's postmaster.pid), when it runs here."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        folder = await conn.fetchval("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+    finally:
+        await conn.close()
+    try:
+        text = await asyncio.to_thread(Path(str(folder), "postmaster.pid").read_text)
+    except OSError:
+        return None
+    return int(text.split()[0])
 
 
 def _group_of(argv: list[str]) -> str | None:

@@ -3,7 +3,8 @@
 The load generator shares the machine's two cores with the system under test, and httpx's CPU per
 request is taken from the servers being measured (docs/benchmarks.md, "Measured choices in the
 code"). This client does only what the benchmarks need — one
-keep-alive connection per worker, JSON bodies, `Content-Length` responses — in a fraction of that.
+keep-alive connection per worker, JSON bodies, `Content-Length` or chunked (streamed) responses —
+in a fraction of that.
 The bare HTTP baseline of the same run uses it too, so the comparison stays like for like.
 """
 
@@ -74,12 +75,26 @@ class Connection:
             name, sep, value = line.partition(":")
             if sep:
                 response_headers[name.strip().lower()] = value.strip()
-        if "content-length" not in response_headers:
-            raise ValueError(f"{method} {path}: response without Content-Length (chunked?): not supported here")
-        data = await self.reader.readexactly(int(response_headers["content-length"]))
+        if response_headers.get("transfer-encoding", "").lower() == "chunked":  # a stream (SSE), read whole
+            data = await self._read_chunked()
+        elif "content-length" in response_headers:
+            data = await self.reader.readexactly(int(response_headers["content-length"]))
+        else:
+            raise ValueError(f"{method} {path}: response without Content-Length or chunked encoding")
         if response_headers.get("connection", "").lower() == "close":
             await self.close()
         return Response(status, response_headers, data)
+
+    async def _read_chunked(self) -> bytes:
+        assert self.reader is not None
+        parts: list[bytes] = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")  # no trailers are sent
+                return b"".join(parts)
+            parts.append(await self.reader.readexactly(size))
+            await self.reader.readexactly(2)
 
     async def close(self) -> None:
         if self.writer is not None:
