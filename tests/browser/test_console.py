@@ -404,3 +404,35 @@ async def test_widget_quote_card_safe_links_one_citation_per_document_retry_and_
     violations = await axe(page)
     assert violations == [], violations
     await page.context.close()
+
+
+async def test_outside_opening_hours_the_widget_says_when_and_takes_an_email(up: Up, browser: Any) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    other_day = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=3)).strftime("%a").lower()[:3]
+    conn = await asyncpg.connect(up.dsn)
+    try:
+        await conn.execute("INSERT INTO app_company_facts (key, value) VALUES ('opening_hours', $1) "
+                           "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", f"{other_day} 09:00-18:00")
+        page = await new_page(browser)
+        await page.goto(f"{up.base}/")
+        await page.get_by_role("button", name="Ouvrir le chat").click()
+        await page.get_by_role("button", name="Parler à un conseiller").click()
+        note = page.get_by_text("Nos conseillers ne sont pas disponibles pour le moment")
+        await note.wait_for(timeout=30_000)
+        assert "retour" in await note.inner_text()  # when they are back
+        email = f"visiteur.{uuid.uuid4().hex[:6]}@exemple.fr"
+        await page.get_by_role("textbox", name="Votre e-mail").fill(email)
+        await page.get_by_role("button", name="Envoyer mon e-mail").click()
+        await page.locator("li.msg.user", has_text=email).wait_for(timeout=10_000)
+        for _ in range(40):  # chat records the e-mail on the lead
+            if await conn.fetchval("SELECT 1 FROM app_leads WHERE lower(email) = $1", email):
+                break
+            await asyncio.sleep(0.25)
+        else:
+            raise AssertionError("the e-mail left outside opening hours was not recorded")
+        await page.context.close()
+    finally:
+        await conn.execute("DELETE FROM app_company_facts WHERE key = 'opening_hours'")
+        await conn.close()
