@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
+from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from comptoir.cli import build_parser, main
 from libs.common.errors import UsageError
@@ -86,6 +89,16 @@ def _assert_one_line(argv: list[str], err: str, reason: str) -> None:
     assert "secret" not in err, (argv, err)  # a URL's password never shows
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and reason in lines[0], (argv, err)
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """main() points the logs at the captured stderr, closed after the test: put them back."""
+    saved = structlog.get_config()
+    handlers = logging.getLogger().handlers[:]
+    yield
+    structlog.configure(**saved)
+    logging.getLogger().handlers[:] = handlers
 
 
 @pytest.mark.parametrize(("argv", "env", "code", "reason"), IN_PROCESS, ids=lambda v: str(v)[:40])
