@@ -125,7 +125,6 @@ def _search(args: argparse.Namespace) -> Awaitable[int]:
     return _with_billing(run, "catalogue")
 
 
-
 async def _with_billing(action: Callable[[Billing], Awaitable[int]], command: str = "quote") -> int:
     from libs.common.db import create_pool
     from libs.common.settings import get_settings
