@@ -11,11 +11,12 @@ from pathlib import Path
 from libs.common.service import ServiceApp
 
 # start-up order of `comptoir up` (the gateway, the HTTP edge, starts last)
-SERVICE_NAMES = ("security", "rag", "chat", "billing", "agents")
+SERVICE_NAMES = ("security", "rag", "chat", "billing", "agents", "workflows")
 SERVABLE = ("gateway", *SERVICE_NAMES)
 # modules that may define `register(subparsers)` for their own commands; imported when the parser is built
-SERVICE_CLI_MODULES = tuple(f"services.{name}.cli" for name in ("gateway", "chat", "rag", "security", "billing",
-                                                                 "agents"))
+SERVICE_CLI_MODULES = (*(f"services.{name}.cli" for name in ("gateway", "chat", "rag", "security", "billing",
+                                                               "agents", "workflows")),
+                       "services.workflows.social_cli", "services.workflows.maintenance_cli")
 
 Progress = Callable[[str], None]
 
@@ -46,7 +47,7 @@ def load_services(names: tuple[str, ...] = SERVICE_NAMES, progress: Progress = _
 
 def all_service_apps() -> list[ServiceApp]:
     """Every built service's app, the gateway's included (for the AsyncAPI document)."""
-    return load_services(("gateway", "chat", "rag", "security", "billing", "agents"))
+    return load_services(("gateway", *SERVICE_NAMES))
 
 
 def service_sources() -> dict[str, Path]:
