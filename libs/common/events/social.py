@@ -121,25 +121,3 @@ class RejectSocialPost(Message):
     id: str = Field(min_length=1, max_length=100)
     reason: str = Field("", max_length=2000)
     rejected_by: str = Field("owner", min_length=1, max_length=200)
-
-
-@message_type("social.post.published")
-class SocialPostPublished(Message):
-    """Fact: the post went out on every platform it names."""
-
-    id: str
-    platforms: list[Platform]
-    post_ids: dict[str, str] = {}
-    source_kind: SourceKind = "owner"
-    source_id: str | None = None
-
-
-@message_type("social.post.failed")
-class SocialPostFailed(Message):
-    """Fact: at least one platform refused the post for good (e.g. an expired token, code 190)."""
-
-    id: str
-    platforms: list[Platform]
-    error_message: str
-    source_kind: SourceKind = "owner"
-    source_id: str | None = None
