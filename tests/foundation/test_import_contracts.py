@@ -29,9 +29,9 @@ def test_a_service_importing_another_and_libs_importing_a_service_are_caught(tmp
         "libs/__init__.py": "", "libs/common/__init__.py": "", "libs/common/db.py": "",
         "libs/common/bad.py": "import services.billing.app\n",
         "libs/guard/__init__.py": "", "libs/lexical/__init__.py": "", "libs/storage/__init__.py": "",
-        "libs/webhooks/__init__.py": "",
+        "libs/webhooks/__init__.py": "", "libs/mail/__init__.py": "",
         "services/__init__.py": "",
-        **{f"services/{name}/__init__.py": "" for name in ("gateway", "rag", "security", "agents")},
+        **{f"services/{name}/__init__.py": "" for name in ("gateway", "rag", "security", "agents", "workflows")},
         "services/chat/__init__.py": "", "services/chat/app.py": "from services.billing import app\n",
         "services/billing/__init__.py": "", "services/billing/app.py": "import libs.common.db\n",
     }
