@@ -10,6 +10,7 @@ gateway replica forwards to the consoles and to the visitor's widget.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from libs.common.db import Conn
@@ -40,9 +41,8 @@ from services.chat.memory import now_iso
 STATE_KEY = "conversation_state"
 STATES: tuple[ConversationState, ...] = ("bot", "waiting_human", "human")
 
-# Newest activity first. An e-mail query reads the e-mails chat noted (app_entity_memory); a text
-# query reads the conversations newest first and stops at the page's end, so a common word costs
-# little and only a rare one reads every conversation (no count then: `total` is -1).
+# Newest activity first. An e-mail query reads the e-mails chat noted (app_entity_memory) and the
+# leads; a text query reads the message index (below).
 _COLUMNS = """
 SELECT s.session_id, s.message_count, s.updated_at, s.metadata, s.messages -> -1 AS last,
   (SELECT e.entity_value FROM app_entity_memory e
@@ -68,12 +68,22 @@ WHERE {_STATE} AND s.session_id IN (
   SELECT e.session_id FROM app_entity_memory e WHERE e.entity_type = 'email' AND e.entity_value ILIKE $2
   UNION SELECT l.session_id FROM app_leads l WHERE l.email ILIKE $2 AND l.session_id IS NOT NULL)
 """
-# OFFSET 0 keeps the ordered walk apart from the filter: the planner would otherwise filter every
-# conversation's text first (its guess of a LIKE's selectivity is low) and sort the few it keeps
-LIST_BY_TEXT = _COLUMNS + f"""
-FROM (SELECT * FROM app_chat_sessions ORDER BY updated_at DESC OFFSET 0) s
-WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0 AND s.messages::TEXT ILIKE $2
-LIMIT $3 OFFSET $4
+# A text query looks its words up in the message index (migration 067: one row of terms per
+# message, written by a trigger as messages are appended)
+_TEXT_HITS = r"""
+WITH words AS (SELECT lexeme FROM unnest(to_tsvector('simple', $2)) LIMIT 8),
+q AS (SELECT to_tsquery('simple', string_agg('''' || translate(lexeme, '''\', '') || ''':*', ' & ')) AS tsq
+      FROM words),
+hits AS (SELECT DISTINCT t.session_id FROM app_chat_message_terms t, q WHERE t.terms @@ q.tsq)
+"""
+LIST_BY_TEXT = _TEXT_HITS + _COLUMNS + f"""
+FROM app_chat_sessions s JOIN hits h ON h.session_id = s.session_id
+WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0
+ORDER BY s.updated_at DESC LIMIT $3 OFFSET $4
+"""
+COUNT_BY_TEXT = _TEXT_HITS + f"""
+SELECT count(*) FROM app_chat_sessions s JOIN hits h ON h.session_id = s.session_id
+WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0
 """
 SET_METADATA = """
 UPDATE app_chat_sessions SET metadata = $2, updated_at = NOW() WHERE session_id = $1
@@ -110,6 +120,13 @@ def _like(query: str | None) -> str | None:
     return f"%{escaped}%"
 
 
+def _words_query(query: str) -> str | None:
+    """The text of a console search, None when it has no word to look up. The database splits it
+    as it splits the messages (an e-mail or a reference stays one word) and looks each of its first
+    eight words up as a prefix; all of them must be in one message."""
+    return query.strip() if re.search(r"\w", query) else None
+
+
 def _at(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -124,8 +141,11 @@ async def list_conversations(req: ListConversations, ctx: HandlerContext) -> Con
             rows = await conn.fetch(LIST_BY_EMAIL, req.state, like, req.limit, req.offset)
             total = await conn.fetchval(COUNT_BY_EMAIL, req.state, like)
         else:
-            rows = await conn.fetch(LIST_BY_TEXT, req.state, like, req.limit, req.offset)
-            total = -1
+            words = _words_query(req.query or "")
+            if words is None:
+                return ConversationList(items=[], total=0)
+            rows = await conn.fetch(LIST_BY_TEXT, req.state, words, req.limit, req.offset)
+            total = await conn.fetchval(COUNT_BY_TEXT, req.state, words)
     items = []
     for r in rows:
         meta = dict(r["metadata"] or {})
