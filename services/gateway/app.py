@@ -33,6 +33,7 @@ from services.gateway import (
     routes_chat,
     routes_files,
     routes_ops,
+    routes_superchat,
     routes_webhooks,
 )
 from services.gateway.config import GatewaySettings
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
     errors.install(app)
     console_setup.install(app)
     for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_files.router,
-                   routes_ops.router):
+                   routes_ops.router, routes_superchat.router):
         app.include_router(router)
     app.add_middleware(idempotency.IdempotencyMiddleware)  # inside CORS: a preflight never reaches it
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,

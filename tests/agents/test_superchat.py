@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from libs.common.db import create_pool
@@ -21,6 +22,8 @@ from libs.common.rpc import RpcClient
 from libs.common.service import ServiceApp
 from libs.common.settings import Settings
 from services.agents import superchat
+from services.gateway.app import create_app
+from services.gateway.config import GatewaySettings
 from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, make_settings, with_fresh_prefix
 from tests.fakes.llm_server import FakeLLMServer, Step
 
@@ -188,3 +191,39 @@ async def test_commands_skip_the_model_and_a_failing_model_falls_back(
     fallback = await ask(rpc, "montre les incidents critiques")
     assert len(fake.requests) == calls + 1
     assert fallback.data is not None and fallback.data["severity"] == "critical" and fallback.data["count"] == 1
+
+
+ADMIN = "superchat-admin-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+async def api(chat_db: tuple[Settings, asyncpg.Pool], no_llm: RpcClient) -> AsyncIterator[httpx.AsyncClient]:
+    settings, pool = chat_db
+    app = create_app(settings, GatewaySettings(admin_token=ADMIN), pool=pool, run_relay=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 5555))
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test",
+                                     headers={"Authorization": f"Bearer {ADMIN}"}) as http:
+            yield http
+
+
+async def test_the_admin_api(api: httpx.AsyncClient) -> None:
+    anonymous = await api.post("/v1/admin/agents/chat", json={"message": "/aide"}, headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = await api.post("/v1/admin/agents/chat", json={"message": "/leads 7j", "admin_user": "api@boutique.fr"},
+                           headers=key)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["data"]["count"] == 3 and body["reply"].startswith("3 prospects")
+    again = await api.post("/v1/admin/agents/chat", json={"message": "/leads 7j", "admin_user": "api@boutique.fr"},
+                           headers=key)
+    assert again.json() == body
+    history = await api.get("/v1/admin/agents/chat", params={"conversation_id": body["conversation_id"]})
+    assert history.status_code == 200
+    assert [m["role"] for m in history.json()["messages"]] == ["user", "assistant"]  # answered once
+    latest = await api.get("/v1/admin/agents/chat", params={"admin_user": "api@boutique.fr"})
+    assert latest.json()["conversation_id"] == body["conversation_id"]
+    assert (await api.post("/v1/admin/agents/chat", json={"message": "   "})).status_code == 422
+    assert (await api.post("/v1/admin/agents/chat", json={"message": "/aide", "extra": 1})).status_code == 422
+    assert (await api.post("/v1/admin/agents/chat", json={"message": "x" * 4001})).status_code == 422
