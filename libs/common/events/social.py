@@ -38,6 +38,8 @@ class PlatformResult(Message):
     error: str | None = None
     error_code: int | None = None
     published_at: str | None = None
+    in_flight_since: str | None = None  # a write was sent whose outcome is not known yet
+    found_by_lookup: bool = False  # the post id came from a look-up after an unknown outcome
 
 
 class SocialPost(Message):
