@@ -9,6 +9,7 @@ are deleted at the end of the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -151,6 +152,29 @@ def make_settings(db_dsn: str, amqp_url: str, data_dir: Path, prefix: str, **ext
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def own_database(db_factory: DatabaseFactory, label: str, amqp_url: str, data_dir: Path, prefix: str,
+                       **extra: object) -> AsyncIterator[Settings]:
+    """Settings on a migrated database of the caller's own (dropped afterwards), under `prefix`: what
+    other suites write to the shared database (facts, prompts, flags) never leaks into the caller's tests."""
+    dsn = await db_factory.create_migrated(label)
+    try:
+        yield make_settings(dsn, amqp_url, data_dir, prefix, **extra)
+    finally:
+        await db_factory.drop(dsn)
+
+
+@contextlib.asynccontextmanager
+async def small_pool(settings: Settings, max_size: int) -> AsyncIterator[asyncpg.Pool]:
+    """A pool for one suite: the whole run shares one Postgres, so stay small and give idle connections
+    back quickly."""
+    pool = await create_pool(settings, min_size=1, max_size=max_size, max_inactive_connection_lifetime=5.0)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def with_fresh_prefix(settings: Settings, **extra: object) -> Settings:

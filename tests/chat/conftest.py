@@ -14,8 +14,10 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from libs.common.errors import RemoteError
@@ -43,6 +45,7 @@ from libs.common.events.security import GuardOutput, OutputVerdict, ScreenMessag
 from libs.common.llm import LLMClient, LLMSettings
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
+from libs.common.settings import Settings
 from libs.guard.output_guard import check_output
 from libs.guard.screening import Screener
 from services.chat.app import svc as chat_app
@@ -50,6 +53,7 @@ from services.chat.config import ChatSettings
 from services.chat.deps import ChatDeps
 from services.chat.entities import fold
 from services.gateway.demo_facts import seed_demo
+from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
 
 KNOWLEDGE = [
@@ -263,8 +267,24 @@ class ChatHarness:
         return await self.rpc.request(ResetChatSession.TYPE, body, ChatSessionResetReply)
 
 
+@pytest.fixture(scope="package")
+async def settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
+    """Chat's tests on a database and broker names of their own: the facts and prompt they read are the
+    demo shop's, whatever another suite (billing's legal facts, the admin API's prompts) wrote elsewhere."""
+    prefix = f"t{RUN_ID}chat."
+    async with own_database(db_factory, "chat", amqp_url, data_dir, prefix) as chat_settings:
+        yield chat_settings
+    await delete_broker_names(amqp_url, prefix)
+
+
+@pytest.fixture(scope="package")
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    async with small_pool(settings, 30) as chat_pool:
+        yield chat_pool
+
+
 @pytest.fixture(scope="module")
-async def chat(settings, pool) -> AsyncIterator[ChatHarness]:
+async def chat(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[ChatHarness]:
     await seed_demo(pool)
     state: dict[str, Any] = {"screened": 0, "embedded": 0, "guarded": 0, "quotes": []}
     chat_settings = ChatSettings(

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import aio_pika
-import pytest
 
 from libs.common.messages import Envelope
 from tests.chat.conftest import ChatHarness
@@ -78,8 +77,6 @@ async def test_a_slow_model_streams_one_delta_per_token(harness: ChatHarness, am
     assert len(deltas) >= 5  # 5 words, 80 ms apart: longer than the interval, so none is held back
 
 
-@pytest.mark.xfail(
-    reason="known: an earlier test leaves another store prompt in the shared database (isolation, open)", strict=False)
 async def test_prompt_has_store_prompt_facts_chunks_and_flags(harness: ChatHarness) -> None:
     harness.use_llm()
     await harness.turn("Quels sont les frais de livraison ?")
@@ -188,8 +185,6 @@ async def test_returning_visitor_gets_the_long_term_context(harness: ChatHarness
     assert "name: Camille Martin" in system
 
 
-@pytest.mark.xfail(
-    reason="known regression since libs/guard: chat's output guard refuses shop contacts (open)", strict=False)
 async def test_shop_contacts_in_a_reply_pass_the_output_guard(harness: ChatHarness) -> None:
     harness.use_llm()
     text = "Appelez-nous au 04 78 00 00 00 ou écrivez à bonjour@maison-lumiere.example."
