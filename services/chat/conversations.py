@@ -76,14 +76,15 @@ q AS (SELECT to_tsquery('simple', string_agg('''' || translate(lexeme, '''\', ''
       FROM words),
 hits AS (SELECT DISTINCT t.session_id FROM app_chat_message_terms t, q WHERE t.terms @@ q.tsq)
 """
-LIST_BY_TEXT = _TEXT_HITS + _COLUMNS + f"""
-FROM app_chat_sessions s JOIN hits h ON h.session_id = s.session_id
-WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0
-ORDER BY s.updated_at DESC LIMIT $3 OFFSET $4
-"""
-COUNT_BY_TEXT = _TEXT_HITS + f"""
-SELECT count(*) FROM app_chat_sessions s JOIN hits h ON h.session_id = s.session_id
-WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0
+# the matches are found once: the page and the count read the same set
+LIST_BY_TEXT = _TEXT_HITS + f""",
+matched AS MATERIALIZED (
+  SELECT s.session_id, s.updated_at FROM app_chat_sessions s JOIN hits h ON h.session_id = s.session_id
+  WHERE {_STATE} AND COALESCE(s.message_count, 0) > 0),
+page AS (SELECT session_id FROM matched ORDER BY updated_at DESC LIMIT $3 OFFSET $4)
+""" + _COLUMNS + """, (SELECT count(*) FROM matched) AS total
+FROM app_chat_sessions s JOIN page p ON p.session_id = s.session_id
+ORDER BY s.updated_at DESC
 """
 SET_METADATA = """
 UPDATE app_chat_sessions SET metadata = $2, updated_at = NOW() WHERE session_id = $1
@@ -145,7 +146,7 @@ async def list_conversations(req: ListConversations, ctx: HandlerContext) -> Con
             if words is None:
                 return ConversationList(items=[], total=0)
             rows = await conn.fetch(LIST_BY_TEXT, req.state, words, req.limit, req.offset)
-            total = await conn.fetchval(COUNT_BY_TEXT, req.state, words)
+            total = rows[0]["total"] if rows else 0
     items = []
     for r in rows:
         meta = dict(r["metadata"] or {})
