@@ -16,7 +16,7 @@ from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from libs.guard.screening import Screener
 from libs.guard.settings import GuardSettings
-from services.chat import conversations, handlers, handoff_webhook, purchases
+from services.chat import conversations, handlers, handoff_webhook, lead_updates, purchases
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher
@@ -86,6 +86,7 @@ svc.on_request("chat.get_conversation", read_only=True)(conversations.get_conver
 svc.on_request("chat.takeover", writes=True)(conversations.takeover)
 svc.on_request("chat.handback", writes=True)(conversations.handback)
 svc.on_request("chat.post_human_message", writes=True)(conversations.post_human_message)
+svc.on_request("chat.update_lead", writes=True)(lead_updates.update_lead)  # agents' update_lead tool
 svc.on_event("chat.handoff.requested", queue="chat.handoff_webhook")(handoff_webhook.post_handoff)
 # chat owns app_leads: a purchase billing announces is recorded on the lead here (services/chat/purchases.py)
 svc.on_event("payment.completed", queue="chat.purchases")(purchases.record_purchase)

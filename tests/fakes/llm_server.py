@@ -10,6 +10,16 @@ unchanged against it. Behaviour is scripted per call with `Step`s; with the scri
         settings = LLMSettings(base_url=fake.base_url, api_key="k")
 
 Run alone (for a benchmark in another process): `python -m tests.fakes.llm_server --port 8911`.
+
+Conversation scripts (`--script FILE`, or `FakeLLMServer(conversations=ConversationScript(...))`) replay
+replies for agents: a JSON list of replies, or `{"conversations": [{"match": "text", "replies": [...]}],
+"default": [...]}`. A reply is `{"text": "..."}` or `{"tool_calls": [{"name": "t", "arguments": {...}}]}`
+(`arguments` may be a string, to send malformed JSON), with optional `delay_s` and `status`. The reply
+given is the conversation's position: the number of assistant messages already in the request, in the
+conversation whose `match` appears in its first user message. So concurrent runs never swap replies, and
+a run resumed by another worker after a crash gets the same reply for the same step. Past the end of
+its replies a conversation gets `default_text`. Every request received is kept (`requests`, and
+`GET /v1/_requests` for another process).
 """
 
 from __future__ import annotations
@@ -49,11 +59,54 @@ class Step:
 TextFn = Callable[[dict[str, Any]], str]
 
 
+def _reply_step(reply: dict[str, Any]) -> Step:
+    def arguments(call: dict[str, Any]) -> str:
+        raw = call.get("arguments", {})
+        return raw if isinstance(raw, str) else json.dumps(raw)
+
+    calls = [{"id": c.get("id", f"call_{i}"), "name": c["name"], "arguments": arguments(c)}
+             for i, c in enumerate(reply.get("tool_calls") or [])]
+    return Step(text=reply.get("text"), tool_calls=calls, status=int(reply.get("status", 200)),
+                delay_s=float(reply.get("delay_s", 0.0)))
+
+
+@dataclass
+class ConversationScript:
+    """Replies per conversation, chosen by the conversation's position (see the module docstring)."""
+
+    conversations: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    default: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConversationScript:
+        if isinstance(data, list):
+            return cls(default=data)
+        return cls([(c["match"], list(c["replies"])) for c in data.get("conversations", [])],
+                   list(data.get("default", [])))
+
+    @classmethod
+    def load(cls, path: str) -> ConversationScript:
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_json(json.load(handle))
+
+    def add(self, match: str, *replies: dict[str, Any]) -> None:
+        self.conversations.append((match, list(replies)))
+
+    def step_for(self, body: dict[str, Any]) -> Step | None:
+        messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+        first_user = next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
+        position = sum(1 for m in messages if m.get("role") == "assistant")
+        replies = next((r for match, r in self.conversations if match in first_user), self.default)
+        return _reply_step(replies[position]) if position < len(replies) else None
+
+
 class FakeLLMServer(LocalServer):
     def __init__(
-        self, default_text: str | TextFn = "Réponse de test.", api_key: str | None = None, port: int = 0
+        self, default_text: str | TextFn = "Réponse de test.", api_key: str | None = None, port: int = 0,
+        conversations: ConversationScript | None = None,
     ) -> None:
         self.default_text = default_text
+        self.conversations = conversations
         self.api_key = api_key
         self.port = port
         self.requests: list[dict[str, Any]] = []
@@ -73,9 +126,13 @@ class FakeLLMServer(LocalServer):
             routes=[
                 Route("/v1/chat/completions", self._completions, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
+                Route("/v1/_requests", self._received, methods=["GET"]),
             ]
         )
 
+
+    async def _received(self, request: Request) -> Response:
+        return JSONResponse({"count": len(self.requests), "requests": self.requests})
 
     async def _models(self, request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
@@ -98,7 +155,8 @@ class FakeLLMServer(LocalServer):
         self.requests.append(body)
         if request.client is not None:
             self.peers.append((request.client.host, request.client.port))
-        step = self._script.popleft() if self._script else Step()
+        scripted = self.conversations.step_for(body) if self.conversations is not None else None
+        step = scripted or (self._script.popleft() if self._script else Step())
         if step.delay_s:
             await asyncio.sleep(step.delay_s)
         if step.status >= 400:
@@ -109,7 +167,7 @@ class FakeLLMServer(LocalServer):
         text = self._text(step, body)
         if body.get("stream"):
             return StreamingResponse(self._chunks(step, text, body), media_type="text/event-stream")
-        return JSONResponse(_completion(text, step.tool_calls, body))
+        return JSONResponse(_completion(text, step.tool_calls, body, thought=step.text))
 
     def _text(self, step: Step, body: dict[str, Any]) -> str:
         if step.text is not None:
@@ -161,8 +219,9 @@ def _chunk(ident: str, body: dict[str, Any], delta: dict[str, Any], finish: str 
     }
 
 
-def _completion(text: str, tool_calls: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": text if not tool_calls else None}
+def _completion(text: str, tool_calls: list[dict[str, Any]], body: dict[str, Any],
+                thought: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text if not tool_calls else thought}
     if tool_calls:
         message["tool_calls"] = [
             {
@@ -193,8 +252,9 @@ def _error(status: int, message: str, kind: str, headers: dict[str, str] | None 
     )
 
 
-async def _serve_forever(port: int) -> None:
-    async with FakeLLMServer(port=port) as fake:
+async def _serve_forever(port: int, script: str | None) -> None:
+    conversations = ConversationScript.load(script) if script else None
+    async with FakeLLMServer(port=port, conversations=conversations) as fake:
         print(f"fake LLM listening on {fake.base_url}", flush=True)
         await asyncio.Event().wait()
 
@@ -202,4 +262,6 @@ async def _serve_forever(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8911)
-    asyncio.run(_serve_forever(parser.parse_args().port))
+    parser.add_argument("--script", help="JSON file of replies per conversation (see the module docstring)")
+    args = parser.parse_args()
+    asyncio.run(_serve_forever(args.port, args.script))

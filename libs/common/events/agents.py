@@ -267,3 +267,87 @@ class GetAdminChat(Message):
 class AdminChatHistory(Message):
     conversation_id: str | None = None
     messages: list[AdminChatMessage] = []
+
+
+# ---- the runner (agents only) and the facts of a run (docs/agents.md, "Events") -------------------
+@message_type("agents.run.advance")
+class AdvanceRun(Message):
+    """Command, consumed by the agents service only: take the run's next step. `seq` is the run's step
+    sequence it was sent for; a copy sent for an older sequence (a duplicate) does nothing."""
+
+    run_id: str
+    seq: int = Field(ge=0)
+
+
+class AgentRunFact(Message):
+    """One fact of a run, also written to `app_agent_events` (its `data` is that row's)."""
+
+    run_id: str
+    objective_id: str | None = None
+    agent: str = ""
+    data: dict[str, Any] = {}
+
+
+@message_type("agent.run.started")
+class AgentRunStarted(AgentRunFact):
+    """A run was created (`data.run_number`)."""
+
+
+@message_type("agent.step.started")
+class AgentStepStarted(AgentRunFact):
+    """The model was asked for the run's next step (`data.step_number`)."""
+
+
+@message_type("agent.step.completed")
+class AgentStepCompleted(AgentRunFact):
+    """A step ended: its thought, its tool calls' outcomes, its duration."""
+
+
+@message_type("agent.tool.called")
+class AgentToolCalled(AgentRunFact):
+    """A tool call ended (`data.status`: succeeded | failed | refused)."""
+
+
+@message_type("agent.approval.requested")
+class AgentApprovalRequested(AgentRunFact):
+    """A risky tool call waits for the owner (`data.approval_id`, `tool`, `args`, `risk_level`)."""
+
+
+@message_type("agent.approval.granted")
+class AgentApprovalGranted(AgentRunFact):
+    """The owner approved (maybe with edited arguments); the run goes on."""
+
+
+@message_type("agent.approval.rejected")
+class AgentApprovalRejected(AgentRunFact):
+    """The owner refused (`data.reason`); the model is told and goes on or ends."""
+
+
+@message_type("agent.approval.expired")
+class AgentApprovalExpired(AgentRunFact):
+    """Nobody answered in time; the run is cancelled."""
+
+
+@message_type("agent.run.budget_exhausted")
+class AgentBudgetExhausted(AgentRunFact):
+    """The run stopped at a budget (`data.budget`: steps | tool_calls | duration), with its summary."""
+
+
+@message_type("agent.run.completed")
+class AgentRunCompleted(AgentRunFact):
+    """The model gave its final answer (`data.summary`)."""
+
+
+@message_type("agent.run.failed")
+class AgentRunFailed(AgentRunFact):
+    """The run could not go on (`data.reason`, e.g. no_llm_configured, llm_timeout)."""
+
+
+@message_type("agent.run.cancelled")
+class AgentRunCancelled(AgentRunFact):
+    """The owner cancelled the run, or its approval expired."""
+
+
+@message_type("agent.owner.notified")
+class AgentOwnerNotified(AgentRunFact):
+    """An agent's `notify_owner` tool: `data.subject`, `data.message` (and the mail's queue id if sent)."""

@@ -302,3 +302,29 @@ class VisitorMessageReceived(Message):
     content: str
     at: str
     state: ConversationState
+
+
+# ---- leads changed on request (the agents' `update_lead` tool; chat owns app_leads) --------------
+@message_type("chat.update_lead")
+class UpdateLead(Message):
+    """Writes: set a lead's score and/or append a note (kept in `metadata.notes` with who wrote it);
+    unknown lead → error `not_found`. Exactly once by request id."""
+
+    lead_id: str = Field(min_length=1, max_length=100)
+    score: int | None = Field(None, ge=0, le=100)
+    note: str | None = Field(None, min_length=1, max_length=2000)
+    author: str = Field("agent", min_length=1, max_length=200)
+
+
+class LeadView(Message):
+    id: str
+    email: str | None = None
+    name: str | None = None
+    score: int = 0
+    notes: list[dict[str, Any]] = []
+    updated_at: str | None = None
+
+
+@message_type("chat.lead")
+class LeadReply(Message):
+    lead: LeadView

@@ -11,6 +11,19 @@ docs/architecture.md lists the same types; tests/resilience checks that nothing 
 from __future__ import annotations
 
 LOG_ONLY: dict[str, str] = {
+    "agent.approval.expired": "an approval nobody answered; for the event log",
+    "agent.approval.granted": "the owner's approval; for the event log and audit",
+    "agent.approval.rejected": "the owner's refusal; for the event log and audit",
+    "agent.approval.requested": "a risky tool call waits for the owner; the console lists pending approvals from the table",
+    "agent.owner.notified": "an agent's notify_owner; the console shows it from the event log",
+    "agent.run.budget_exhausted": "a run stopped at its budget; for the event log",
+    "agent.run.cancelled": "a run cancelled by the owner or by an expired approval; for the event log",
+    "agent.run.completed": "a run's final answer; for the event log (a workflow step may consume it later)",
+    "agent.run.failed": "a run that could not go on; for the event log",
+    "agent.run.started": "agents' record of a new run (app_agent_events has it too); consoles read the run",
+    "agent.step.completed": "a run's step ended; for the event log and live consoles",
+    "agent.step.started": "a run's step began; for the event log and live consoles",
+    "agent.tool.called": "a tool call's outcome; for the event log and audit",
     "chat.session.reset": "a visitor's reset, for the event log; nothing reacts to it",
     "invoice.created": "billing's record of an invoice; read by operators and replay",
     "invoice.status_changed": "billing's record; read by operators and replay",

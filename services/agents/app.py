@@ -1,0 +1,69 @@
+"""Agents service wiring: the registry, objectives, runs and approvals requests, the step consumer
+(one step of a run per `agents.run.advance` message, services/agents/runner.py) and the background
+jobs (recovery of runs whose worker died, expiry of approvals).
+
+Tests and `comptoir up` may pass `deps={"agents_settings": AgentsSettings(...), "llm_settings":
+LLMSettings(...), "mail_settings": MailSettings(...)}` to `svc.running(...)`.
+The super chat's requests (`agents.admin_chat`, `agents.get_admin_chat`) are registered by
+services/agents/superchat.py (`register(svc)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from libs.common.db import create_pool
+from libs.common.events.agents import AdvanceRun
+from libs.common.llm import LLMClient, LLMSettings
+from libs.common.logging import get_logger
+from libs.common.service import HandlerContext, ServiceApp
+from libs.mail import MailSettings
+from services.agents import approvals, handlers, jobs, runner, superchat
+from services.agents.config import AgentsSettings
+from services.agents.deps import AgentsDeps
+
+log = get_logger(__name__)
+STEP_CONCURRENCY = AgentsSettings().step_concurrency  # the prefetch of agents.runs (read once, at import)
+
+
+async def build_deps(ctx: HandlerContext) -> AgentsDeps:
+    settings: AgentsSettings = ctx.deps.get("agents_settings") or AgentsSettings()
+    llm_settings: LLMSettings = ctx.deps.get("llm_settings") or LLMSettings()
+    mail: MailSettings = ctx.deps.get("mail_settings") or MailSettings()
+    pool = await create_pool(ctx.settings, min_size=1, max_size=settings.step_concurrency * 2 + 4)
+    deps = AgentsDeps(settings=settings, llm=LLMClient(llm_settings), mail=mail, pool=pool, rpc=ctx.rpc)
+    deps.tasks.extend(jobs.start_jobs(deps))
+    log.info("agents_ready", llm=llm_settings.configured, mail=mail.configured, lease_s=settings.lease_s)
+    return deps
+
+
+async def close_deps(deps: AgentsDeps) -> None:
+    tasks: list[Any] = list(deps.tasks)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await deps.llm.aclose()
+    await deps.pool.close()
+
+
+async def advance_run(message: AdvanceRun, ctx: HandlerContext, deps: AgentsDeps) -> None:
+    await runner.advance(message, deps)
+
+
+svc = ServiceApp("agents", deps=build_deps, close=close_deps)
+svc.on_request("agents.list_agents", read_only=True)(handlers.list_agents)
+svc.on_request("agents.create_objective", writes=True)(handlers.create_objective)
+svc.on_request("agents.start_run", writes=True)(handlers.start_run)
+svc.on_request("agents.list_runs", read_only=True)(handlers.list_runs)
+svc.on_request("agents.get_run", read_only=True)(handlers.get_run)
+svc.on_request("agents.cancel_run", writes=True)(handlers.cancel_run)
+svc.on_request("agents.list_approvals", read_only=True)(approvals.list_approvals)
+svc.on_request("agents.decide_approval", writes=True)(approvals.decide)
+# one step per message; the run's lease (not the inbox) keeps two workers off one run
+svc.on_event("agents.run.advance", queue="agents.runs", prefetch=STEP_CONCURRENCY)(advance_run)
+superchat.register(svc)  # the owner's super chat (lane A2)
+superchat.register(svc)  # the owner's super chat: agents.admin_chat, agents.get_admin_chat
