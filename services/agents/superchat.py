@@ -44,7 +44,7 @@ from services.agents import superchat_data as data
 
 log = get_logger("agents.superchat")
 DEPS_KEY = "superchat"
-LLM_SETTINGS_KEY = "superchat_llm"  # tests and `comptoir up` may hand in LLMSettings
+LLM_SETTINGS_KEY = "superchat_llm"  # tests may hand in LLMSettings (else the agents' `llm_settings`)
 HISTORY_TURNS = 12  # earlier messages given to the model
 HISTORY_MAX = 200  # messages `agents.get_admin_chat` returns (the latest)
 MAX_ROUNDS = 4  # model calls per owner message
@@ -58,7 +58,7 @@ class SuperChat:
 
 
 async def _start(ctx: HandlerContext) -> None:
-    given = ctx.deps.get(LLM_SETTINGS_KEY)
+    given = ctx.deps.get(LLM_SETTINGS_KEY) or ctx.deps.get("llm_settings")  # the agents' own, else LLM_*
     settings = given if isinstance(given, LLMSettings) else LLMSettings()
     ctx.deps[DEPS_KEY] = SuperChat(LLMClient(settings) if settings.configured else None)
     log.info("superchat.ready", llm=settings.configured, model=settings.model if settings.configured else None)

@@ -39,10 +39,11 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from services.gateway.console import owner_pages
+    from services.gateway.console import agents_pages, owner_pages
 
     app.include_router(pages.router)
     app.include_router(owner_pages.router)
+    app.include_router(agents_pages.router)
     app.include_router(visitor.router)
     app.include_router(static)
     app.add_exception_handler(auth.LoginRequired, _login_required)
