@@ -32,6 +32,9 @@ LOG_ONLY: dict[str, str] = {
     "lead.captured": "chat's record of a lead (the lead row is chat's); a CRM consumer may come later",
     "quote.created": "billing's record of a quote (the quote row is billing's); for the event log",
     "quote.expired": "billing's record of an expiry; for the event log",
+    "workflow.run.completed": "the workflows service's record of a finished run; console and event log",
+    "workflow.run.failed": "a run that failed, with its reason; console and event log (a workflow may react later)",
+    "workflow.run.started": "the workflows service's record of a run starting; console and event log",
 }
 
 CONSUMED_OUTSIDE_SERVICES: dict[str, str] = {
