@@ -50,7 +50,7 @@ from libs.common import broker as topology
 from libs.common import metrics, requestlog
 from libs.common.consumers import ConsumerSupervisor
 from libs.common.db import Conn, create_pool
-from libs.common.errors import REQUEST_IN_PROGRESS, InvalidMessage, RemoteError
+from libs.common.errors import DATABASE_UNAVAILABLE, REQUEST_IN_PROGRESS, InvalidMessage, RemoteError
 from libs.common.inbox import claim
 from libs.common.logging import bind_message_context, get_logger
 from libs.common.messages import Envelope, Message, model_for
@@ -70,6 +70,20 @@ Hook = Callable[["HandlerContext"], Awaitable[None]]
 DepsFactory = Callable[["HandlerContext"], Awaitable[DepsT]]
 Effect = Literal["read_only", "writes", "idempotent"]
 IN_PROGRESS = REQUEST_IN_PROGRESS  # error code of a writing request whose first run is still going
+# what a handler raises when the broker or the database went away under it: a retryable error reply
+# (the gateway answers 503), not `internal` (502)
+_BROKER_GONE = (aio_pika.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError)
+_DATABASE_GONE = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.InterfaceError,
+                  asyncpg.exceptions.OperatorInterventionError, ConnectionError, TimeoutError)
+
+
+def unavailable_error(exc: BaseException) -> ReplyError | None:
+    """The retryable error reply for a lost broker or database, None for any other failure."""
+    if isinstance(exc, _BROKER_GONE):  # before OSError: aiormq's connection errors are OSErrors
+        return ReplyError(code="broker_unavailable", message=f"the broker went away: {type(exc).__name__}")
+    if isinstance(exc, _DATABASE_GONE):
+        return ReplyError(code=DATABASE_UNAVAILABLE, message=f"the database is unreachable: {type(exc).__name__}")
+    return None
 
 # a handler's `ctx.transaction` handed to code that does not take the context (see `in_transaction`)
 Transaction = Callable[[], contextlib.AbstractAsyncContextManager[Conn]]
@@ -273,6 +287,9 @@ class ServiceApp(Generic[DepsT]):
         self.shutdown: list[Hook] = []
         self.periodic_jobs: list[_Periodic] = []
         self.run_relay = run_relay
+        from libs.common import maintenance  # (imports this module) `<name>.maintenance.prune`, its jobs
+
+        maintenance.install(self)
 
     # ---- registration -------------------------------------------------------------------------
     def on_event(self, *types: str, queue: str, prefetch: int = 16) -> Callable[[H], H]:
@@ -532,8 +549,8 @@ class _Runtime:
                                              lease_s=self.settings.request_lease_s, redelivered=redelivered)
         except Exception as exc:  # the database is away: nothing ran, the caller may retry
             log.warning("request_claim_failed", request=req.request_type, error=type(exc).__name__)
-            return Reply(ok=False, error=ReplyError(code="unavailable", message=f"cannot claim the request: "
-                                                                                f"{type(exc).__name__}"))
+            return Reply(ok=False, error=ReplyError(code=DATABASE_UNAVAILABLE, message=f"cannot claim the request: "
+                                                                                       f"{type(exc).__name__}"))
         if isinstance(claimed, requestlog.Done):
             log.info("request_replayed", request=req.request_type)
             return Reply.model_validate(claimed.reply)
@@ -550,6 +567,10 @@ class _Runtime:
             if await tx.commit(reply.model_dump(mode="json")):
                 return reply
         except Exception as exc:  # unknown outcome: the lease (or a redelivery) lets a retry settle it
+            gone = unavailable_error(exc)
+            if gone is not None:
+                log.warning("request_commit_failed", request=req.request_type, error=type(exc).__name__)
+                return Reply(ok=False, error=gone)
             log.exception("request_commit_failed", request=req.request_type)
             return Reply(ok=False, error=ReplyError(code="internal", message=type(exc).__name__))
         # another run took the request over meanwhile (we were presumed gone): its outcome stands
@@ -563,6 +584,10 @@ class _Runtime:
             return Reply(ok=False, error=ReplyError(code=exc.code, message=exc.message))
         except Exception as exc:
             metrics.failed.labels(self.app.name, self.names.rpc_queue(req.request_type)).inc()
+            gone = unavailable_error(exc)
+            if gone is not None:
+                log.warning("request_failed", request=req.request_type, code=gone.code, error=type(exc).__name__)
+                return Reply(ok=False, error=gone)
             log.exception("request_failed", request=req.request_type)
             return Reply(ok=False, error=ReplyError(code="internal", message=type(exc).__name__))
         return Reply(ok=True, data=result.model_dump(mode="json"))

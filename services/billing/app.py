@@ -29,13 +29,14 @@ from libs.common.events.billing import (
 from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.service import HandlerContext, ServiceApp
-from services.billing import handlers, invoices, products, sync
+from services.billing import handlers, invoices, maintenance, products, sync
 from services.billing.config import BillingSettings
 from services.billing.deps import Billing, build_billing, rag_embedder
 from services.billing.errors import PaymentProviderError, QuoteError
 
 log = get_logger(__name__)
 svc = ServiceApp("billing")
+maintenance.register(svc)  # its expired rows in `billing.maintenance.prune`
 T = TypeVar("T")
 
 

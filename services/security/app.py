@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from libs.common.flags import FlagWatcher
 from libs.common.service import HandlerContext, ServiceApp
-from services.security import handlers, incidents
+from services.security import handlers, incidents, maintenance
 from services.security.config import SecuritySettings
 from services.security.live import LiveConfig
 
@@ -35,6 +35,7 @@ async def stop(deps: handlers.Deps) -> None:
 # claimed by request id (each is on every turn's path). A repeat only happens on a broker
 # redelivery after a crash, and is harmless: see the reasons below.
 svc = ServiceApp("security", deps=start, close=stop)
+maintenance.register(svc)  # stale rate-limit rows in `security.maintenance.prune`
 svc.on_request("security.screen", idempotent=(
     "incidents are recorded once per message and visitor (handlers._screen_once); a repeated rate-limit "
     "check counts one more hit"))(handlers.screen)

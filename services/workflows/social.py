@@ -32,6 +32,8 @@ from services.workflows import social_repo as repo
 from services.workflows.graph import GraphClient, GraphSettings
 from services.workflows.social_media import MediaRefused, resolve
 from services.workflows.social_publish import SocialPublisher
+from services.workflows.social_steps import register_steps
+from services.workflows.steps.base import StepRegistry
 
 log = get_logger(__name__)
 INSTAGRAM_CAPTION_MAX = 2200
@@ -73,9 +75,13 @@ def _post_id(value: str) -> Any:
     return post_id
 
 
-def register(svc: ServiceApp[Any], runtime: SocialRuntime | None = None) -> SocialRuntime:
-    """Add the social queue's requests and publisher to `svc`; returns its runtime (for tests)."""
+def register(svc: ServiceApp[Any], steps: StepRegistry | None = None,
+             runtime: SocialRuntime | None = None) -> SocialRuntime:
+    """Add the social queue's requests and publisher to `svc`, and the `publish_facebook` /
+    `publish_instagram` step types to the engine's `steps`; returns its runtime (for tests)."""
     rt = runtime or SocialRuntime()
+    if steps is not None:
+        register_steps(steps)
 
     async def start(ctx: HandlerContext) -> None:
         override = ctx.deps.get("social_settings")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -47,8 +48,8 @@ class Queue:
     pool: asyncpg.Pool
     runtime: SocialRuntime
 
-    async def enqueue(self, request_id: uuid.UUID | None = None, **fields: object) -> SocialPost:
-        body = EnqueueSocialPost(**{"platforms": ["facebook"], "source_kind": "owner", **fields})  # type: ignore[arg-type]
+    async def enqueue(self, request_id: uuid.UUID | None = None, **fields: Any) -> SocialPost:
+        body = EnqueueSocialPost(**{"platforms": ["facebook"], "source_kind": "owner", **fields})
         reply = await self.rpc.request("social.enqueue", body, SocialPostReply, request_id=request_id)
         return reply.post
 
@@ -171,7 +172,7 @@ async def test_reject_keeps_the_reason_and_a_decided_post_cannot_be_decided_agai
     assert err.value.code == "not_found"
 
 
-async def approved_post(queue: Queue, **fields: object) -> SocialPost:
+async def approved_post(queue: Queue, **fields: Any) -> SocialPost:
     await set_approval(queue.pool, False)
     try:
         return await queue.enqueue(**fields)
