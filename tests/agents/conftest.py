@@ -63,7 +63,7 @@ class Agents:
         tag = f"obj-{uuid.uuid4().hex[:10]}"
         self.script.add(tag, *replies)
         request = CreateObjective(agent=agent, title=f"Objectif {tag}", description=description,
-                                  tools_allowed=tools, budget=budget, risk_level=risk,  # type: ignore[arg-type]
+                                  tools_allowed=tools, budget=budget, risk_level=risk,
                                   start=start)
         return await self.rpc.request(CreateObjective.TYPE, request, ObjectiveReply)
 
