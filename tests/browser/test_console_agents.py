@@ -251,3 +251,17 @@ async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) ->
     assert await page.locator("tr[data-tool='send_email'] .pill.risk-high").count() == 1
     await no_violations(page, "registry")
     await shoot(page, "agents-registry")
+
+
+async def test_approving_the_proposed_arguments_unchanged_is_no_edit(owner: Any, stack: Stack) -> None:
+    page = owner
+    run_id, approval_id = await _paused_run(stack, "call_same", "Rien à modifier.")
+    await page.goto(f"{stack.base}/admin/agents/runs/{run_id}")
+    pending = page.locator("section.pending")
+    await pending.get_by_text("Modifier les arguments (JSON)").click()  # opened, left as proposed
+    await pending.get_by_role("button", name="Approuver list_leads").click()
+    await page.wait_for_url(f"**/admin/agents/runs/{run_id}?done=approved")
+    data = await stack.pool.fetchval("SELECT data FROM app_agent_events WHERE run_id = $1 AND "
+                                     "event_type = 'approval_granted'", uuid.UUID(run_id))
+    granted = data if isinstance(data, dict) else json.loads(data)
+    assert granted["approval_id"] == approval_id and granted["edited_args"] is None

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from libs.common.errors import RemoteError, RequestTimeout
 from libs.common.events.agents import (
@@ -46,6 +46,7 @@ from libs.common.events.agents import (
     RunStatus,
 )
 from libs.common.logging import get_logger
+from libs.common.messages import Message
 from services.gateway.console import audit, auth, i18n
 from services.gateway.console.render import page
 from services.gateway.console.users import LoginSession
@@ -144,10 +145,10 @@ class AgentsDown(Exception):
     pass
 
 
-async def _ask(gw: Gateway, request_type: str, body: BaseModel, reply: type[Any], timeout: float | None = None,
+async def _ask(gw: Gateway, request_type: str, body: Message, reply: type[Any], timeout: float | None = None,
                request_id: uuid.UUID | None = None) -> Any:
     try:
-        return await gw.rpc.request(request_type, body, reply, timeout=timeout, request_id=request_id)  # type: ignore[arg-type]
+        return await gw.rpc.request(request_type, body, reply, timeout=timeout, request_id=request_id)
     except RequestTimeout as exc:
         log.warning("agents_request_timeout", request=request_type)
         raise AgentsDown() from exc
@@ -294,7 +295,16 @@ def _back(next_path: str) -> str:
     return next_path if next_path.startswith("/admin/agents/") and "//" not in next_path else "/admin/agents/approvals"
 
 
-def parse_args(text: str, original: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _proposed(text: str) -> dict[str, Any] | None:
+    """The arguments the form showed (a hidden field): the same text sent back is no edit."""
+    try:
+        value = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parse_args(text: str, original: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
     """The edited arguments (None when unchanged or empty) or the error key."""
     if not text.strip():
         return None, None
@@ -328,24 +338,14 @@ async def _decide(request: Request, gw: Gateway, login: LoginSession, approval_i
     return _done(f"{back}{joiner}done={action}")
 
 
-async def _original_args(gw: Gateway, approval_id: str) -> dict[str, Any] | None:
-    """The proposed arguments, to tell an edit from the same text sent back (pending ones only)."""
-    try:
-        found: ApprovalList = await _ask(gw, ListApprovals.TYPE, ListApprovals(status="pending", limit=200),
-                                         ApprovalList)
-    except (AgentsDown, RemoteError):
-        return None
-    return next((a.args for a in found.items if a.id == approval_id), None)
-
-
 @router.post("/approvals/{approval_id}/approve")
 async def approve(approval_id: str, request: Request, gw: GatewayDep, csrf: Csrf = "",
                   args: Annotated[str, Form(max_length=50_000)] = "",
+                  proposed: Annotated[str, Form(max_length=50_000)] = "",
                   next_path: Annotated[str, Form(alias="next", max_length=500)] = "") -> Response:
     login = await auth.require(request, gw, owner=True)
     auth.check_csrf(request, login, csrf)
-    original = await _original_args(gw, approval_id) if args.strip() else None
-    edited, error = parse_args(args, original or {})
+    edited, error = parse_args(args, _proposed(proposed))
     if error is not None:
         errors, drafts = {approval_id: error}, {approval_id: args}
         back = _back(next_path)
