@@ -9,6 +9,7 @@ variants and quantities only — billing prices it — and returns the reply wit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -156,15 +157,33 @@ def _synced(product: ProductView, lang: str) -> str:
     return f"{at:%d/%m/%Y %H:%M} UTC" if lang != "en" else f"{at:%Y-%m-%d %H:%M} UTC"
 
 
+@dataclass(frozen=True)
+class _Stocked:
+    """A line of the plan whose product the catalogue knows, with its stock as of `when`."""
+
+    option: Option
+    quantity: int
+    stock: int | None
+    in_stock: bool
+    when: str
+
+    @property
+    def sold_out(self) -> bool:
+        return not self.in_stock or (self.stock is not None and self.stock <= 0)
+
+
+def _stocked(result: Plan, lang: str) -> Iterator[_Stocked]:
+    for option, quantity in result.lines:
+        product = result.products.get(option.product_id)
+        if product is not None:
+            yield _Stocked(option, quantity, *_stock_of(product, option.variant_id), _synced(product, lang))
+
+
 def availability_text(result: Plan, lang: str) -> str:
     out = []
-    for option, _ in result.lines:
-        product = result.products.get(option.product_id)
-        if product is None:
-            continue
-        stock, in_stock = _stock_of(product, option.variant_id)
-        when = _synced(product, lang)
-        if not in_stock or (stock is not None and stock <= 0):
+    for line in _stocked(result, lang):
+        option, stock, when = line.option, line.stock, line.when
+        if line.sold_out:
             out.append(f"{option.label} is out of stock (stock as of {when})." if lang == "en" else
                        f"{option.label} est en rupture de stock (stock au {when}).")
         elif stock is None:
@@ -210,13 +229,9 @@ async def answer(ctx: HandlerContext, deps: ChatDeps, result: Plan, *, session_i
 
 def _stock_problems(result: Plan, lang: str) -> list[str]:
     out = []
-    for option, quantity in result.lines:
-        product = result.products.get(option.product_id)
-        if product is None:
-            continue
-        stock, in_stock = _stock_of(product, option.variant_id)
-        when = _synced(product, lang)
-        if not in_stock or (stock is not None and stock <= 0):
+    for line in _stocked(result, lang):
+        option, quantity, stock, when = line.option, line.quantity, line.stock, line.when
+        if line.sold_out:
             out.append(f"Sorry, {option.label} is out of stock (stock as of {when})." if lang == "en" else
                        f"Désolé, {option.label} est en rupture de stock (stock au {when}).")
         elif stock is not None and quantity > stock:
