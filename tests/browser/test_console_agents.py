@@ -251,6 +251,21 @@ async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) ->
     assert await page.locator("tr[data-tool='send_email'] .pill.risk-high").count() == 1
     await no_violations(page, "registry")
     await shoot(page, "agents-registry")
+    await page.goto(f"{stack.base}/admin/agents/runs?lang=en")
+    assert (await page.locator("h1").inner_text()).startswith("Runs")
+    assert await page.get_by_role("link", name="Owner's assistant").count() == 1
+    await page.goto(f"{stack.base}/admin/agents/runs?lang=fr")
+
+    # the agents pages are the owner's: an adviser gets 403
+    await users.create_user(stack.pool, "paul@maison-lumiere.example", "adviser", "Paul", PASSWORD)
+    adviser = await new_page(page.context.browser)
+    await log_in(adviser, stack.base, PASSWORD, "paul@maison-lumiere.example")
+    await adviser.wait_for_url("**/admin/conversations")
+    for path in ("runs", "approvals", "registry", "chat", "objectives/new"):
+        response = await adviser.goto(f"{stack.base}/admin/agents/{path}")
+        assert response.status == 403, path
+    assert await adviser.get_by_role("link", name="Agents").count() == 0
+    await adviser.context.close()
 
 
 async def test_approving_the_proposed_arguments_unchanged_is_no_edit(owner: Any, stack: Stack) -> None:
