@@ -30,9 +30,11 @@ from services.gateway import (
     errors,
     idempotency,
     routes_admin,
+    routes_agents,
     routes_chat,
     routes_files,
     routes_ops,
+    routes_social,
     routes_superchat,
     routes_webhooks,
 )
@@ -132,8 +134,9 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
     errors.install(app)
     console_setup.install(app)
     for router in (routes_chat.router, routes_admin.router, routes_webhooks.router, routes_files.router,
-                   routes_ops.router, routes_superchat.router):
+                   routes_ops.router, routes_superchat.router, routes_agents.router):
         app.include_router(router)
+    app.include_router(routes_social.router)  # /v1/admin/social (the workflows service answers)
     app.add_middleware(idempotency.IdempotencyMiddleware)  # inside CORS: a preflight never reaches it
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,
                        allow_methods=["GET", "POST", "PUT"],
