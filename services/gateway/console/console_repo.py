@@ -97,24 +97,40 @@ SELECT COALESCE(
 """
 
 
-async def set_fact(pool: asyncpg.Pool, user: User, key: str, value: str, category: str | None,
-                   rolled_back_to: int | None = None) -> int:
+async def _save_versioned(pool: asyncpg.Pool, user: User, subject: str, upsert: str, record: str, name: str,
+                          value: str, *extra: Any, rolled_back_to: int | None) -> int:
+    """Write a fact or a prompt, keep the change in its versions table and audit it, in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(UPSERT_FACT, key, value, category)
+        row = await conn.fetchrow(upsert, name, value, *extra)
         assert row is not None
-        await conn.execute(INSERT_FACT_VERSION, key, row["old_value"], value, row["version"], user.email)
+        await conn.execute(record, name, row["old_value"], value, row["version"], user.email)
         action = "rolled_back" if rolled_back_to is not None else "changed"
-        await audit.record(conn, user, action, f"fact {key}", version=row["version"], to_version=rolled_back_to)
+        await audit.record(conn, user, action, f"{subject} {name}", version=row["version"],
+                           to_version=rolled_back_to)
     return int(row["version"])
 
 
+async def _versions(pool: asyncpg.Pool, query: str, name: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in await pool.fetch(query, name)]
+
+
+async def _value_at(pool: asyncpg.Pool, query: str, name: str, version: int) -> str | None:
+    value = await pool.fetchval(query, name, version)
+    return str(value) if value is not None else None
+
+
+async def set_fact(pool: asyncpg.Pool, user: User, key: str, value: str, category: str | None,
+                   rolled_back_to: int | None = None) -> int:
+    return await _save_versioned(pool, user, "fact", UPSERT_FACT, INSERT_FACT_VERSION, key, value, category,
+                                 rolled_back_to=rolled_back_to)
+
+
 async def fact_versions(pool: asyncpg.Pool, key: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in await pool.fetch(FACT_VERSIONS, key)]
+    return await _versions(pool, FACT_VERSIONS, key)
 
 
 async def fact_value_at(pool: asyncpg.Pool, key: str, version: int) -> str | None:
-    value = await pool.fetchval(FACT_AT, key, version)
-    return str(value) if value is not None else None
+    return await _value_at(pool, FACT_AT, key, version)
 
 
 UPSERT_PROMPT = """
@@ -122,7 +138,7 @@ WITH old AS (SELECT content FROM app_prompt_store WHERE name = $1)
 INSERT INTO app_prompt_store (name, content) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET content = EXCLUDED.content,
   version = app_prompt_store.version + 1, active = TRUE, updated_at = NOW()
-RETURNING version, (SELECT content FROM old) AS old_content
+RETURNING version, (SELECT content FROM old) AS old_value
 """
 INSERT_PROMPT_VERSION = """
 INSERT INTO app_prompt_store_versions (prompt_name, old_content, new_content, version, changed_by)
@@ -143,23 +159,16 @@ SELECT COALESCE(
 
 async def set_prompt(pool: asyncpg.Pool, user: User, name: str, content: str,
                      rolled_back_to: int | None = None) -> int:
-    async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(UPSERT_PROMPT, name, content)
-        assert row is not None
-        await conn.execute(INSERT_PROMPT_VERSION, name, row["old_content"], content, row["version"], user.email)
-        action = "rolled_back" if rolled_back_to is not None else "changed"
-        await audit.record(conn, user, action, f"prompt {name}", version=row["version"],
-                           to_version=rolled_back_to)
-    return int(row["version"])
+    return await _save_versioned(pool, user, "prompt", UPSERT_PROMPT, INSERT_PROMPT_VERSION, name, content,
+                                 rolled_back_to=rolled_back_to)
 
 
 async def prompt_versions(pool: asyncpg.Pool, name: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in await pool.fetch(PROMPT_VERSIONS, name)]
+    return await _versions(pool, PROMPT_VERSIONS, name)
 
 
 async def prompt_value_at(pool: asyncpg.Pool, name: str, version: int) -> str | None:
-    value = await pool.fetchval(PROMPT_AT, name, version)
-    return str(value) if value is not None else None
+    return await _value_at(pool, PROMPT_AT, name, version)
 
 
 UPSERT_FLAG = """

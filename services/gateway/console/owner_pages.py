@@ -7,23 +7,31 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from libs.common.events.rag import DeleteKnowledgeSource, IngestDocument
 from libs.common.events.security import IncidentResolution, ResolveIncident
 from libs.common.outbox import add_event
+from libs.storage import StorageError
 from services.gateway import repo
 from services.gateway.console import audit, auth, console_repo, hours
 from services.gateway.console.render import page
-from services.gateway.deps import GatewayDep
+from services.gateway.console.users import User
+from services.gateway.deps import Gateway, GatewayDep
+from services.gateway.errors import ApiError
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE = 50
 MAX_UPLOAD = 5 * 1024 * 1024
-UPLOAD_FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
+UPLOAD_FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html",
+                  ".pdf": "pdf"}
 FACT_CATEGORIES = ("general", "product", "policy", "contact", "shipping")
 Csrf = Annotated[str, Form(max_length=200)]
 
@@ -144,8 +152,11 @@ async def upload(request: Request, gw: GatewayDep, file: UploadFile, csrf: Csrf 
         error = "empty_file"
     elif len(data) > MAX_UPLOAD:
         error = "file_too_large"
+    fmt = UPLOAD_FORMATS.get(suffix, "text")
     text = ""
-    if error is None:
+    if error is None and fmt == "pdf" and not data.startswith(b"%PDF-"):
+        error = "not_a_pdf"
+    elif error is None and fmt != "pdf":
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -154,10 +165,27 @@ async def upload(request: Request, gw: GatewayDep, file: UploadFile, csrf: Csrf 
         docs = await console_repo.documents(gw.pool, PAGE, 0)
         return page(request, "knowledge.html", login, status=422, docs=docs, queued=None,
                     errors={"file": error}, values={"category": category})
-    command = IngestDocument(source=f"upload:{name}", text=text, title=name.rsplit(".", 1)[0],
-                             category=category.strip() or None, format=UPLOAD_FORMATS[suffix])
+    title, category_or_none = name.rsplit(".", 1)[0], category.strip() or None
+    if fmt == "pdf":  # binary: stored in the file store, where rag reads it (libs/storage)
+        key = await _store_upload(gw, name, data)
+        command = IngestDocument(source=f"upload:{name}", file_key=key, title=title, category=category_or_none,
+                                 format="pdf")
+    else:
+        command = IngestDocument(source=f"upload:{name}", text=text, title=title, category=category_or_none,
+                                 format=fmt)
     await _command(gw, command, login.user, "uploaded", f"document {name}")
     return _done("/admin/knowledge", queued=name)
+
+
+async def _store_upload(gw: Gateway, name: str, data: bytes) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip("._-")[:150] or "document.pdf"
+    key = f"uploads/{uuid.uuid4().hex}/{safe}"
+    try:
+        await gw.files.put(key, data, "application/pdf")
+    except StorageError as exc:
+        raise ApiError(503, "storage_unavailable", "the file store did not answer; retry shortly",
+                       headers={"Retry-After": "5"}) from exc
+    return key
 
 
 @router.post("/knowledge/url")
@@ -255,27 +283,40 @@ async def save_fact(request: Request, gw: GatewayDep, csrf: Csrf = "",
     return _done("/admin/facts", saved=key)
 
 
-@router.get("/facts/{key}/history")
-async def fact_history(key: str, request: Request, gw: GatewayDep) -> Response:
+async def _history(request: Request, gw: Gateway, kind: str, name: str,
+                   versions_of: Callable[[asyncpg.Pool, str], Awaitable[list[dict[str, Any]]]]) -> Response:
     login = await auth.require(request, gw, owner=True)
-    versions = await console_repo.fact_versions(gw.pool, key)
+    versions = await versions_of(gw.pool, name)
     if not versions:
         return page(request, "message.html", login, status=404, message_key="not_found")
     for v in versions:
         v["diff"] = _diff(v["old_value"], v["new_value"])
-    return page(request, "history.html", login, kind="facts", name=key, versions=versions)
+    return page(request, "history.html", login, kind=kind, name=name, versions=versions)
+
+
+async def _rollback(request: Request, gw: Gateway, csrf: str, kind: str, name: str, version: int,
+                    value_at: Callable[[asyncpg.Pool, str, int], Awaitable[str | None]],
+                    restore: Callable[[User, str], Awaitable[int]]) -> Response:
+    login = await auth.require(request, gw, owner=True)
+    auth.check_csrf(request, login, csrf)
+    value = await value_at(gw.pool, name, version)
+    if value is None:
+        return page(request, "message.html", login, status=404, message_key="not_found")
+    await restore(login.user, value)
+    return _done(f"/admin/{kind}", saved=name)
+
+
+@router.get("/facts/{key}/history")
+async def fact_history(key: str, request: Request, gw: GatewayDep) -> Response:
+    return await _history(request, gw, "facts", key, console_repo.fact_versions)
 
 
 @router.post("/facts/{key}/rollback")
 async def fact_rollback(key: str, request: Request, gw: GatewayDep, csrf: Csrf = "",
                         version: Annotated[int, Form(ge=0, le=1_000_000)] = 0) -> Response:
-    login = await auth.require(request, gw, owner=True)
-    auth.check_csrf(request, login, csrf)
-    value = await console_repo.fact_value_at(gw.pool, key, version)
-    if value is None:
-        return page(request, "message.html", login, status=404, message_key="not_found")
-    await console_repo.set_fact(gw.pool, login.user, key, value, None, rolled_back_to=version)
-    return _done("/admin/facts", saved=key)
+    return await _rollback(request, gw, csrf, "facts", key, version, console_repo.fact_value_at,
+                           lambda user, value: console_repo.set_fact(gw.pool, user, key, value, None,
+                                                                     rolled_back_to=version))
 
 
 @router.get("/prompts")
@@ -304,25 +345,15 @@ async def save_prompt(name: str, request: Request, gw: GatewayDep, csrf: Csrf = 
 
 @router.get("/prompts/{name}/history")
 async def prompt_history(name: str, request: Request, gw: GatewayDep) -> Response:
-    login = await auth.require(request, gw, owner=True)
-    versions = await console_repo.prompt_versions(gw.pool, name)
-    if not versions:
-        return page(request, "message.html", login, status=404, message_key="not_found")
-    for v in versions:
-        v["diff"] = _diff(v["old_value"], v["new_value"])
-    return page(request, "history.html", login, kind="prompts", name=name, versions=versions)
+    return await _history(request, gw, "prompts", name, console_repo.prompt_versions)
 
 
 @router.post("/prompts/{name}/rollback")
 async def prompt_rollback(name: str, request: Request, gw: GatewayDep, csrf: Csrf = "",
                           version: Annotated[int, Form(ge=0, le=1_000_000)] = 0) -> Response:
-    login = await auth.require(request, gw, owner=True)
-    auth.check_csrf(request, login, csrf)
-    content = await console_repo.prompt_value_at(gw.pool, name, version)
-    if content is None:
-        return page(request, "message.html", login, status=404, message_key="not_found")
-    await console_repo.set_prompt(gw.pool, login.user, name, content, rolled_back_to=version)
-    return _done("/admin/prompts", saved=name)
+    return await _rollback(request, gw, csrf, "prompts", name, version, console_repo.prompt_value_at,
+                           lambda user, content: console_repo.set_prompt(gw.pool, user, name, content,
+                                                                         rolled_back_to=version))
 
 
 # ---- runtime flags and chat configuration --------------------------------------------------------
