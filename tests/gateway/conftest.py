@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
-from libs.common.db import create_pool
 from libs.common.llm import LLMSettings
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
@@ -26,7 +25,7 @@ from libs.webhooks import WebhookSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import Gateway
-from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, make_settings
+from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
 
 ADMIN_TOKEN = "test-admin-token-" + "x" * 8
@@ -51,19 +50,16 @@ def gateway_config(**overrides: object) -> GatewaySettings:
 
 @pytest.fixture(scope="package")
 async def gw_settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
-    dsn = await db_factory.create_migrated("gateway")
     prefix = f"t{RUN_ID}gw."
-    yield make_settings(dsn, amqp_url, data_dir, prefix)
+    async with own_database(db_factory, "gateway", amqp_url, data_dir, prefix) as settings:
+        yield settings
     await delete_broker_names(amqp_url, prefix)
-    await db_factory.drop(dsn)
 
 
 @pytest.fixture(scope="package")
 async def gw_pool(gw_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    # the whole suite shares one Postgres: stay small and give idle connections back quickly
-    pool = await create_pool(gw_settings, min_size=1, max_size=16, max_inactive_connection_lifetime=5.0)
-    yield pool
-    await pool.close()
+    async with small_pool(gw_settings, 16) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="package")

@@ -10,9 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from libs.common.db import create_pool
 from libs.common.settings import Settings
-from tests.conftest import RUN_ID, DatabaseFactory, make_settings
+from tests.conftest import RUN_ID, DatabaseFactory, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.rabbit_node import RabbitNode, free_port, rabbitmq_available
 from tests.resilience.stack import Stack
@@ -35,16 +34,15 @@ def rabbit_node() -> Iterator[RabbitNode]:
 @pytest.fixture(scope="package")
 async def res_settings(db_factory: DatabaseFactory, rabbit_node: RabbitNode, data_dir: Path
                        ) -> AsyncIterator[Settings]:
-    dsn = await db_factory.create_migrated("resilience")
-    yield make_settings(dsn, rabbit_node.amqp_url, data_dir, f"t{RUN_ID}res.", COMPTOIR_RPC_TIMEOUT_S=20.0)
-    await db_factory.drop(dsn)
+    async with own_database(db_factory, "resilience", rabbit_node.amqp_url, data_dir, f"t{RUN_ID}res.",
+                            COMPTOIR_RPC_TIMEOUT_S=20.0) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="package")
 async def res_pool(res_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(res_settings, min_size=1, max_size=8, max_inactive_connection_lifetime=5.0)
-    yield pool
-    await pool.close()
+    async with small_pool(res_settings, 8) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="package")
