@@ -245,6 +245,15 @@ async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) ->
     texts = await page.locator("#chat-messages li .text").all_inner_texts()
     assert texts[0] == "/leads 7j" and texts[2] == "/devis en attente" and len(texts) == 4
 
+    # an objective on request, with the way to its run
+    await page.get_by_label("Votre message").fill("/objectif ventes prépare une relance pour Marie")
+    await page.get_by_role("button", name="Envoyer").click()
+    await page.locator("#chat-messages li.assistant", has_text="Objectif créé pour sales_agent").wait_for(
+        timeout=15_000)
+    await page.get_by_role("link", name="Voir l'exécution").click()
+    await page.wait_for_url("**/admin/agents/runs/*")
+    assert "prépare une relance pour Marie" in await page.locator("h1").inner_text()
+
     await page.goto(f"{stack.base}/admin/agents/registry")
     for name in ("sales_agent", "content_agent", "security_agent"):
         assert await page.locator(f"section[data-agent='{name}']").count() == 1

@@ -6,8 +6,8 @@
   var body = document.body;
   var csrf = body.getAttribute("data-csrf") || "";
   var fr = (body.getAttribute("data-locale") || "fr") !== "en";
-  var words = fr ? { you: "Vous", assistant: "Assistant", sending: "Envoi…", down: "Le service des agents ne répond pas ; réessayez.", status: "Statut : " }
-                 : { you: "You", assistant: "Assistant", sending: "Sending…", down: "The agents service is not answering; try again.", status: "Status: " };
+  var words = fr ? { you: "Vous", assistant: "Assistant", sending: "Envoi…", open: "Voir l'exécution", down: "Le service des agents ne répond pas ; réessayez.", status: "Statut : " }
+                 : { you: "You", assistant: "Assistant", sending: "Sending…", open: "Open the run", down: "The agents service is not answering; try again.", status: "Status: " };
   var status = document.getElementById("live-status");
   function say(text) { if (status) { status.textContent = ""; setTimeout(function () { status.textContent = text; }, 30); } }
   function busy() {  /* never replace what the owner is typing or reading in an open editor */
@@ -93,6 +93,11 @@
         if (!res.ok) { waiting.querySelector(".text").textContent = words.down; waiting.classList.remove("pending"); return; }
         waiting.querySelector(".text").textContent = res.d.reply;
         waiting.classList.remove("pending");
+        if (res.d.run_id) {
+          var link = document.createElement("a");
+          link.className = "run-link"; link.href = "/admin/agents/runs/" + encodeURIComponent(res.d.run_id);
+          link.textContent = words.open; waiting.appendChild(link);
+        }
         say(res.d.reply.slice(0, 200));
         form.querySelector('[name="conversation_id"]').value = res.d.conversation_id;
         form.querySelector('[name="request_id"]').value = newId();
