@@ -67,10 +67,10 @@ async def make_wf(wf_settings: Settings, wf_pool: asyncpg.Pool) -> AsyncIterator
     made: list[Workflows] = []
 
     def make(*, replica: str | None = None, mail: MailSettings | None = None, clock: Clock | None = None,
-             rpc: RpcClient | None = None, **cfg: Any) -> Workflows:
+             rpc: RpcClient | None = None, llm: LLMSettings | None = None, **cfg: Any) -> Workflows:
         env = build_env(wf_settings, wf_pool, rpc or RpcClient(wf_settings, source="workflows"),
                         cfg=wf_config(**cfg), mail=mail or MailSettings(_env_file=None, host=None),
-                        llm=LLMSettings(_env_file=None, base_url=None), clock=clock)
+                        llm=llm or LLMSettings(_env_file=None, base_url=None), clock=clock)
         wf = Workflows(pool=wf_pool, env=env, registry=builtin_registry(), replica=replica or uuid.uuid4().hex[:8])
         made.append(wf)
         return wf
