@@ -29,17 +29,17 @@ from libs.common.logging import get_logger
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
 from libs.common.service import Transaction, in_transaction
-from services.billing import catalogue, invoices, payments, quotes, repo, sync
-from services.billing.deps import Billing
-from services.billing.errors import PaymentProviderError, QuoteError
-from services.billing.pdf import missing_legal_facts, render_quote_pdf
-from services.billing.storage import quote_pdf_key
-from services.billing.webhooks import (
+from libs.webhooks import (
     WebhookVerificationError,
     parse_stripe_event,
     verify_stripe_signature,
     verify_wix_webhook,
 )
+from services.billing import catalogue, invoices, payments, quotes, repo, sync
+from services.billing.deps import Billing
+from services.billing.errors import PaymentProviderError, QuoteError
+from services.billing.pdf import missing_legal_facts, render_quote_pdf
+from services.billing.storage import quote_pdf_key
 
 log = get_logger(__name__)
 SOURCE = "billing"
