@@ -132,6 +132,12 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     await page.get_by_label("Description", exact=True).fill("Liste les leads récents et propose une relance.")
     await page.locator("input[name=tools][value=list_leads]").check()
     await page.get_by_label("Risque à partir duquel votre accord est demandé").select_option("low")
+    await page.get_by_label("Étapes au plus").fill("0")  # refused next to the field, the rest kept
+    await page.get_by_role("button", name="Créer l'objectif").click()
+    await page.get_by_text("Un nombre entier de 1 à 1000.").wait_for()
+    assert await page.get_by_label("Titre", exact=True).input_value() == "Relancer les leads de la semaine"
+    assert await page.locator("input[name=tools][value=list_leads]").is_checked()
+    await page.get_by_label("Étapes au plus").fill("5")
     await page.get_by_role("button", name="Créer l'objectif").click()
     await page.wait_for_url("**/admin/agents/runs/*")
     run_id = page.url.split("/runs/")[1].split("?")[0]
@@ -168,6 +174,10 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     assert len(calls) == 1 and calls[0]["tool_name"] == "list_leads"
     args = calls[0]["args"] if isinstance(calls[0]["args"], dict) else json.loads(calls[0]["args"])
     assert args["since_days"] == 3  # the owner's edit, not the model's 7
+    budget = await stack.pool.fetchval("SELECT o.budget FROM app_agent_objectives o JOIN app_agent_runs r "
+                                       "ON r.objective_id = o.id WHERE r.id = $1", uuid.UUID(run_id))
+    budget = budget if isinstance(budget, dict) else json.loads(budget)
+    assert budget["maxSteps"] == 5 and budget["maxDurationMs"] == 300_000  # from the form
 
     # the runs list, filtered by status
     await page.goto(f"{stack.base}/admin/agents/runs?status=completed")
