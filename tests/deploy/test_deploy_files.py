@@ -127,6 +127,23 @@ def test_compose_passes_only_variables_the_code_reads() -> None:
     assert not unknown, f"variables no settings class reads: {sorted(unknown)}"
 
 
+def test_chat_and_security_read_the_same_guard_settings() -> None:
+    """chat runs security's output guard in process (libs/guard): both need the same SECURITY_* values."""
+    services = comptoir_compose_services()
+    guard = {name: {k: v for k, v in services[name].get("environment", {}).items() if k.startswith("SECURITY_")}
+             for name in ("chat", "security")}
+    assert guard["chat"] == guard["security"] and "SECURITY_SECRETS" in guard["chat"]
+    sources = {}
+    for doc in of_kind("Deployment"):
+        for container in containers(doc):
+            if container["name"] in ("chat", "security"):
+                own = {e["name"]: e for e in container.get("env", []) if e["name"].startswith("SECURITY_")}
+                sources[container["name"]] = (container.get("envFrom"), own)
+    assert sources["chat"] == sources["security"]
+    secret = next(doc for doc in of_kind("Secret") if doc["metadata"]["name"] == "comptoir-secrets")
+    assert "SECURITY_SECRETS" in secret["stringData"]
+
+
 def test_compose_runs_every_service_with_a_command_the_cli_accepts() -> None:
     services = comptoir_compose_services()
     problems = [problem for svc in services.values() if (problem := parses(svc["command"]))]
