@@ -60,10 +60,13 @@ def parse_queue_id(reply: str) -> str:
     return reply.strip()
 
 
+def _domain(settings: MailSettings) -> str:
+    return (settings.from_ or "comptoir.invalid").rpartition("@")[2].strip(" >") or "comptoir.invalid"
+
+
 def new_message_id(settings: MailSettings) -> str:
     """A Message-ID in the sender's domain (callers store it before sending)."""
-    domain = (settings.from_ or "comptoir.invalid").rpartition("@")[2] or "comptoir.invalid"
-    return make_msgid(domain=domain)
+    return make_msgid(domain=_domain(settings))
 
 
 def build_message(settings: MailSettings, to: list[str], subject: str, body: str, *,
@@ -91,7 +94,8 @@ def _client(settings: MailSettings) -> aiosmtplib.SMTP:
     return aiosmtplib.SMTP(
         hostname=settings.host, port=settings.effective_port, timeout=settings.timeout_s,
         use_tls=settings.tls == "tls", start_tls=settings.tls == "starttls",
-        tls_context=_tls_context(settings), username=settings.username, password=password)
+        tls_context=_tls_context(settings), username=settings.username, password=password,
+        local_hostname=settings.helo_name or _domain(settings))
 
 
 async def send_mail(settings: MailSettings, to: str | list[str], subject: str, body: str, *,

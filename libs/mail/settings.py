@@ -29,6 +29,8 @@ class MailSettings(BaseSettings):
     password: SecretStr | None = None
     tls: TlsMode = "starttls"
     timeout_s: float = Field(30.0, gt=0, le=600)
+    # the name given in EHLO; unset: the sender's domain (looking up this host's FQDN can take seconds)
+    helo_name: str | None = Field(None, max_length=255)
     # a CA bundle for a server whose certificate a private CA signed (tests: the fake's self-signed cert)
     ca_file: str | None = None
 
