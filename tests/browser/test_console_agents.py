@@ -177,7 +177,9 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     budget = await stack.pool.fetchval("SELECT o.budget FROM app_agent_objectives o JOIN app_agent_runs r "
                                        "ON r.objective_id = o.id WHERE r.id = $1", uuid.UUID(run_id))
     budget = budget if isinstance(budget, dict) else json.loads(budget)
-    assert budget["maxSteps"] == 5 and budget["maxDurationMs"] == 300_000  # from the form
+    steps = budget.get("max_steps", budget.get("maxSteps"))
+    duration = budget.get("max_duration_ms", budget.get("maxDurationMs"))
+    assert steps == 5 and duration == 300_000  # from the form
 
     # the runs list, filtered by status
     await page.goto(f"{stack.base}/admin/agents/runs?status=completed")
