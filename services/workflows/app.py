@@ -18,7 +18,7 @@ import socket
 
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
-from services.workflows import handlers, seeds
+from services.workflows import handlers, maintenance, seeds, social
 from services.workflows.config import WorkflowsSettings
 from services.workflows.deps import Workflows, build_env
 from services.workflows.engine import Executor
@@ -112,3 +112,5 @@ async def stop(ctx: HandlerContext) -> None:
 
 
 # ---- hooks of the service's other modules (one line each) ------------------------------------------
+social.register(svc, STEPS)  # the social.* requests, the publisher, publish_facebook / publish_instagram
+maintenance.register(svc, STEPS)  # the `maintenance` step of the built-in maintenance workflows (080)
