@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 - marks generated development secrets
 # where the gateway answers when COMPTOIR_PUBLIC_URL is unset (comptoir up sets it from --host/--port)
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_TIMEZONE = "Europe/Paris"  # COMPTOIR_TIMEZONE when unset
 
 
 class Settings(BaseSettings):
@@ -34,7 +35,7 @@ class Settings(BaseSettings):
     # visitor or the owner receives (e-mails, quote PDFs, the console) starts with it
     public_url: str | None = Field(None, validation_alias="COMPTOIR_PUBLIC_URL")
     # the shop's time zone (IANA name): dates on quotes, opening hours, schedules
-    timezone: str = Field("Europe/Paris", validation_alias="COMPTOIR_TIMEZONE")
+    timezone: str = Field(DEFAULT_TIMEZONE, validation_alias="COMPTOIR_TIMEZONE")
 
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     log_json: bool | None = Field(None, validation_alias="LOG_JSON")

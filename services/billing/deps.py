@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -12,7 +13,7 @@ from libs.common.errors import ComptoirError
 from libs.common.events.rag import Embeddings, EmbedTexts
 from libs.common.logging import get_logger
 from libs.common.rpc import RpcClient
-from libs.common.settings import Settings
+from libs.common.settings import DEFAULT_TIMEZONE, Settings
 from services.billing.catalog import Catalog
 from services.billing.config import BillingSettings
 from services.billing.products import Embed
@@ -36,6 +37,8 @@ class Billing:
     stripe: StripeCheckout | None = None
     wix: WixClient | None = None
     clock: Callable[[], datetime] = field(default=utc_now)
+    # the shop's time zone (COMPTOIR_TIMEZONE): dates and times printed on quote PDFs
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     # rag's embeddings (`rag.embed` over the broker), set by the service at start-up; None: lexical only
     embed: Embed | None = None
     embed_down_until: float = 0.0
@@ -60,7 +63,7 @@ def build_billing(settings: Settings, cfg: BillingSettings, pool: asyncpg.Pool) 
                         cfg.wix_timeout_s, cfg.wix_max_retries)
     storage = quote_files(settings, cfg, pool)
     return Billing(cfg=cfg, pool=pool, storage=storage, catalog=Catalog(pool, wix, cfg),
-                   stripe=stripe, wix=wix)
+                   stripe=stripe, wix=wix, zone=settings.zone())
 
 
 def rag_embedder(rpc: RpcClient, timeout_s: float) -> Embed:

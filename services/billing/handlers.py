@@ -137,7 +137,7 @@ async def _with_pdf(quote: QuoteView, billing: Billing) -> QuoteView:
         reason = ("a legal quote PDF needs the seller's " + ", ".join(missing)
                   + " (company facts); the owner sets them in the admin")
         return quote.model_copy(update={"pdf_url": None, "pdf_unavailable_reason": reason})
-    data = await asyncio.to_thread(render_quote_pdf, quote, facts, billing.cfg.pdf_font)
+    data = await asyncio.to_thread(render_quote_pdf, quote, facts, billing.cfg.pdf_font, zone=billing.zone)
     url = await billing.storage.put(quote_pdf_key(quote.id), data, "application/pdf")
     return quote.model_copy(update={"pdf_url": url, "pdf_unavailable_reason": None})
 

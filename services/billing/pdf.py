@@ -22,12 +22,12 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from libs.common.events.billing import QuoteView, VatBreakdown
+from libs.common.settings import DEFAULT_TIMEZONE
 from services.billing.money import format_amount, to_cents
 
 ACCENT = (33, 64, 95)
 GREY = (110, 110, 110)
 LIGHT = (240, 243, 247)
-PARIS = ZoneInfo("Europe/Paris")
 COLUMNS = ((70.0, "L"), (14.0, "R"), (26.0, "R"), (26.0, "R"), (14.0, "R"), (24.0, "R"))
 LEGAL_FACTS = ("legal_name", "legal_address", "siret")
 VAT_EXEMPT_MENTION = "TVA non applicable, art. 293 B du CGI"
@@ -101,7 +101,7 @@ def _brand(facts: dict[str, str]) -> str:
     return _fact(facts, "brand_name") or _fact(facts, "legal_name")
 
 
-def _header(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
+def _header(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str], zone: ZoneInfo) -> None:
     pdf.style(20, bold=True, color=ACCENT)
     pdf.put(110, 10, _brand(facts))
     pdf.style(20, bold=True, color=GREY)
@@ -120,18 +120,25 @@ def _header(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
     pdf.set_line_width(0.6)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
     pdf.ln(5)
-    created = quote.created_at.astimezone(PARIS)
-    expires = quote.expires_at.astimezone(PARIS)
+    created = quote.created_at.astimezone(zone)
+    expires = quote.expires_at.astimezone(zone)
     pdf.style(10)
-    pdf.put(0, 5.5, f"Devis n° {quote_number(quote)}   —   date : {created:%d/%m/%Y}", new_line=True)
-    pdf.put(0, 5.5, f"Valable jusqu'au {expires:%d/%m/%Y à %H:%M} (heure de Paris)", new_line=True)
+    pdf.put(0, 5.5, f"Devis n° {quote_number(quote, zone)}   —   date : {created:%d/%m/%Y}", new_line=True)
+    pdf.put(0, 5.5, f"Valable jusqu'au {expires:%d/%m/%Y à %H:%M} ({zone_label(zone)})", new_line=True)
     if quote.email:
         pdf.put(0, 5.5, f"Client : {quote.email}", new_line=True)
     pdf.ln(5)
 
 
-def quote_number(quote: QuoteView) -> str:
-    return f"D{quote.created_at.astimezone(PARIS):%Y%m%d}-{quote.id[:8].upper()}"
+def quote_number(quote: QuoteView, zone: ZoneInfo) -> str:
+    return f"D{quote.created_at.astimezone(zone):%Y%m%d}-{quote.id[:8].upper()}"
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    """« heure de Paris » for Europe/Paris, « heure de New York » for America/New_York, else the zone's name."""
+    if "/" not in zone.key:
+        return f"heure {zone.key}"
+    return f"heure de {zone.key.rsplit('/', 1)[-1].replace('_', ' ')}"
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -207,22 +214,24 @@ def _payment(pdf: QuotePdf, quote: QuoteView, facts: dict[str, str]) -> None:
 
 
 def render_quote_pdf(quote: QuoteView, facts: dict[str, str], font: Path | None = None,
-                     generated_at: datetime | None = None) -> bytes:
-    """The quote's PDF; `LegalFactsMissing` when the seller's legal mentions are not all known."""
+                     generated_at: datetime | None = None, *, zone: ZoneInfo | None = None) -> bytes:
+    """The quote's PDF; `LegalFactsMissing` when the seller's legal mentions are not all known.
+    Dates and times are the shop's (`zone`, COMPTOIR_TIMEZONE; Europe/Paris by default)."""
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
     missing = missing_legal_facts(facts)
     if missing:
         raise LegalFactsMissing(missing)
     vat_exempt = not _fact(facts, "vat_number")
     pdf = QuotePdf(font)
     brand = _brand(facts)
-    pdf.set_title(pdf.text_of(f"Devis {quote_number(quote)}"))
+    pdf.set_title(pdf.text_of(f"Devis {quote_number(quote, zone)}"))
     pdf.set_author(pdf.text_of(brand))
     pdf.set_creator(pdf.text_of(brand))
     if generated_at is not None:
         pdf.set_creation_date(generated_at)
     pdf.alias_nb_pages()
     pdf.add_page()
-    _header(pdf, quote, facts)
+    _header(pdf, quote, facts, zone)
     _lines(pdf, quote, vat_exempt)
     _totals(pdf, quote, vat_exempt)
     _payment(pdf, quote, facts)

@@ -54,6 +54,21 @@ def test_the_pdf_shows_brand_lines_totals_validity_and_payment_link() -> None:
     assert "Livraison ? express" in text  # outside Windows-1252: replaced, not a crash
 
 
+def test_dates_and_times_are_the_shops_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    # created 25/11 23:30 UTC: already the 26th in Paris, still the 25th in Montreal
+    quote = a_quote([QuoteLineIn(label="Bougie", unit_price=Decimal("24.90"))]).model_copy(update={
+        "created_at": datetime(2026, 11, 25, 23, 30, tzinfo=UTC), "expires_at": datetime(2026, 11, 27, 23, 30,
+                                                                                          tzinfo=UTC)})
+    paris = text_of(render_quote_pdf(quote, FACTS))
+    assert "date : 26/11/2026" in paris and "Valable jusqu'au 28/11/2026 à 00:30 (heure de Paris)" in paris
+    assert f"D20261126-{quote.id[:8].upper()}" in paris
+    montreal = text_of(render_quote_pdf(quote, FACTS, zone=ZoneInfo("America/Montreal")))
+    assert "date : 25/11/2026" in montreal and "Valable jusqu'au 27/11/2026 à 18:30 (heure de Montreal)" in montreal
+    assert f"D20261125-{quote.id[:8].upper()}" in montreal
+
+
 def test_a_long_quote_flows_onto_a_second_page_with_page_numbers() -> None:
     lines = [QuoteLineIn(label=f"Article n° {i}", unit_price=Decimal("1.10"), quantity=i + 1) for i in range(60)]
     reader = pypdf.PdfReader(io.BytesIO(render_quote_pdf(a_quote(lines), FACTS)))

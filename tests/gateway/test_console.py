@@ -255,6 +255,10 @@ def test_opening_hours_format() -> None:
         with pytest.raises(hours.HoursError):
             hours.parse(bad)
     assert hours.availability(None) == (True, None)
+    # the shop's zone (COMPTOIR_TIMEZONE): noon in Paris is 06:00 in Montreal, before its opening
+    montreal = ZoneInfo("America/Montreal")
+    assert hours.availability(spec, wednesday_noon, zone=montreal) == (
+        False, datetime(2026, 12, 2, 9, 0, tzinfo=montreal))
 
 
 async def test_cli_creates_a_user_who_can_log_in(client: httpx.AsyncClient, gw_settings: Any) -> None:
@@ -400,3 +404,32 @@ async def test_an_expired_session_sends_a_form_back_to_login_then_to_its_page(
     assert posted.headers["location"] == f"/admin/login?next=/admin/conversations/{sid}"
     login_page = await client.get(posted.headers["location"])
     assert f'name="next" value="/admin/conversations/{sid}"' in login_page.text
+
+
+async def test_a_pdf_upload_goes_to_the_file_store_and_a_fake_pdf_is_refused(
+        client: httpx.AsyncClient, gw_pool: asyncpg.Pool) -> None:
+    from fpdf import FPDF
+
+    await log_in(client, await make_user(gw_pool))
+    csrf = await page_csrf(client, "/admin/knowledge")
+    mark = uuid.uuid4().hex[:8]
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=f"Catalogue {mark}")
+    data = bytes(pdf.output())
+    sent = await client.post("/admin/knowledge/upload", data={"csrf": csrf, "category": "faq"},
+                             files={"file": (f"Catalogue {mark}.pdf", data, "application/pdf")})
+    assert sent.status_code == 303, sent.text
+    row = await gw_pool.fetchrow("SELECT envelope->'payload' AS payload FROM app_outbox "
+                                 "WHERE type = 'knowledge.ingest' AND envelope->'payload'->>'source' = $1",
+                                 f"upload:Catalogue {mark}.pdf")
+    assert row is not None and row["payload"]["format"] == "pdf" and row["payload"]["text"] is None
+    key = row["payload"]["file_key"]
+    assert key.startswith("uploads/") and key.endswith(f"/Catalogue_{mark}.pdf")
+    stored = await gw_pool.fetchrow("SELECT written_by, content_type, data FROM app_files WHERE key = $1", key)
+    assert stored is not None and stored["written_by"] == "gateway" and bytes(stored["data"]) == data
+
+    fake = await client.post("/admin/knowledge/upload", data={"csrf": csrf},
+                             files={"file": ("menu.pdf", b"<html>pas un pdf</html>", "application/pdf")})
+    assert fake.status_code == 422 and "pas un PDF" in fake.text

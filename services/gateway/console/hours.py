@@ -8,11 +8,12 @@ Days are `mon tue wed thu fri sat sun` (French `lun mar mer jeu ven sam dim` too
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from libs.common.settings import DEFAULT_TIMEZONE
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FRENCH = {"lun": "mon", "mar": "tue", "mer": "wed", "jeu": "thu", "ven": "fri", "sam": "sat", "dim": "sun"}
@@ -79,23 +80,18 @@ def parse(text: str) -> Hours:
     return Hours(slots)
 
 
-def shop_zone() -> ZoneInfo:
-    name = os.environ.get("COMPTOIR_TIMEZONE") or "Europe/Paris"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
-
-
-def availability(text: str | None, now: datetime | None = None) -> tuple[bool, datetime | None]:
-    """(an adviser answers now, when one will next) for the fact's text; always open without one."""
+def availability(text: str | None, now: datetime | None = None, *,
+                 zone: ZoneInfo | None = None) -> tuple[bool, datetime | None]:
+    """(an adviser answers now, when one will next) for the fact's text; always open without one.
+    The hours are in the shop's time zone: `zone`, the platform settings' COMPTOIR_TIMEZONE."""
     if not text or not text.strip():
         return True, None
     try:
         hours = parse(text)
     except HoursError:
         return True, None  # an unreadable fact never hides the advisers (the console refuses saving one)
-    moment = (now or datetime.now(shop_zone())).astimezone(shop_zone())
+    zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
+    moment = (now or datetime.now(zone)).astimezone(zone)
     if hours.open_at(moment):
         return True, None
     return False, hours.next_open(moment)

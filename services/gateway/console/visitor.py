@@ -61,7 +61,7 @@ async def session_live(session_id: str, request: Request, gw: GatewayDep) -> Res
 @router.get("/v1/widget/config", summary="The widget's settings from the shop's facts")
 async def widget_config(gw: GatewayDep) -> JSONResponse:
     rows = {r["key"]: r["value"] for r in await gw.pool.fetch(SELECT_WIDGET_FACTS, list(WIDGET_FACTS))}
-    available, next_open = hours.availability(rows.get("opening_hours"))
+    available, next_open = hours.availability(rows.get("opening_hours"), zone=gw.settings.zone())
     body = {"brand_color": _colour(rows.get("widget_brand_color")),
             "launcher_label": (rows.get("widget_launcher_label") or "")[:60] or None,
             "brand_name": rows.get("brand_name"), "opening_hours": rows.get("opening_hours"),
