@@ -37,6 +37,7 @@ from services.gateway import (
     routes_social,
     routes_superchat,
     routes_webhooks,
+    routes_workflows,
 )
 from services.gateway.config import GatewaySettings
 from services.gateway.console import setup as console_setup
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
                    routes_ops.router, routes_superchat.router, routes_agents.router):
         app.include_router(router)
     app.include_router(routes_social.router)  # /v1/admin/social (the workflows service answers)
+    app.include_router(routes_workflows.router)  # /v1/admin/workflows (the workflows service answers)
     app.add_middleware(idempotency.IdempotencyMiddleware)  # inside CORS: a preflight never reaches it
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,
                        allow_methods=["GET", "POST", "PUT"],
