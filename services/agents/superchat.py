@@ -18,6 +18,7 @@ Wiring: `register(svc)` from services/agents/app.py.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 import uuid
@@ -317,7 +318,9 @@ def _history_messages(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
 async def _with_model(req: AdminChat, ctx: HandlerContext, llm: LLMClient, conversation_id: str) -> Answer:
     agents = await data.agent_names(ctx.pool)
     earlier = await _history(ctx.pool, conversation_id, HISTORY_TURNS + 1)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}, *_history_messages(earlier)]
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    system = f"{SYSTEM} Nous sommes le {today} (UTC) ; « cette semaine » = les 7 derniers jours."
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *_history_messages(earlier)]
     if not earlier or earlier[-1]["content"] != req.message:
         messages.append({"role": "user", "content": req.message})
     tools = _tools(agents)

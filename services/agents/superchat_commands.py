@@ -214,7 +214,7 @@ def when(value: Any) -> str:
 
 
 def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{n} {one if n <= 1 else many}"  # French: 0 and 1 take the singular
 
 
 def period_words(days: int) -> str:
@@ -230,7 +230,9 @@ def answer_leads(data: dict[str, Any]) -> str:
     head = f"{_plural(n, 'prospect', 'prospects')} {period_words(int(data['days']))}"
     if n == 0:
         return head + "."
-    head += f" ({_plural(int(data['buyers']), 'a acheté', 'ont acheté')}, score moyen {data['avg_score']})."
+    buyers = int(data["buyers"])
+    bought = "aucun n'a acheté" if buyers == 0 else _plural(buyers, "a acheté", "ont acheté")
+    head += f" ({bought}, score moyen {data['avg_score']})."
     lines = [f"• {r.get('name') or '(sans nom)'} <{r.get('email') or '—'}> — score {r.get('score') or 0}, "
              f"{r.get('source') or '—'}, {when(r.get('created_at'))}" for r in data["items"]]
     return head + " Les mieux notés :\n" + "\n".join(lines)
@@ -254,7 +256,7 @@ def answer_quotes(data: dict[str, Any]) -> str:
 
 def answer_incidents(data: dict[str, Any]) -> str:
     n = int(data["count"])
-    s = "" if n == 1 else "s"
+    s = "" if n <= 1 else "s"
     words = SEVERITY_WORDS.get(data.get("severity") or "", "")
     if data.get("severity") == "critical":
         words = f"critique{s}"
