@@ -66,4 +66,3 @@ svc.on_request("agents.decide_approval", writes=True)(approvals.decide)
 # one step per message; the run's lease (not the inbox) keeps two workers off one run
 svc.on_event("agents.run.advance", queue="agents.runs", prefetch=STEP_CONCURRENCY)(advance_run)
 superchat.register(svc)  # the owner's super chat (lane A2)
-superchat.register(svc)  # the owner's super chat: agents.admin_chat, agents.get_admin_chat
