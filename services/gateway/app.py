@@ -86,7 +86,7 @@ async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, 
                      storage: StorageSettings, webhooks: WebhookSettings) -> AsyncIterator[None]:
     own_pool = pool is None
     pool = pool or await create_pool(settings)
-    files = open_storage(pool, "gateway", storage)  # the gateway only reads files (GET /v1/files/...)
+    files = open_storage(pool, "gateway", storage)  # reads files (GET /v1/files/...), writes uploads/
     connection = await topology.connect(settings, name="gateway")
     rpc = RpcClient(settings, source="gateway", connection=connection)
     streams = StreamRouter(connection, settings.queue(f"gateway.stream.{uuid.uuid4().hex[:12]}"))

@@ -28,7 +28,7 @@ class Gateway:
     streams: StreamRouter
     connection: AbstractRobustConnection
     metrics: GatewayMetrics
-    files: FileStorage  # the platform's file store (libs/storage), read-only here
+    files: FileStorage  # the platform's file store (libs/storage): reads files, writes console uploads (uploads/)
     webhooks: WebhookSettings  # only the webhook secrets, never billing's settings
     secret: str  # Settings.secret() read once: it may live in a file
     live: LiveHub | None = None  # console and widget live events (console/live.py)

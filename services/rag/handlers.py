@@ -3,6 +3,8 @@ the runtime built at start-up (app.py)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from libs.common.errors import InvalidMessage, RemoteError
 from libs.common.events.rag import (
     MAX_EMBED_CHARS,
@@ -15,9 +17,10 @@ from libs.common.events.rag import (
 )
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
+from libs.storage import FileNotFound
 from services.rag.fetch import fetch_url
 from services.rag.ingest import Outcome
-from services.rag.loaders import Defaults, LoadError, SourceDocument, document_from_content
+from services.rag.loaders import Defaults, LoadError, SourceDocument, document_from_content, pdf_text
 from services.rag.runtime import RagRuntime
 
 log = get_logger(__name__)
@@ -66,12 +69,29 @@ async def _documents(command: IngestDocument, rt: RagRuntime) -> list[SourceDocu
     defaults = Defaults(category=command.category, language=command.language)
     if command.url:
         docs = await fetch_url(rt.http, command.url, defaults, rt.rag.fetch_max_bytes)
+    elif command.file_key:
+        docs = [await _stored_document(command, rt, defaults)]
     elif command.text is not None:
         docs = [document_from_content(command.source, command.text.encode(), command.format, defaults,
                                       command.title)]
     else:
-        raise LoadError(command.source, "the command has neither `text` nor `url`")
+        raise LoadError(command.source, "the command has neither `text`, `url` nor `file_key`")
     return [_with_command_identity(doc, command) for doc in docs]
+
+
+async def _stored_document(command: IngestDocument, rt: RagRuntime, defaults: Defaults) -> SourceDocument:
+    """A file another service stored (the console's uploads): read through the storage port."""
+    assert command.file_key is not None
+    try:
+        stored = await rt.files.get(command.file_key)
+    except FileNotFound as exc:
+        raise LoadError(command.source, f"no stored file {command.file_key}") from exc
+    if len(stored.data) > rt.rag.fetch_max_bytes:
+        raise LoadError(command.source, f"too large ({len(stored.data)} bytes > {rt.rag.fetch_max_bytes})")
+    if command.format == "pdf":
+        text = await asyncio.to_thread(pdf_text, stored.data, command.source)
+        return document_from_content(command.source, text.encode(), "text", defaults, command.title)
+    return document_from_content(command.source, stored.data, command.format, defaults, command.title)
 
 
 def _with_command_identity(doc: SourceDocument, command: IngestDocument) -> SourceDocument:

@@ -12,6 +12,7 @@ import httpx
 from libs.common.errors import ConfigurationError
 from libs.common.logging import get_logger
 from libs.common.settings import Settings
+from libs.storage import FileStorage, open_storage
 from services.rag import lexical
 from services.rag.chunking import Tokenizer
 from services.rag.config import RagSettings, is_default_model, model_dir
@@ -30,9 +31,11 @@ class RagRuntime:
     ingestor: Ingestor
     search: KnowledgeSearch
     http: httpx.AsyncClient
+    files: FileStorage  # the platform's file store: rag reads the files the console stored (uploads)
 
     async def close(self) -> None:
         await self.http.aclose()
+        await self.files.close()
 
 
 def ensure_model(rag: RagSettings, settings: Settings) -> Path:
@@ -67,4 +70,4 @@ async def open_runtime(settings: Settings, pool: asyncpg.Pool, rag: RagSettings 
         log.info("rag.lexical_reindexed", chunks=indexed, table=ingestor.table)
     timeout = httpx.Timeout(rag.fetch_timeout_s, connect=min(5.0, rag.fetch_timeout_s))
     http = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "comptoir-rag/0.1"})
-    return RagRuntime(rag, wrapped, ingestor, KnowledgeSearch(pool, wrapped, rag), http)
+    return RagRuntime(rag, wrapped, ingestor, KnowledgeSearch(pool, wrapped, rag), http, open_storage(pool, "rag"))

@@ -421,8 +421,8 @@ async def test_a_pdf_upload_goes_to_the_file_store_and_a_fake_pdf_is_refused(
     sent = await client.post("/admin/knowledge/upload", data={"csrf": csrf, "category": "faq"},
                              files={"file": (f"Catalogue {mark}.pdf", data, "application/pdf")})
     assert sent.status_code == 303, sent.text
-    row = await gw_pool.fetchrow("SELECT envelope->'payload' AS payload FROM app_outbox "
-                                 "WHERE type = 'knowledge.ingest' AND envelope->'payload'->>'source' = $1",
+    row = await gw_pool.fetchrow("SELECT envelope->'data' AS payload FROM app_outbox "
+                                 "WHERE type = 'knowledge.ingest' AND envelope->'data'->>'source' = $1",
                                  f"upload:Catalogue {mark}.pdf")
     assert row is not None and row["payload"]["format"] == "pdf" and row["payload"]["text"] is None
     key = row["payload"]["file_key"]

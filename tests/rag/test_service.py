@@ -93,3 +93,48 @@ async def test_unusable_document_command_is_parked_with_its_reason(rsettings: Se
     assert f"cannot ingest {tag}-empty" in reason and "empty" in reason
     assert not await pool.fetchval("SELECT count(*) FROM app_knowledge_documents WHERE source = $1",
                                    f"{tag}-empty")
+
+
+async def test_a_pdf_from_the_file_store_is_ingested_and_a_fake_one_parked(rsettings: Settings, pool: asyncpg.Pool,
+                                                                           rag_runtime: RagRuntime) -> None:
+    """The console stores an uploaded PDF in the file store (as the gateway) and sends its key; rag
+    reads it through the port and indexes its text. A key with no file, or a file that is not a
+    PDF, is parked with the reason."""
+    from fpdf import FPDF
+
+    from libs.storage import open_storage
+
+    tag = uuid.uuid4().hex[:8]
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=f"La lampe Orion{tag} est garantie sept ans.")
+    gateway_files = open_storage(pool, "gateway")
+    await gateway_files.put(f"uploads/{tag}/orion.pdf", bytes(pdf.output()), "application/pdf")
+    await gateway_files.put(f"uploads/{tag}/fake.pdf", b"%PDF-1.4 not really", "application/pdf")
+    async with svc.running(rsettings, pool, deps={"rag": rag_runtime}):
+        async with pool.acquire() as conn, conn.transaction():
+            for name in ("orion", "missing", "fake"):
+                await add_event(conn, IngestDocument(source=f"upload:{tag}-{name}.pdf", format="pdf", title=name,
+                                                     file_key=f"uploads/{tag}/{name}.pdf"), source="test")
+
+        async def indexed() -> str | None:
+            text: str | None = await pool.fetchval("SELECT string_agg(c.content, ' ') FROM app_knowledge_chunks c "
+                                       "WHERE c.source = $1", f"upload:{tag}-orion.pdf")
+            return text
+
+        assert f"Orion{tag} est garantie sept ans" in await eventually(indexed, timeout=20.0)
+        connection = await aio_pika.connect(rsettings.amqp_url.get_secret_value())
+        async with connection:
+            channel = await connection.channel()
+            dlq = await channel.get_queue(f"{Names(rsettings).queue('rag.ingest')}.dlq", ensure=True)
+            reasons = []
+            for _ in range(2):
+                async def parked() -> aio_pika.abc.AbstractIncomingMessage | None:
+                    return await dlq.get(fail=False)
+
+                message = await eventually(parked, timeout=20.0)
+                await message.ack()
+                reasons.append(str(message.headers.get(PARK_REASON_HEADER)))
+    assert any(f"no stored file uploads/{tag}/missing.pdf" in r for r in reasons), reasons
+    assert any(f"upload:{tag}-fake.pdf" in r for r in reasons), reasons

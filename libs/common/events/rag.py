@@ -64,16 +64,18 @@ class Embeddings(Message):
 
 @message_type("knowledge.ingest")
 class IngestDocument(Message):
-    """Command: add or replace one document (text given inline, or fetched from `url`)."""
+    """Command: add or replace one document: text given inline, fetched from `url`, or read from the
+    platform's file store at `file_key` (a file the console stored, e.g. an uploaded PDF)."""
 
     source: str = Field(min_length=1, max_length=2_000)
     text: str | None = Field(None, max_length=MAX_DOCUMENT_CHARS)
     url: str | None = Field(None, max_length=2_000)
+    file_key: str | None = Field(None, max_length=500)
     doc_id: str | None = Field(None, max_length=500)
     title: str | None = Field(None, max_length=500)
     category: str | None = Field(None, max_length=200)
     language: str = Field("fr", max_length=10)
-    format: str = Field("text", pattern="^(text|markdown|html)$")
+    format: str = Field("text", pattern="^(text|markdown|html|pdf)$")
     metadata: dict[str, Any] = {}
 
 
