@@ -50,10 +50,19 @@ async def _check_broker(gw: Gateway) -> str:
     return "ok"
 
 
-@router.get("/readyz", summary="Database and broker reachable")
+async def _check_files(gw: Gateway) -> str:
+    """The file store the gateway serves `/v1/files` from (Postgres app_files, or the S3 bucket)."""
+    try:
+        await asyncio.wait_for(gw.files.check(), 2.0)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@router.get("/readyz", summary="Database, broker and file store reachable")
 async def readyz(gw: GatewayDep) -> JSONResponse:
-    db, broker = await asyncio.gather(_check_db(gw), _check_broker(gw))
-    checks: dict[str, Any] = {"database": db, "broker": broker}
+    db, broker, files = await asyncio.gather(_check_db(gw), _check_broker(gw), _check_files(gw))
+    checks: dict[str, Any] = {"database": db, "broker": broker, "files": files}
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                         status_code=200 if ready else 503)

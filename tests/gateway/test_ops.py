@@ -8,13 +8,31 @@ import pytest
 from libs.common.errors import ConfigurationError
 from libs.common.settings import Settings
 from services.gateway.config import GatewaySettings
+from services.gateway.deps import Gateway
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok", "files": "ok"}}
+
+
+async def test_readiness_says_when_the_file_store_is_away(client: httpx.AsyncClient, gateway: Gateway,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from libs.storage import StorageSettings
+    from libs.storage.s3 import S3Storage
+    from tests.fakes.rabbit_node import free_port
+
+    # an S3 store configured at an address where nothing listens: the bucket cannot be reached
+    cfg = StorageSettings(_env_file=None, storage="s3", s3_bucket="comptoir-files",
+                          s3_endpoint_url=f"http://127.0.0.1:{free_port()}", s3_access_key_id="key",
+                          s3_secret_access_key="secret", s3_max_attempts=1, s3_timeout_s=1.0)
+    monkeypatch.setattr(gateway, "files", S3Storage(cfg, "gateway"))
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert checks["database"] == checks["broker"] == "ok" and checks["files"].startswith("error: ")
 
 
 async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
