@@ -42,3 +42,8 @@ class BrokerUnavailable(RemoteError):
 
     def __init__(self, message: str) -> None:
         super().__init__("broker_unavailable", message)
+
+
+# The error code of a request whose handler lost the database (connection refused, server shutting down
+# or starting, connection dropped): nothing was stored, the caller may retry (HTTP 503).
+DATABASE_UNAVAILABLE = "database_unavailable"

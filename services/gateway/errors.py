@@ -10,7 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from libs.common.errors import REQUEST_IN_PROGRESS, ConfigurationError, RemoteError, RequestTimeout
+from libs.common.errors import (
+    DATABASE_UNAVAILABLE,
+    REQUEST_IN_PROGRESS,
+    ConfigurationError,
+    RemoteError,
+    RequestTimeout,
+)
 from libs.common.logging import get_logger
 
 log = get_logger("gateway.errors")
@@ -64,6 +70,8 @@ async def _timeout(request: Request, exc: Exception) -> JSONResponse:
 
 RETRY_AFTER_S = 5
 UNAVAILABLE_CODES = frozenset({"broker_unavailable", "unavailable"})
+# backend errors answered 503 with Retry-After (inside a stream: the `error` event's code as is)
+RETRYABLE_CODES = UNAVAILABLE_CODES | {DATABASE_UNAVAILABLE}
 
 
 def broker_unavailable_response() -> JSONResponse:
@@ -85,6 +93,9 @@ async def _remote(request: Request, exc: Exception) -> JSONResponse:
             return broker_unavailable_response()
         return error_response(503, "unavailable", "a backend service is not running; retry shortly",
                               {"Retry-After": str(RETRY_AFTER_S)})
+    if exc.code == DATABASE_UNAVAILABLE:  # a backend lost the database under the request: nothing stored
+        log.warning("database_unavailable", path=request.url.path, error=exc.message)
+        return database_unavailable_response()
     log.warning("upstream_error", path=request.url.path, code=exc.code, error=exc.message)
     return error_response(502, "upstream_error", f"a backend service failed ({exc.code})")
 
@@ -100,12 +111,15 @@ async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, "invalid_value", "a value in the request cannot be stored or encoded")
 
 
+def database_unavailable_response(code: str = DATABASE_UNAVAILABLE) -> JSONResponse:
+    return error_response(503, code, "a backing service is briefly unreachable; retry shortly",
+                          {"Retry-After": str(RETRY_AFTER_S)})
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
     from_db = isinstance(exc, asyncpg.exceptions.PostgresError | asyncpg.exceptions.InterfaceError)
-    code = "database_unavailable" if from_db else "unavailable"
-    return error_response(503, code, "a backing service is briefly unreachable; retry shortly",
-                          {"Retry-After": str(RETRY_AFTER_S)})
+    return database_unavailable_response(DATABASE_UNAVAILABLE if from_db else "unavailable")
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -123,6 +137,7 @@ def install(app: FastAPI) -> None:
     for bad in (UnicodeEncodeError, RecursionError, asyncpg.exceptions.DataError):
         app.add_exception_handler(bad, _bad_value)
     for gone in (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
-                 asyncpg.exceptions.InterfaceError, ConnectionError, TimeoutError):
+                 asyncpg.exceptions.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+                 ConnectionError, TimeoutError):
         app.add_exception_handler(gone, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,7 +16,7 @@ from libs.common.logging import get_logger
 from services.gateway import chatlink, idempotency
 from services.gateway.admission import Turn, admit, rate_limit, session_owner
 from services.gateway.deps import Gateway, GatewayDep, client_ip
-from services.gateway.errors import ApiError
+from services.gateway.errors import RETRYABLE_CODES, ApiError
 from services.gateway.schemas import ChatMessageIn, ChatMessageOut, HistoryMessage, ResetOut, SessionHistory
 
 log = get_logger("gateway.chat")
@@ -82,7 +82,8 @@ async def _stream_events(gw: Gateway, turn: Turn, user_agent: str | None,
     except (RequestTimeout, RemoteError) as exc:
         log.warning("stream_failed", session_id=turn.session_id, error=str(exc))
         gw.metrics.chat_turns.labels("none", "error").inc()
-        code = "upstream_timeout" if isinstance(exc, RequestTimeout) else "upstream_error"
+        code = ("upstream_timeout" if isinstance(exc, RequestTimeout)
+                else exc.code if exc.code in RETRYABLE_CODES else "upstream_error")
         yield sse("error", {"error": code, "detail": _stream_error_text(turn.locale)})
     finally:
         gw.metrics.streams.dec()

@@ -48,6 +48,9 @@ class RabbitNode:
             "loopback_users = none\n"
             "log.console = false\n"
             "log.file.level = warning\n")
+        # a quorum queue reports its consumers on its tick (5 s by default): after a restart, a test
+        # listing consumers would see none for seconds although they are consuming; tick every second
+        (self.base / "advanced.config").write_text("[{rabbit, [{quorum_tick_interval, 1000}]}].\n")
         self._chown(self.base)
 
     @property
@@ -64,6 +67,7 @@ class RabbitNode:
             "RABBITMQ_LOG_BASE": str(self.base / "log"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq"),  # .conf is appended
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.base / "advanced.config"),
         }
 
     @staticmethod

@@ -41,15 +41,12 @@ async def _answers_again(stack: Stack, within: float) -> float:
             await asyncio.sleep(0.2)
 
 
-@pytest.mark.xfail(
-    reason="known: some queues stay without a consumer and a few 502s after a restart (issue 11, open)", strict=False)
 async def test_broker_restart_under_traffic(stack: Stack, rabbit_node: RabbitNode) -> None:
     traffic = Traffic(stack.base_url)
     tasks = await traffic.run(visitors=6)
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=10) as http:
         try:
-            while sum(o.status == 200 for o in traffic.outcomes) < 12:
-                await asyncio.sleep(0.1)
+            await traffic.answered(12)
             await asyncio.to_thread(rabbit_node.stop)
             stopped = time.monotonic()
             await asyncio.sleep(1.0)
@@ -76,11 +73,23 @@ async def test_broker_restart_under_traffic(stack: Stack, rabbit_node: RabbitNod
     assert after and all(o.status == 200 and o.error is None for o in after), [o for o in after if o.status != 200]
     for proc in stack.procs:
         assert proc.alive, f"{proc.name} died:\n{proc.tail()}"
-    queues = _our_queues(rabbit_node, stack)
+    # a quorum queue reports its consumers on its tick (the private node ticks every second), so the
+    # listing may lag the consumers a moment: every queue has one within a few seconds, by itself
+    queues = await _queues_with_consumers(rabbit_node, stack, within=5.0)
     assert {str(q["name"]).split(".")[1] for q in queues} >= {*SERVICES, "gateway"}
-    assert [q["name"] for q in queues if int(str(q["consumers"])) < 1] == []
     # nothing but declared log-only events reached platform.unrouted meanwhile
     assert await _unrouted_types(stack) <= set(LOG_ONLY) | set(CONSUMED_OUTSIDE_SERVICES)
+
+
+async def _queues_with_consumers(node: RabbitNode, stack: Stack, within: float) -> list[dict[str, object]]:
+    deadline = time.monotonic() + within
+    while True:
+        queues = await asyncio.to_thread(_our_queues, node, stack)
+        idle = [q["name"] for q in queues if int(str(q["consumers"])) < 1]
+        if not idle:
+            return queues
+        assert time.monotonic() < deadline, f"queues without a consumer {within:g} s after the recovery: {idle}"
+        await asyncio.sleep(0.5)
 
 
 async def _unrouted_types(stack: Stack) -> set[str]:

@@ -49,8 +49,6 @@ async def private_pg() -> AsyncIterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.xfail(
-    reason="known: 504s during a Postgres restart under traffic (issue 11, open)", strict=False)
 async def test_postgres_restart_under_traffic(private_pg: Path, amqp_url: str, data_dir: Path,
                                               res_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from services.chat.app import svc as chat_svc
@@ -78,8 +76,7 @@ async def test_postgres_restart_under_traffic(private_pg: Path, amqp_url: str, d
             traffic = Traffic("http://gateway.test", transport=transport)
             tasks = await traffic.run(visitors=4)
             try:
-                while sum(o.status == 200 for o in traffic.outcomes) < 8:
-                    await asyncio.sleep(0.1)
+                await traffic.answered(8)
                 await asyncio.to_thread(stop_embedded, private_pg)
                 stopped = time.monotonic()
                 async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:

@@ -50,6 +50,13 @@ class Traffic:
     async def run(self, visitors: int) -> list[asyncio.Task[None]]:
         return [asyncio.create_task(self.visitor(w)) for w in range(visitors)]
 
+    async def answered(self, count: int, within: float = 60.0) -> None:
+        """Until `count` turns were answered 200; fails with what was answered after `within` seconds."""
+        deadline = time.monotonic() + within
+        while sum(o.status == 200 for o in self.outcomes) < count:
+            assert time.monotonic() < deadline, f"not {count} turns answered within {within:g} s: {self.outcomes[-5:]}"
+            await asyncio.sleep(0.1)
+
     def since(self, moment: float) -> list[Outcome]:
         return [o for o in self.outcomes if o.at >= moment]
 
