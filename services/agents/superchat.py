@@ -125,7 +125,7 @@ def _small(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 # ---- requests ------------------------------------------------------------------------------------
 async def get_admin_chat(req: GetAdminChat, ctx: HandlerContext, _deps: Any) -> AdminChatHistory:
-    conversation_id = req.conversation_id or await ctx.pool.fetchval(LATEST, req.admin_user)
+    conversation_id = _storable(req.conversation_id) or await ctx.pool.fetchval(LATEST, _storable(req.admin_user))
     if not conversation_id:
         return AdminChatHistory(conversation_id=None, messages=[])
     rows = await _history(ctx.pool, conversation_id, HISTORY_MAX)
@@ -135,8 +135,16 @@ async def get_admin_chat(req: GetAdminChat, ctx: HandlerContext, _deps: Any) -> 
     return AdminChatHistory(conversation_id=conversation_id, messages=messages)
 
 
+def _storable(text: str | None) -> str | None:
+    """Postgres text and JSONB cannot hold NUL characters: they are dropped."""
+    return text.replace("\x00", "") if text is not None else None
+
+
 async def admin_chat(req: AdminChat, ctx: HandlerContext, _deps: Any) -> AdminChatReply:
     started = time.perf_counter()
+    req = req.model_copy(update={"message": _storable(req.message) or " ",
+                                 "conversation_id": _storable(req.conversation_id) or None,
+                                 "admin_user": _storable(req.admin_user)})
     request_id = ctx.request_id or uuid.uuid4().hex
     stored = await ctx.pool.fetchrow(STORED_ANSWER, request_id)
     if stored is not None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from libs.common.errors import RemoteError
 from libs.common.events.agents import AdminChat, AdminChatHistory, AdminChatReply, GetAdminChat
 from services.gateway import idempotency
+from services.gateway.body import check_text
 from services.gateway.deps import GatewayDep
 from services.gateway.errors import ApiError
 from services.gateway.routes_admin import require_admin
@@ -44,6 +45,7 @@ def remote_error(exc: RemoteError) -> Exception:
 @router.post("/chat", response_model=AdminChatReply)
 async def chat(body: ChatIn, request: Request, gw: GatewayDep) -> dict[str, Any]:
     """One message to the owner's assistant; the answer comes from the shop's data."""
+    check_text(body.model_dump())  # NUL characters and lone surrogates: 400, as on the chat API
     text = body.message.strip()
     if not text:
         raise ApiError(422, "empty_message", "the message is blank")
@@ -60,6 +62,7 @@ async def chat(body: ChatIn, request: Request, gw: GatewayDep) -> dict[str, Any]
 async def history(gw: GatewayDep, conversation_id: Annotated[str | None, Query(max_length=100)] = None,
                   admin_user: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
     """The messages of a conversation, oldest first (the 200 latest); without an id, the latest one."""
+    check_text([conversation_id, admin_user])
     req = GetAdminChat(conversation_id=conversation_id or None, admin_user=admin_user or None)
     try:
         found = await gw.rpc.request(GetAdminChat.TYPE, req, AdminChatHistory)

@@ -227,3 +227,14 @@ async def test_the_admin_api(api: httpx.AsyncClient) -> None:
     assert (await api.post("/v1/admin/agents/chat", json={"message": "   "})).status_code == 422
     assert (await api.post("/v1/admin/agents/chat", json={"message": "/aide", "extra": 1})).status_code == 422
     assert (await api.post("/v1/admin/agents/chat", json={"message": "x" * 4001})).status_code == 422
+    nul = await api.post("/v1/admin/agents/chat", json={"message": "/aide\u0000"})
+    assert nul.status_code == 400 and nul.json()["error"] == "invalid_text"
+    assert (await api.get("/v1/admin/agents/chat", params={"admin_user": "a\x00b"})).status_code == 400
+
+
+async def test_nul_characters_are_dropped_by_the_service(no_llm: RpcClient) -> None:
+    reply = await no_llm.request(AdminChat.TYPE, AdminChat(message="/leads\x00 7j", admin_user="nul\x00@b.fr"),
+                                 AdminChatReply)
+    assert reply.data is not None and reply.data["count"] == 3
+    history = await no_llm.request(GetAdminChat.TYPE, GetAdminChat(admin_user="nul@b.fr"), AdminChatHistory)
+    assert history.messages[0].content == "/leads 7j"

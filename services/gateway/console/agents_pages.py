@@ -179,6 +179,11 @@ def _pick(value: str | None, allowed: tuple[str, ...]) -> Any:
     return value if value in allowed else None
 
 
+def _clean(text: str) -> str:
+    """Without NUL characters (a form may send %00; Postgres cannot store it)."""
+    return text.replace("\x00", "")
+
+
 def _pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
@@ -258,7 +263,7 @@ async def cancel_run(run_id: str, request: Request, gw: GatewayDep, csrf: Csrf =
     auth.check_csrf(request, login, csrf)
     back = f"/admin/agents/runs/{run_id[:100]}"
     try:
-        await _ask(gw, CancelRun.TYPE, CancelRun(run_id=run_id[:100], reason=reason.strip()[:1000] or None),
+        await _ask(gw, CancelRun.TYPE, CancelRun(run_id=run_id[:100], reason=_clean(reason).strip()[:1000] or None),
                    RunReply)
     except RemoteError as exc:
         key = {"not_found": "run_not_found", "run_finished": "run_finished"}.get(exc.code, "agents_down")
@@ -308,6 +313,8 @@ def parse_args(text: str, original: dict[str, Any] | None) -> tuple[dict[str, An
     """The edited arguments (None when unchanged or empty) or the error key."""
     if not text.strip():
         return None, None
+    if "\x00" in text or "\\u0000" in text:  # Postgres cannot store a NUL character
+        return None, "invalid_json"
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
@@ -362,7 +369,8 @@ async def reject(approval_id: str, request: Request, gw: GatewayDep, csrf: Csrf 
                  next_path: Annotated[str, Form(alias="next", max_length=500)] = "") -> Response:
     login = await auth.require(request, gw, owner=True)
     auth.check_csrf(request, login, csrf)
-    return await _decide(request, gw, login, approval_id, "reject", None, reason.strip()[:2000] or None, next_path)
+    return await _decide(request, gw, login, approval_id, "reject", None, _clean(reason).strip()[:2000] or None,
+                         next_path)
 
 
 # ---- registry and objectives ----------------------------------------------------------------------
@@ -415,7 +423,7 @@ async def create_objective(request: Request, gw: GatewayDep) -> Response:
     login = await auth.require(request, gw, owner=True)
     form = await request.form()
     auth.check_csrf(request, login, str(form.get("csrf") or ""))
-    values: dict[str, Any] = {k: str(form.get(k) or "")[:20_000] for k in (
+    values: dict[str, Any] = {k: _clean(str(form.get(k) or ""))[:20_000] for k in (
         "agent", "title", "description", "risk", "priority", "max_steps", "max_tool_calls", "max_duration_s",
         "request_id")}
     values["tools"] = [str(t)[:64] for t in form.getlist("tools")][:100]
