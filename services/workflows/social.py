@@ -83,10 +83,11 @@ def register(svc: ServiceApp[Any], steps: StepRegistry | None = None,
     if steps is not None:
         register_steps(steps)
 
+    default_cfg = rt.cfg
+
     async def start(ctx: HandlerContext) -> None:
         override = ctx.deps.get("social_settings")
-        if isinstance(override, GraphSettings):
-            rt.cfg = override
+        rt.cfg = override if isinstance(override, GraphSettings) else default_cfg
         rt.cfg.check_for(ctx.settings)
         rt.storage = open_storage(ctx.pool, "workflows")
         rt.client = GraphClient(rt.cfg, transport=ctx.deps.get("social_transport"))

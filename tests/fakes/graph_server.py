@@ -99,7 +99,8 @@ class FakeGraphServer(LocalServer):
                 if method == "POST" and path.rsplit("/", 1)[-1] == kind]
 
     def posts(self) -> list[GraphObject]:
-        return [o for o in self.objects.values() if o.kind in ("post", "photo", "video")]
+        """One entry per publication (a photo's feed story is not counted apart from its photo)."""
+        return [o for o in self.objects.values() if o.kind in ("post", "photo", "video") and "photo_id" not in o.fields]
 
     def ig_media(self) -> list[GraphObject]:
         return [o for o in self.objects.values() if o.kind == "ig_media"]
@@ -183,7 +184,8 @@ class FakeGraphServer(LocalServer):
                 photo = self._new("photo", node, message=params.get("message"), url=params["url"])
                 post_id = f"{node}_{photo.id}"
                 photo.fields["post_id"] = post_id
-                self.objects[post_id] = GraphObject(post_id, "post", node, {"message": params.get("message")})
+                self.objects[post_id] = GraphObject(post_id, "post", node, {"message": params.get("message"),
+                                                                           "photo_id": photo.id})
                 return JSONResponse({"id": photo.id, "post_id": post_id})
             if not params.get("file_url"):
                 return self.error(100)

@@ -39,11 +39,13 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from services.gateway.console import agents_pages, owner_pages
+    from services.gateway.console import agents_pages, owner_pages, workflows_pages
 
     app.include_router(pages.router)
     app.include_router(owner_pages.router)
     app.include_router(agents_pages.router)
+    app.include_router(workflows_pages.router)  # /admin/workflows and /admin/social
+    app.include_router(workflows_pages.social_router)
     app.include_router(visitor.router)
     app.include_router(static)
     app.add_exception_handler(auth.LoginRequired, _login_required)
