@@ -16,7 +16,7 @@ from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from libs.guard.screening import Screener
 from libs.guard.settings import GuardSettings
-from services.chat import conversations, handlers, handoff_webhook, lead_updates, purchases
+from services.chat import conversations, handlers, handoff_webhook, lead_updates, maintenance, purchases
 from services.chat.config import ChatSettings
 from services.chat.context_embedding import ContextEmbedder
 from services.chat.deps import ChatDeps, ConfigCache, DeltaPublisher
@@ -77,6 +77,7 @@ async def close_deps(deps: ChatDeps) -> None:
 
 
 svc = ServiceApp("chat", deps=build_deps, close=close_deps)
+maintenance.register(svc)  # expired sessions (chat_config.sessionTtlDays) in `chat.maintenance.prune`
 svc.on_request("chat.turn", prefetch=128, writes=True)(handlers.turn)
 svc.on_request("chat.get_history", read_only=True)(handlers.history)
 svc.on_request("chat.reset_session", writes=True)(handlers.reset)
