@@ -266,6 +266,18 @@ async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) ->
     await page.wait_for_url("**/admin/agents/runs/*")
     assert "prépare une relance pour Marie" in await page.locator("h1").inner_text()
 
+    # without JavaScript the form posts and the page comes back with the answer
+    plain = await page.context.browser.new_context(locale="fr-FR", java_script_enabled=False)
+    await plain.add_cookies(await page.context.cookies())
+    nojs = await plain.new_page()
+    await nojs.goto(f"{stack.base}/admin/agents/chat?new=1")
+    await nojs.get_by_label("Votre message").fill("/approbations")
+    await nojs.get_by_role("button", name="Envoyer").click()
+    await nojs.wait_for_url("**/admin/agents/chat?c=*&sent=1")
+    answered = nojs.locator("#chat-messages li.assistant", has_text="Aucune action n'attend votre accord.")
+    assert await answered.count() == 1
+    await plain.close()
+
     await page.goto(f"{stack.base}/admin/agents/registry")
     for name in ("sales_agent", "content_agent", "security_agent"):
         assert await page.locator(f"section[data-agent='{name}']").count() == 1
