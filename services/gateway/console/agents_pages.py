@@ -239,12 +239,11 @@ async def _run_page(request: Request, gw: Gateway, login: LoginSession, run_id: 
         return _message(request, login, "agents_down", 422, "/admin/agents/runs", exc.message)
     except AgentsDown:
         return _down(request, login, "/admin/agents/runs")
-    linked = {a.tool_call_id for a in detail.approvals if a.tool_call_id}
     known_calls = {c.id for c in detail.tool_calls}
     unlinked = [a for a in detail.approvals if not a.tool_call_id or a.tool_call_id not in known_calls]
     template = "agents_run_live.html" if request.query_params.get("partial") else "agents_run.html"
     return page(request, template, login, status=status, d=detail, run=detail.run, steps=timeline(detail),
-                events=sorted(detail.events, key=lambda e: e.created_at or ""), unlinked=unlinked, linked=linked,
+                events=sorted(detail.events, key=lambda e: e.created_at or ""), unlinked=unlinked,
                 pending=[a for a in detail.approvals if a.status == "pending"], pretty=_pretty,
                 done=request.query_params.get("done"), errors=extra.get("errors") or {},
                 drafts=extra.get("drafts") or {})
