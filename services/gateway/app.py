@@ -29,6 +29,7 @@ from services.gateway import (
     api_docs,
     errors,
     idempotency,
+    maintenance,
     routes_admin,
     routes_agents,
     routes_chat,
@@ -103,7 +104,8 @@ async def _resources(app: FastAPI, settings: Settings, config: GatewaySettings, 
                                     secret=settings.secret())
         app.state.gateway.live = live  # the console's live events (services/gateway/console)
         log.info("gateway_ready", stream_queue=streams.queue_name)
-        yield
+        async with maintenance.serving(settings, pool):  # answers gateway.maintenance.prune (its own rows)
+            yield
     finally:
         if relay is not None:
             relay.cancel()

@@ -24,6 +24,7 @@ from libs.common.settings import Settings
 from services.agents import maintenance as agents_maintenance
 from services.billing import maintenance as billing_maintenance
 from services.chat import maintenance as chat_maintenance
+from services.gateway import maintenance as gateway_maintenance
 from services.security import handlers as security_handlers
 from services.security import maintenance as security_maintenance
 from services.workflows import maintenance, maintenance_cli
@@ -58,6 +59,7 @@ async def platform(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[tupl
     async with contextlib.AsyncExitStack() as stack:
         for svc in apps().values():
             await stack.enter_async_context(svc.running(svc_settings, pool))
+        await stack.enter_async_context(gateway_maintenance.serving(svc_settings, pool))
         rpc = await stack.enter_async_context(RpcClient(svc_settings, source="test"))
         yield svc_settings, rpc
 
@@ -83,6 +85,11 @@ async def seed(pool: asyncpg.Pool, tag: str) -> None:
         await conn.execute("INSERT INTO app_product_cache (cache_key, data, expires_at) VALUES "
                            "($1, '{}', NOW() - INTERVAL '1 minute'), ($2, '{}', NOW() + INTERVAL '1 hour')",
                            f"{tag}-old", f"{tag}-young")
+        for name, age in (("old", 3), ("young", 1)):
+            await conn.execute(
+                "INSERT INTO app_idempotency_keys (scope, key, fingerprint, request_id, status, token, lease_until, "
+                f"created_at) VALUES ('test', $2, 'f', $3, 'done', $3, NOW(), {DAYS})", age, f"{tag}-{name}",
+                uuid.uuid4())
         # a blocked key whose window is old stays: it still blocks someone
         await conn.execute("INSERT INTO app_rate_limits (key, window_start, blocked_until) VALUES "
                            "($1, NOW() - INTERVAL '3 days', NOW() + INTERVAL '1 hour')", f"{tag}-blocked")
@@ -97,6 +104,7 @@ async def left(pool: asyncpg.Pool, tag: str) -> dict[str, list[str]]:
         "cache": "SELECT cache_key FROM app_product_cache WHERE cache_key LIKE $1",
         "inbox": "SELECT consumer || ':' || message_type FROM app_inbox WHERE message_type LIKE $1",
         "request_log": "SELECT service || ':' || request_type FROM app_request_log WHERE request_type LIKE $1",
+        "idempotency_keys": "SELECT key FROM app_idempotency_keys WHERE key LIKE $1",
     }
     return {name: sorted(r[0] for r in await pool.fetch(sql, like)) for name, sql in queries.items()}
 
@@ -110,7 +118,8 @@ async def test_each_service_prunes_only_its_own_expired_rows(platform: tuple[Set
     await pool.execute("UPDATE app_admin_config SET value = value || '{\"sessionTtlDays\": 10}'::jsonb "
                        "WHERE key = 'chat_config'")
     try:
-        reports = await maintenance.run_all(rpc, pool, ("chat", "agents", "billing", "security"), trigger="test")
+        reports = await maintenance.run_all(rpc, pool, ("chat", "agents", "billing", "security", "gateway"),
+                                            trigger="test")
     finally:
         await pool.execute("UPDATE app_admin_config SET value = $1 WHERE key = 'chat_config'", old_config)
     by_service = {r.service: r for r in reports}
@@ -120,6 +129,7 @@ async def test_each_service_prunes_only_its_own_expired_rows(platform: tuple[Set
     assert by_service["agents"].counts["agent_events"] >= 1  # 40 days old, retention 30
     assert by_service["billing"].counts["product_cache"] >= 1
     assert by_service["security"].counts["rate_limits"] >= 1
+    assert by_service["gateway"].counts["idempotency_keys"] >= 1
     assert await left(pool, tag) == {
         "sessions": [f"{tag}-young"],  # 20 days > sessionTtlDays 10 > 5 days
         "events": [f"{tag}-young"],
@@ -128,6 +138,7 @@ async def test_each_service_prunes_only_its_own_expired_rows(platform: tuple[Set
         # billing's rows are billing's: only chat's old inbox and request-log rows went
         "inbox": sorted([f"billing.other:{tag}-old", f"billing.other:{tag}-young", f"chat.purchases:{tag}-young"]),
         "request_log": sorted([f"chat:{tag}-young", f"rag:{tag}-old", f"rag:{tag}-young"]),
+        "idempotency_keys": [f"{tag}-young"],  # kept 2 days
     }
 
     async def logged() -> list[asyncpg.Record] | None:
@@ -168,9 +179,38 @@ async def test_the_maintenance_step_and_the_cli(platform: tuple[Settings, RpcCli
 
 def test_every_service_registers_its_prune_request_and_jobs() -> None:
     import services.billing.app
+    import services.chat.app
     import services.security.app
+    import services.workflows.app
 
-    for svc in (services.billing.app.svc, services.security.app.svc):
+    apps = (services.billing.app.svc, services.chat.app.svc, services.security.app.svc, services.workflows.app.svc,
+            gateway_maintenance.svc)
+    for svc in apps:
         assert request_type(svc.name) in {r.request_type for r in svc.requests}
     assert {"inbox", "request_log", "product_cache"} <= set(jobs_of(services.billing.app.svc))
+    assert {"inbox", "request_log", "chat_sessions"} <= set(jobs_of(services.chat.app.svc))
     assert {"inbox", "request_log", "rate_limits"} <= set(jobs_of(services.security.app.svc))
+    assert set(jobs_of(gateway_maintenance.svc)) >= {"idempotency_keys"}
+    assert {"maintenance", "publish_facebook", "publish_instagram"} <= set(services.workflows.app.STEPS.names())
+
+
+async def test_the_seeded_workflows_are_valid_definitions(pool: asyncpg.Pool) -> None:
+    """Migration 080's rows pass the same checks as a workflow saved through the API."""
+    import services.workflows.app
+    from libs.common.events.workflows import WorkflowDefinition
+    from services.workflows.validate import check_trigger
+
+    rows = await pool.fetch("SELECT name, description, trigger_cron, steps, settings, enabled FROM app_workflows "
+                            "WHERE seed_key LIKE 'maintenance_%' OR seed_key = 'weekly_social_post'")
+    names = {r["name"]: r for r in rows}
+    assert set(names) == {*(f"maintenance-{s}" for s in maintenance.SERVICES), "weekly-social-post"}
+    assert not names["weekly-social-post"]["enabled"] and names["maintenance-chat"]["enabled"]
+    registry = services.workflows.app.STEPS
+    for row in rows:
+        definition = WorkflowDefinition.model_validate({k: row[k] for k in (
+            "name", "description", "trigger_cron", "steps", "settings", "enabled")})
+        check_trigger(definition)  # a valid 5-field cron
+        for step in definition.steps:
+            step_type = registry.get(step.type)
+            assert step_type is not None, (row["name"], step.type)
+            step_type.config_model.model_validate(step.config)
