@@ -210,18 +210,23 @@ async def _read(intent: commands.Intent, pool: asyncpg.Pool) -> dict[str, Any] |
 async def _with_commands(req: AdminChat, ctx: HandlerContext) -> Answer:
     intent = commands.parse(req.message)
     if intent.kind == "help":
-        return Answer(commands.HELP, "commands", "help")
+        return Answer(commands.help_text(req.locale), "commands", "help")
     if intent.kind == "objective":
         if not intent.text:
-            return Answer("Dites ce que l'agent doit faire : /objectif [agent] texte, par exemple "
-                          "« /objectif relance les leads de la semaine qui n'ont pas acheté ».",
-                          "commands", "objective")
+            return Answer(_say(req, "Dites ce que l'agent doit faire : /objectif [agent] texte, par exemple "
+                               "« /objectif relance les leads de la semaine qui n'ont pas acheté ».",
+                               "Say what the agent should do: /objectif [agent] text, for example "
+                               "“/objectif follow up this week's leads who did not buy”."), "commands", "objective")
         agent, text = commands.choose_agent(intent.text, await data.agent_names(ctx.pool))
         return await _objective(ctx, req, agent, _title(text), text, "commands")
     found = await _read(intent, ctx.pool)
     if found is None:
-        return Answer(commands.UNKNOWN, "commands", "unknown")
-    return Answer(commands.answer(found), "commands", intent.kind, data=found)
+        return Answer(commands.unknown_text(req.locale), "commands", "unknown")
+    return Answer(commands.answer(found, req.locale), "commands", intent.kind, data=found)
+
+
+def _say(req: AdminChat, french: str, english: str) -> str:
+    return english if req.locale == "en" else french
 
 
 def _title(text: str) -> str:
@@ -239,16 +244,20 @@ async def _objective(ctx: HandlerContext, req: AdminChat, agent: str, title: str
                                  request_id=ctx.derived_request_id("superchat.create_objective"))
     except RemoteError as exc:
         log.info("superchat.objective_refused", agent=agent, code=exc.code, reason=exc.message)
-        return Answer(f"Je n'ai pas pu créer l'objectif pour {agent} : {exc.message}", mode, "objective",
+        return Answer(_say(req, f"Je n'ai pas pu créer l'objectif pour {agent} : {exc.message}",
+                           f"I could not create the objective for {agent}: {exc.message}"), mode, "objective",
                       data={"kind": "objective", "error": exc.code, "reason": exc.message})
     except RequestTimeout:
-        return Answer("Le service des agents n'a pas répondu à temps ; l'objectif n'est peut-être pas créé. "
-                      "Vérifiez la page Exécutions.", mode, "objective",
+        return Answer(_say(req, "Le service des agents n'a pas répondu à temps ; l'objectif n'est peut-être pas "
+                           "créé. Vérifiez la page Exécutions.", "The agents service did not answer in time; the "
+                           "objective may not exist. Check the Runs page."), mode, "objective",
                       data={"kind": "objective", "error": "timeout"})
     run = made.run
-    text = f"Objectif créé pour {agent} : « {made.objective.title} »."
+    text = _say(req, f"Objectif créé pour {agent} : « {made.objective.title} ».",
+                f"Objective created for {agent}: “{made.objective.title}”.")
     if run is not None:
-        text += f" Exécution n°{run.run_number} lancée ({run.status}) : suivez-la sur la page Exécutions."
+        text += _say(req, f" Exécution n°{run.run_number} lancée ({run.status}) : suivez-la sur la page Exécutions.",
+                     f" Run no. {run.run_number} started ({run.status}): follow it on the Runs page.")
     found = {"kind": "objective", "agent": agent, "objective": made.objective.model_dump(mode="json"),
              "run": run.model_dump(mode="json") if run else None}
     return Answer(text, mode, "objective", data=found, objective_id=made.objective.id,
@@ -328,6 +337,8 @@ async def _with_model(req: AdminChat, ctx: HandlerContext, llm: LLMClient, conve
     earlier = await _history(ctx.pool, conversation_id, HISTORY_TURNS + 1)
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     system = f"{SYSTEM} Nous sommes le {today} (UTC) ; « cette semaine » = les 7 derniers jours."
+    if req.locale == "en":
+        system += " The owner reads English: answer in English."
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *_history_messages(earlier)]
     if not earlier or earlier[-1]["content"] != req.message:
         messages.append({"role": "user", "content": req.message})
@@ -339,7 +350,8 @@ async def _with_model(req: AdminChat, ctx: HandlerContext, llm: LLMClient, conve
         completion: Completion = await llm.complete(messages, tools=tools)
         tokens += int(completion.usage.get("total_tokens", 0))
         if not completion.tool_calls:
-            text = completion.content.strip() or (commands.answer(last_data) if last_data else commands.HELP)
+            text = completion.content.strip() or (commands.answer(last_data, req.locale) if last_data
+                                                  else commands.help_text(req.locale))
             if made is not None:
                 return Answer(text, "llm", "objective", made.data, made.objective_id, made.run_id, tokens)
             return Answer(text, "llm", str((last_data or {}).get("kind") or "chat"), last_data, tokens=tokens)
@@ -360,7 +372,7 @@ async def _with_model(req: AdminChat, ctx: HandlerContext, llm: LLMClient, conve
                              "content": json.dumps(content, ensure_ascii=False, default=str)[:12_000]})
     if made is not None:
         return Answer(made.text, "llm", "objective", made.data, made.objective_id, made.run_id, tokens)
-    text = commands.answer(last_data) if last_data else commands.UNKNOWN
+    text = commands.answer(last_data, req.locale) if last_data else commands.unknown_text(req.locale)
     return Answer(text, "llm", str((last_data or {}).get("kind") or "chat"), last_data, tokens=tokens)
 
 

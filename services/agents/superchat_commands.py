@@ -66,7 +66,7 @@ def period_days(text: str) -> int:
         else:
             days = n
         return max(1, min(MAX_DAYS, days))
-    if "aujourd'hui" in folded or "today" in folded or "24 heures" in folded:
+    if "aujourd'hui" in folded or "today" in folded or "24 heures" in folded or "24 hours" in folded:
         return 1
     if "hier" in folded:
         return 2
@@ -141,7 +141,7 @@ def parse(message: str) -> Intent:
         command, _, rest = text[1:].partition(" ")
         command = fold(command)
         rest = rest.strip()
-        if command in ("aide", "help", "commandes", "?"):
+        if command in ("aide", "help", "commandes", "commands", "?"):
             return Intent("help")
         if command in ("leads", "lead", "prospects", "prospect"):
             return Intent("leads", days=period_days(rest) if rest else DEFAULT_DAYS)
@@ -197,6 +197,8 @@ SEVERITY_WORDS = {"critical": "critiques", "high": "de gravité élevée", "medi
                   "low": "de faible gravité"}
 RUN_WORDS = {"running": "en cours", "paused": "en pause", "completed": "terminées", "failed": "échouées",
              "cancelled": "annulées"}
+RUN_ONE = {"running": "en cours", "paused": "en pause", "completed": "terminée", "failed": "échouée",
+           "cancelled": "annulée"}
 
 
 def money(value: Any) -> str:
@@ -276,7 +278,7 @@ def answer_runs(data: dict[str, Any]) -> str:
     head = _plural(n, "exécution d'agent", "exécutions d'agents") + (f" {label}" if label else "")
     if n == 0:
         return head + "."
-    lines = [f"• {r.get('title') or '—'} (n°{r.get('run_number')}) — {RUN_WORDS.get(r.get('status') or '', '?')}, "
+    lines = [f"• {r.get('title') or '—'} (n°{r.get('run_number')}) — {RUN_ONE.get(r.get('status') or '', '?')}, "
              f"{r.get('steps') or 0} étapes, {when(r.get('started_at'))}" for r in data["items"]]
     return head + " :\n" + "\n".join(lines)
 
@@ -291,7 +293,89 @@ def answer_approvals(data: dict[str, Any]) -> str:
     return head + "\n" + "\n".join(lines)
 
 
-def answer(data: dict[str, Any]) -> str:
+# ---- English answers (an owner whose console is in English) ---------------------------------------
+HELP_EN = (
+    "I answer from the shop's data. Commands:\n"
+    "• /leads 7j — leads of the period (7j, 24h, 30j…)\n"
+    "• /devis en attente — quotes (en attente = pending, payés = paid, expirés, annulés, tous = all)\n"
+    "• /incidents — unresolved security incidents (critiques, élevés, résolus, tous…)\n"
+    "• /runs — the agents' runs\n"
+    "• /approbations — the actions waiting for your approval\n"
+    "• /objectif [agent] text — creates an objective and starts the agent "
+    "(sales_agent, content_agent, security_agent)\n"
+    "• /aide — this help\n"
+    "You may also ask: “how many leads this week?”, “which quotes are pending?”, “show critical incidents”."
+)
+UNKNOWN_EN = "I did not understand. " + HELP_EN
+
+
+def _en(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _period_en(days: int) -> str:
+    return "in the last 24 hours" if days == 1 else f"in the last {days} days"
+
+
+def _answer_en(data: dict[str, Any]) -> str:
+    kind, n = data.get("kind"), int(data.get("count") or 0)
+    items: list[dict[str, Any]] = data.get("items") or []
+    if kind == "leads":
+        head = f"{_en(n, 'lead')} {_period_en(int(data['days']))}"
+        if n == 0:
+            return head + "."
+        lines = [f"• {r.get('name') or '(no name)'} <{r.get('email') or '—'}> — score {r.get('score') or 0}, "
+                 f"{r.get('source') or '—'}, {when(r.get('created_at'))}" for r in items]
+        return (head + f" ({data['buyers']} bought, average score {data['avg_score']}). Best scored:\n"
+                + "\n".join(lines))
+    if kind == "quotes":
+        status = data.get("status")
+        head = _en(n, "quote") + (f" {status}" if status else " in all")
+        if n == 0:
+            return head + "."
+        head += f", EUR {data['amount']} in total"
+        if status == "pending" and int(data.get("expiring_24h") or 0):
+            head += f" ({data['expiring_24h']} expiring within 24 hours)"
+        lines = [f"• {when(r.get('created_at'))} {r.get('email') or '—'} — {r.get('total') or 0} "
+                 f"{r.get('currency') or 'EUR'} ({r.get('status')}), due {when(r.get('expires_at'))}" for r in items]
+        return head + ":\n" + "\n".join(lines)
+    if kind == "incidents":
+        severity = f" {data['severity']}" if data.get("severity") else ""
+        state = {False: " unresolved", True: " resolved", None: ""}[data.get("resolved")]
+        head = f"{n}{state}{severity} incident{'' if n == 1 else 's'} in {data['days']} days"
+        if n == 0:
+            return head + "."
+        lines = [f"• {r.get('severity')} · {r.get('type')} · {when(r.get('created_at'))}"
+                 + (" · resolved" if r.get("resolved") else "") for r in items]
+        return head + ":\n" + "\n".join(lines)
+    if kind == "runs":
+        head = _en(n, "agent run") + (f" {data['status']}" if data.get("status") else "")
+        if n == 0:
+            return head + "."
+        lines = [f"• {r.get('title') or '—'} (no. {r.get('run_number')}) — {r.get('status')}, "
+                 f"{r.get('steps') or 0} steps, {when(r.get('started_at'))}" for r in items]
+        return head + ":\n" + "\n".join(lines)
+    if kind == "approvals":
+        if n == 0:
+            return "No action is waiting for your approval."
+        lines = [f"• {r.get('tool')} — {r.get('risk_reason') or 'to review'}, expires {when(r.get('expires_at'))}"
+                 for r in items]
+        return f"{_en(n, 'action')} waiting for your approval (Approvals page):\n" + "\n".join(lines)
+    return UNKNOWN_EN
+
+
+def help_text(locale: str = "fr") -> str:
+    return HELP_EN if locale == "en" else HELP
+
+
+def unknown_text(locale: str = "fr") -> str:
+    return UNKNOWN_EN if locale == "en" else UNKNOWN
+
+
+def answer(data: dict[str, Any], locale: str = "fr") -> str:
+    """The answer to the rows of a read, in the owner's language (French by default)."""
+    if locale == "en":
+        return _answer_en(data)
     kind = data.get("kind")
     formats = {"leads": answer_leads, "quotes": answer_quotes, "incidents": answer_incidents,
                "runs": answer_runs, "approvals": answer_approvals}

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +34,7 @@ class ChatIn(BaseModel):
     message: str = Field(min_length=1, max_length=4000, description="a question or a command (`/aide`)")
     conversation_id: str | None = Field(None, max_length=100, description="none: a new conversation")
     admin_user: str | None = Field(None, max_length=200, description="who asks (kept with the messages)")
+    locale: Literal["fr", "en"] = Field("fr", description="the language of the answer")
 
 
 def remote_error(exc: RemoteError) -> Exception:
@@ -49,7 +50,8 @@ async def chat(body: ChatIn, request: Request, gw: GatewayDep) -> dict[str, Any]
     text = body.message.strip()
     if not text:
         raise ApiError(422, "empty_message", "the message is blank")
-    req = AdminChat(message=text, conversation_id=body.conversation_id, admin_user=body.admin_user)
+    req = AdminChat(message=text, conversation_id=body.conversation_id, admin_user=body.admin_user,
+                    locale=body.locale)
     try:
         reply = await gw.rpc.request(AdminChat.TYPE, req, AdminChatReply, timeout=CHAT_TIMEOUT_S,
                                      request_id=idempotency.request_id_of(request))

@@ -99,6 +99,9 @@ async def test_commands_answer_from_the_data(no_llm: RpcClient) -> None:
     everything = await ask(no_llm, "/incidents tous")
     assert everything.data is not None and everything.data["count"] == 3
     assert "/leads 7j" in (await ask(no_llm, "/aide")).reply
+    english = await no_llm.request(AdminChat.TYPE, AdminChat(message="which quotes are pending?", locale="en"),
+                                   AdminChatReply)
+    assert english.reply.startswith("2 quotes pending, EUR 450.50 in total (1 expiring within 24 hours):")
     assert (await ask(no_llm, "/inconnu")).reply.startswith("Je n'ai pas compris")
 
 

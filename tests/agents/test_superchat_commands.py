@@ -75,3 +75,14 @@ def test_french_answers() -> None:
     assert answer(leads) == ("2 prospects ces 7 derniers jours (aucun n'a acheté, score moyen 60). Les mieux notés :\n"
                              "• Marie <m@b.fr> — score 80, chatbot, 2026-12-01 10:00")
     assert answer({"kind": "approvals", "count": 0, "items": []}) == "Aucune action n'attend votre accord."
+
+
+def test_english_answers() -> None:
+    leads = {"kind": "leads", "days": 7, "count": 1, "buyers": 0, "avg_score": 80,
+             "items": [{"name": "Marie", "email": "m@b.fr", "score": 80, "source": "chatbot",
+                        "created_at": "2026-12-01T10:00:00+00:00"}]}
+    assert answer(leads, "en") == ("1 lead in the last 7 days (0 bought, average score 80). Best scored:\n"
+                                   "• Marie <m@b.fr> — score 80, chatbot, 2026-12-01 10:00")
+    incidents = {"kind": "incidents", "severity": "critical", "resolved": False, "days": 30, "count": 0, "items": []}
+    assert answer(incidents, "en") == "0 unresolved critical incidents in 30 days."
+    assert parse("how many leads today?").days == 1 and parse("/help").kind == "help"

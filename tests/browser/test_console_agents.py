@@ -287,6 +287,11 @@ async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) ->
     await page.goto(f"{stack.base}/admin/agents/runs?lang=en")
     assert (await page.locator("h1").inner_text()).startswith("Runs")
     assert await page.get_by_role("link", name="Owner's assistant").count() == 1
+    await page.goto(f"{stack.base}/admin/agents/chat?new=1")
+    await page.get_by_label("Your message").fill("/approbations")
+    await page.get_by_role("button", name="Send").click()
+    await page.locator("#chat-messages li.assistant", has_text="No action is waiting for your approval.").wait_for(
+        timeout=15_000)
     await page.goto(f"{stack.base}/admin/agents/runs?lang=fr")
 
     # the agents pages are the owner's: an adviser gets 403

@@ -239,6 +239,7 @@ class AdminChat(Message):
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(None, max_length=100)
     admin_user: str | None = Field(None, max_length=200)
+    locale: Literal["fr", "en"] = "fr"  # the language of the answers (the console's)
 
 
 class AdminChatMessage(Message):

@@ -516,7 +516,8 @@ async def superchat_send(request: Request, gw: GatewayDep, csrf: Csrf = "",
                                      AdminChatHistory)
         return page(request, "agents_chat.html", login, status=422, history=history,
                     conversation_id=conversation_id, request_id=str(uuid.uuid4()), error=error, draft=message)
-    body = AdminChat(message=text, conversation_id=conversation_id or None, admin_user=login.user.email)
+    body = AdminChat(message=text, conversation_id=conversation_id or None, admin_user=login.user.email,
+                     locale="en" if i18n.locale_of(request) == "en" else "fr")
     try:
         reply: AdminChatReply = await _ask(gw, AdminChat.TYPE, body, AdminChatReply, timeout=CHAT_TIMEOUT_S,
                                            request_id=_request_id(request_id))
