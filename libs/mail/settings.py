@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TlsMode = Literal["none", "starttls", "tls"]
@@ -33,6 +33,11 @@ class MailSettings(BaseSettings):
     helo_name: str | None = Field(None, max_length=255)
     # a CA bundle for a server whose certificate a private CA signed (tests: the fake's self-signed cert)
     ca_file: str | None = None
+
+    @field_validator("host", "from_", "username", "password", "helo_name", "ca_file", "port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _credentials_go_together(self) -> MailSettings:

@@ -40,6 +40,7 @@ from libs.common.messages import Message
 from libs.common.rpc import ReplyT, RpcClient
 from libs.common.settings import get_settings
 
+NAME_HELP = "the workflow's name (comptoir workflows list shows them)"
 BAD_INPUT = frozenset({"not_found", "name_conflict", "invalid_workflow", "conflict"})
 
 
@@ -47,18 +48,19 @@ def register(subparsers: Any) -> None:
     workflows = subparsers.add_parser("workflows", help="workflows: definitions, runs (the workflows service answers)")
     sub = workflows.add_subparsers(dest="workflows_command", required=True)
     _command(sub, "list", "every workflow", _list)
-    _command(sub, "show", "a workflow and its latest runs", _show).add_argument("name")
+    _command(sub, "show", "a workflow and its latest runs", _show).add_argument("name", help=NAME_HELP)
     _command(sub, "create", "create a workflow from a JSON file", _create).add_argument(
         "--file", required=True, type=Path, help="a JSON object: name, trigger_event|trigger_cron, steps, …")
-    _command(sub, "enable", "turn a workflow on", _enable).add_argument("name")
-    _command(sub, "disable", "turn a workflow off", _disable).add_argument("name")
+    _command(sub, "enable", "turn a workflow on", _enable).add_argument("name", help=NAME_HELP)
+    _command(sub, "disable", "turn a workflow off", _disable).add_argument("name", help=NAME_HELP)
     run = _command(sub, "run", "run a workflow now", _run)
-    run.add_argument("name")
+    run.add_argument("name", help=NAME_HELP)
     run.add_argument("--event", help="the trigger's data, a JSON object (default {})")
     runs = _command(sub, "runs", "recent runs, of one workflow or all", _runs)
-    runs.add_argument("name", nargs="?")
-    runs.add_argument("--status", choices=("queued", "running", "waiting", "completed", "failed"))
-    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("name", nargs="?", help="only this workflow's runs (default: every workflow)")
+    runs.add_argument("--status", choices=("queued", "running", "waiting", "completed", "failed"),
+                      help="only runs in this state")
+    runs.add_argument("--limit", type=int, default=50, help="at most this many runs, newest first (default 50)")
 
 
 def _command(sub: Any, name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
