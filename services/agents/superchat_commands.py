@@ -278,7 +278,8 @@ def answer_runs(data: dict[str, Any]) -> str:
     head = _plural(n, "exécution d'agent", "exécutions d'agents") + (f" {label}" if label else "")
     if n == 0:
         return head + "."
-    lines = [f"• {r.get('title') or '—'} (n°{r.get('run_number')}) — {RUN_ONE.get(r.get('status') or '', '?')}, "
+    lines = [f"• {r.get('title') or '—'} (n°{r.get('run_number')}, {r.get('agent') or '—'}) — "
+             f"{RUN_ONE.get(r.get('status') or '', '?')}{' : ' + r['stop_reason'] if r.get('stop_reason') else ''}, "
              f"{r.get('steps') or 0} étapes, {when(r.get('started_at'))}" for r in data["items"]]
     return head + " :\n" + "\n".join(lines)
 
@@ -288,8 +289,8 @@ def answer_approvals(data: dict[str, Any]) -> str:
     if n == 0:
         return "Aucune action n'attend votre accord."
     head = _plural(n, "action attend", "actions attendent") + " votre accord (page Approbations) :"
-    lines = [f"• {r.get('tool')} — {r.get('risk_reason') or 'à valider'}, expire {when(r.get('expires_at'))}"
-             for r in data["items"]]
+    lines = [f"• {r.get('tool')} ({r.get('agent') or '—'}, « {r.get('title') or '—'} ») — "
+             f"{r.get('risk_reason') or 'à valider'}, expire {when(r.get('expires_at'))}" for r in data["items"]]
     return head + "\n" + "\n".join(lines)
 
 
@@ -352,14 +353,15 @@ def _answer_en(data: dict[str, Any]) -> str:
         head = _en(n, "agent run") + (f" {data['status']}" if data.get("status") else "")
         if n == 0:
             return head + "."
-        lines = [f"• {r.get('title') or '—'} (no. {r.get('run_number')}) — {r.get('status')}, "
+        lines = [f"• {r.get('title') or '—'} (no. {r.get('run_number')}, {r.get('agent') or '—'}) — {r.get('status')}"
+                 f"{': ' + r['stop_reason'] if r.get('stop_reason') else ''}, "
                  f"{r.get('steps') or 0} steps, {when(r.get('started_at'))}" for r in items]
         return head + ":\n" + "\n".join(lines)
     if kind == "approvals":
         if n == 0:
             return "No action is waiting for your approval."
-        lines = [f"• {r.get('tool')} — {r.get('risk_reason') or 'to review'}, expires {when(r.get('expires_at'))}"
-                 for r in items]
+        lines = [f"• {r.get('tool')} ({r.get('agent') or '—'}, “{r.get('title') or '—'}”) — "
+                 f"{r.get('risk_reason') or 'to review'}, expires {when(r.get('expires_at'))}" for r in items]
         return f"{_en(n, 'action')} waiting for your approval (Approvals page):\n" + "\n".join(lines)
     return UNKNOWN_EN
 

@@ -115,8 +115,8 @@ async def incidents(pool: asyncpg.Pool, severity: str | None, resolved: bool | N
 
 
 RUNS_LIST = """
-SELECT r.id, r.run_number, r.status, r.steps_count AS steps, r.tool_calls_count AS tool_calls,
-       r.started_at, r.completed_at, r.summary, o.title, o.id AS objective_id
+SELECT r.id, r.run_number, r.status, r.stop_reason, r.steps_count AS steps, r.tool_calls_count AS tool_calls,
+       r.started_at, r.completed_at, r.summary, o.title, o.id AS objective_id, o.agent_name AS agent
 FROM app_agent_runs r LEFT JOIN app_agent_objectives o ON o.id = r.objective_id
 WHERE ($1::TEXT IS NULL OR r.status = $1)
 ORDER BY r.started_at DESC LIMIT $2
@@ -133,8 +133,11 @@ async def runs(pool: asyncpg.Pool, status: str | None, limit: int = LIST_LIMIT) 
 
 
 APPROVALS_LIST = """
-SELECT a.id, a.run_id, a.tool_name AS tool, a.args, a.risk_reason, a.expires_at, a.created_at
-FROM app_agent_approvals a WHERE a.status = 'pending' ORDER BY a.created_at LIMIT $1
+SELECT a.id, a.run_id, a.tool_name AS tool, a.args, a.risk_reason, a.expires_at, a.created_at, o.title,
+       o.agent_name AS agent
+FROM app_agent_approvals a LEFT JOIN app_agent_runs r ON r.id = a.run_id
+LEFT JOIN app_agent_objectives o ON o.id = r.objective_id
+WHERE a.status = 'pending' ORDER BY a.created_at LIMIT $1
 """
 
 

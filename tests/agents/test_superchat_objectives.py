@@ -78,6 +78,9 @@ async def test_the_objective_command_starts_a_run_once(
     named = await ask(rpc, "/objectif securite résume les incidents du mois")
     assert named.reply.startswith("Objectif créé pour security_agent : « résume les incidents du mois »")
     assert (await ask(rpc, "/objectif")).objective_id is None
+    failed = await ask(rpc, "/runs échoués")
+    assert failed.data is not None and failed.data["count"] >= 1
+    assert "(n°1, sales_agent) — échouée : no_llm_configured" in failed.reply
 
 
 async def test_the_model_starts_an_objective_on_request(
