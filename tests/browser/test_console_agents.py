@@ -146,6 +146,7 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     await page.locator("#run-live[data-status='paused']").wait_for(timeout=20_000)
     pending = page.locator("section.pending")
     await pending.get_by_text("list_leads").first.wait_for()
+    await page.locator("#approvals-badge:not([hidden])", has_text="1").wait_for(timeout=15_000)  # the nav says so
     await shoot(page, "agents-run-paused")
     await no_violations(page, "run paused")
 
@@ -162,6 +163,7 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     await pending.get_by_role("button", name="Approuver list_leads").click()
     await page.wait_for_url(f"**/admin/agents/runs/{run_id}?done=approved")
     await page.get_by_text("Approuvé : l'agent reprend.").wait_for()
+    assert await page.locator("#approvals-badge").is_hidden()
     await page.locator("#run-live[data-status='completed']").wait_for(timeout=20_000)
     await page.get_by_text("Deux prospects récents à relancer.").first.wait_for()
     timeline = page.locator("ol.timeline")

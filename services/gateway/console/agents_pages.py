@@ -198,6 +198,20 @@ async def agents_home() -> RedirectResponse:
     return _done("/admin/agents/runs")
 
 
+@router.get("/pending.json")
+async def pending_count(request: Request, gw: GatewayDep) -> Response:
+    """How many approvals wait for the owner (the navigation's badge); 0 while the service is away."""
+    await auth.require(request, gw, owner=True)
+    try:
+        found: ApprovalList = await _ask(gw, ListApprovals.TYPE, ListApprovals(status="pending", limit=1),
+                                         ApprovalList, timeout=3.0)
+        pending = found.total
+    except (AgentsDown, RemoteError):
+        pending = 0
+    return Response(json.dumps({"pending": pending}), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
 # ---- runs -----------------------------------------------------------------------------------------
 @router.get("/runs")
 async def runs(request: Request, gw: GatewayDep) -> Response:

@@ -21,6 +21,21 @@
     });
   }
 
+  /* ---- the navigation's badge: approvals waiting for the owner (every owner page) --------------- */
+  var badge = document.getElementById("approvals-badge");
+  function refreshBadge() {
+    if (!badge || !window.fetch) return;
+    fetch("/admin/agents/pending.json", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (!d) return;
+        badge.hidden = d.pending < 1;
+        badge.style.display = d.pending < 1 ? "none" : "";  /* .badge sets display, which beats [hidden] */
+        badge.textContent = String(d.pending);
+        badge.setAttribute("aria-label", (fr ? "{n} approbation(s) en attente" : "{n} approval(s) waiting").replace("{n}", String(d.pending)));
+      }).catch(function () {});
+  }
+  if (badge) { badge.style.display = "none"; refreshBadge(); setInterval(refreshBadge, 10000); }
+
   /* ---- one run: poll while it runs or waits ---------------------------------------------------- */
   var live = document.getElementById("run-live");
   if (live && window.fetch) {
