@@ -185,8 +185,7 @@ async def _answer(req: AdminChat, ctx: HandlerContext, llm: LLMClient | None, co
     is_command = req.message.lstrip().startswith("/")
     if llm is not None and llm.available and not is_command:
         try:
-            async with asyncio.timeout(DEADLINE_S):
-                return await _with_model(req, ctx, llm, conversation_id)
+            return await _with_model(req, ctx, llm, conversation_id)
         except (LLMError, TimeoutError) as exc:
             log.warning("superchat.llm_failed", error=str(exc) or type(exc).__name__)
     return await _with_commands(req, ctx)
@@ -346,8 +345,16 @@ async def _with_model(req: AdminChat, ctx: HandlerContext, llm: LLMClient, conve
     last_data: dict[str, Any] | None = None
     made: Answer | None = None
     tokens = 0
+    deadline = asyncio.get_running_loop().time() + DEADLINE_S
     for _ in range(MAX_ROUNDS):
-        completion: Completion = await llm.complete(messages, tools=tools)
+        try:
+            async with asyncio.timeout_at(deadline):
+                completion: Completion = await llm.complete(messages, tools=tools)
+        except (LLMError, TimeoutError):
+            if made is None:
+                raise  # the commands answer instead
+            log.warning("superchat.llm_failed_after_objective", objective_id=made.objective_id)
+            return Answer(made.text, "llm", "objective", made.data, made.objective_id, made.run_id, tokens)
         tokens += int(completion.usage.get("total_tokens", 0))
         if not completion.tool_calls:
             text = completion.content.strip() or (commands.answer(last_data, req.locale) if last_data

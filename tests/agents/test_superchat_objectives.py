@@ -106,3 +106,16 @@ async def test_the_model_starts_an_objective_on_request(
     assert unknown.objective_id is None and unknown.reply == "Cet agent n'existe pas."
     (error,) = [json.loads(m["content"]) for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
     assert "agent must be one of" in error["error"]
+
+
+async def test_an_objective_made_before_the_model_fails_is_still_the_answer(
+        agents: tuple[RpcClient, asyncpg.Pool, FakeLLMServer]) -> None:
+    rpc, pool, fake = agents
+    args = {"agent": "sales_agent", "title": "Relancer Paul", "description": "Un e-mail de relance."}
+    fake.script(Step(tool_calls=[{"id": "p1", "name": "create_objective", "arguments": json.dumps(args)}]),
+                Step(status=500))
+    reply = await ask(rpc, "Confie la relance de Paul à l'agent des ventes")
+    assert reply.objective_id is not None
+    assert reply.reply.startswith("Objectif créé pour sales_agent : « Relancer Paul ».")
+    assert await pool.fetchval("SELECT title FROM app_agent_objectives WHERE id = $1",
+                               uuid.UUID(reply.objective_id)) == "Relancer Paul"
