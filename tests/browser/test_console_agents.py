@@ -168,6 +168,7 @@ async def test_an_objective_from_the_form_paused_then_approved_with_edited_argum
     await page.get_by_text("Deux prospects récents à relancer.").first.wait_for()
     timeline = page.locator("ol.timeline")
     assert await timeline.locator(".call-succeeded", has_text="list_leads").count() == 1
+    assert await timeline.locator(".pill.call-succeeded").inner_text() == "réussi"
     assert await page.locator("tr.event[data-event='approval_granted']").count() == 1
     await shoot(page, "agents-run")
     await no_violations(page, "run completed")

@@ -99,6 +99,9 @@ FR: dict[str, str] = {
     "your_message": "Votre message", "you": "Vous", "new_conversation": "Nouvelle conversation",
     "chat_sending": "Envoi…", "open_run": "Voir l'exécution", "status_filter": "Statut",
     "event_data": "Données", "filter_all": "Tous",
+    "step_pending": "en attente", "step_executing": "en cours", "step_completed": "terminée",
+    "step_failed": "échouée", "call_pending": "en attente", "call_awaiting_approval": "attend votre accord",
+    "call_succeeded": "réussi", "call_failed": "échoué", "call_refused": "refusé",
     "invalid_arguments_page": "L'agent refuse ces arguments.", "agents_error": "Refusé par le service des agents :",
 }
 EN: dict[str, str] = {
@@ -133,6 +136,9 @@ EN: dict[str, str] = {
     "chat_intro": "Ask about the shop (“how many leads this week?”) or type /aide.",
     "your_message": "Your message", "you": "You", "new_conversation": "New conversation",
     "chat_sending": "Sending…", "open_run": "Open the run", "status_filter": "Status", "event_data": "Data",
+    "step_pending": "pending", "step_executing": "running", "step_completed": "completed", "step_failed": "failed",
+    "call_pending": "pending", "call_awaiting_approval": "awaiting your approval", "call_succeeded": "succeeded",
+    "call_failed": "failed", "call_refused": "refused",
     "filter_all": "All", "invalid_arguments_page": "The agent refuses these arguments.",
     "agents_error": "Refused by the agents service:",
 }
