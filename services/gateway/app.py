@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None, config: GatewaySettings | None 
                    routes_ops.router, routes_superchat.router, routes_agents.router):
         app.include_router(router)
     app.include_router(routes_social.router)  # /v1/admin/social (the workflows service answers)
+    app.include_router(routes_social.media_router)  # GET /v1/files/social/… (what the Graph API fetches)
     app.include_router(routes_workflows.router)  # /v1/admin/workflows (the workflows service answers)
     app.add_middleware(idempotency.IdempotencyMiddleware)  # inside CORS: a preflight never reaches it
     app.add_middleware(CORSMiddleware, allow_origins=config.cors_origins,

@@ -19,6 +19,7 @@ from services.workflows.graph import GraphSettings
 
 FILES_SCHEME = "files:"
 FILES_PATH = "/v1/files/"
+SOCIAL_PREFIX = "social/"  # GET /v1/files/social/<name> (services/gateway/routes_social.py)
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 INSTAGRAM_IMAGE_TYPES = frozenset({"image/jpeg"})  # the Content Publishing API takes JPEG only
 
@@ -60,6 +61,9 @@ async def resolve(settings: Settings, cfg: GraphSettings, storage: FileStorage, 
             raise MediaRefused("media_url must be a stored file (files:<key>) or an https:// address")
         kind = media_type or _type_from_path(parts.path)
         return Media(media_url, kind)
+    if not key.startswith(SOCIAL_PREFIX):
+        raise MediaRefused(f"a post's stored media lives under {SOCIAL_PREFIX} (the gateway serves those to the "
+                           f"platforms): {key!r} is not; upload it with PUT /v1/admin/social/media/<name>")
     info = await storage.stat(key)
     if info is None:
         raise MediaRefused(f"no stored file {key!r}")

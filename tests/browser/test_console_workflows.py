@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -43,7 +44,17 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium is not installed")]
 OWNER = "owner@maison-lumiere.example"
 PASSWORD = "lumiere-console-2026"
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 1500
+
+
+def jpeg() -> bytes:
+    """A real 320×200 JPEG (a gradient), so the preview shows an image."""
+    from PIL import Image
+
+    picture = Image.new("RGB", (320, 200))
+    picture.putdata([(x * 255 // 320, 90, y * 255 // 200) for y in range(200) for x in range(320)])
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 @dataclass
@@ -197,7 +208,7 @@ async def test_the_social_queue_previews_approves_and_rejects(owner: Any, stack:
     page = owner
     storage = open_storage(stack.pool, "workflows")
     key = f"social/{uuid.uuid4().hex}.jpg"
-    await storage.put(key, JPEG, "image/jpeg")
+    await storage.put(key, jpeg(), "image/jpeg")
     keep = f"Nouvelle collection {uuid.uuid4().hex[:6]}"
     drop = f"Brouillon à revoir {uuid.uuid4().hex[:6]}"
     posts = {}
@@ -212,6 +223,7 @@ async def test_the_social_queue_previews_approves_and_rejects(owner: Any, stack:
     await card.get_by_text(keep).wait_for()
     image = card.get_by_role("img", name="Image jointe")
     assert await image.get_attribute("src") == f"/v1/files/{key}"
+    await page.wait_for_function("img => img.complete && img.naturalWidth === 320", arg=await image.element_handle())
     await no_violations(page, "social queue")
     await shoot(page, "social")
 

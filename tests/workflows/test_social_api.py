@@ -90,3 +90,32 @@ async def test_bad_requests_get_4xx_with_a_reason(api: tuple[httpx.AsyncClient, 
                              json={"reason": "Photo manquante"}, headers=AUTH)
     assert reason.status_code == 200
     assert reason.json()["status"] == "rejected" and reason.json()["error_message"] == "Photo manquante"
+
+
+async def test_media_uploaded_by_the_owner_is_served_to_the_platforms(
+        api: tuple[httpx.AsyncClient, FakeGraphServer], pool: asyncpg.Pool) -> None:
+    http, _ = api
+    data = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 50
+    put = await http.put("/v1/admin/social/media/vitrine d'hiver.jpg", content=data,
+                         headers={**AUTH, "Content-Type": "image/jpeg"})
+    assert put.status_code == 201, put.text
+    stored = put.json()
+    assert stored["media_url"].startswith("files:social/") and stored["size"] == len(data)
+    path = "/v1/files/" + stored["media_url"].removeprefix("files:")
+    assert stored["url"].endswith(path)
+    served = await http.get(path)  # no token: the Graph API fetches it
+    assert served.status_code == 200 and served.content == data
+    assert served.headers["content-type"] == "image/jpeg"
+    assert (await http.get("/v1/files/social/absent.jpg")).status_code == 404
+    refused = await http.put("/v1/admin/social/media/notes.txt", content=b"x", headers={**AUTH,
+                                                                                       "Content-Type": "text/plain"})
+    assert refused.status_code == 415
+    assert (await http.put("/v1/admin/social/media/a.jpg", content=data,
+                           headers={"Content-Type": "image/jpeg"})).status_code == 401
+
+    queued = await http.post("/v1/admin/social/posts", json={"platforms": ["instagram"], "content": "Vitrine",
+                                                             "media_url": stored["media_url"]}, headers=AUTH)
+    assert queued.status_code == 201 and queued.json()["media_type"] == "image"
+    outside = await http.post("/v1/admin/social/posts", json={"platforms": ["facebook"], "content": "Devis",
+                                                              "media_url": "files:quotes/x.pdf"}, headers=AUTH)
+    assert outside.status_code == 422 and "social/" in outside.text
