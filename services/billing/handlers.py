@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from libs.common.db import Conn
@@ -46,12 +47,32 @@ SOURCE = "billing"
 EXPIRY_BATCH = 500
 
 
+# quote ids of `billing.create_quote` requests: uuid5(this, request id)
+QUOTE_IDS = uuid.UUID("5c1d8a52-3f0e-4d8e-9d0b-2b9c1f6e7a41")
+# how far the request's own time may be from billing's clock to date the quote (else billing's clock)
+REQUEST_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def _request_identity(causation: Envelope | None, now: datetime) -> tuple[str | None, datetime]:
+    """(quote id, creation time) of the quote a request makes: both from the request when there is one.
+
+    A request taken over (a broker redelivery after billing died, a retry under the same id) builds the
+    very same quote — id, dates, hence the same Stripe parameters and idempotency key — so Stripe replays
+    the session the first run created instead of opening a second one, and the PDF key is the same."""
+    if causation is None:
+        return None, now
+    asked = causation.occurred_at
+    created = asked if abs(now - asked) <= REQUEST_CLOCK_SKEW else now
+    return str(uuid.uuid5(QUOTE_IDS, str(causation.id))), created
+
+
 async def create_quote(req: CreateQuote, billing: Billing, causation: Envelope | None = None,
                        tx: Transaction | None = None) -> QuoteView:
     product_ids = [line.product_id for line in req.lines if line.product_id]
     products = await catalogue.quoted_products(product_ids, billing) if product_ids else {}
     rules = await catalogue.policy(billing)
-    quote = quotes.new_quote(req, products, billing.cfg, billing.clock(), rules)
+    quote_id, created = _request_identity(causation, billing.clock())
+    quote = quotes.new_quote(req, products, billing.cfg, created, rules, quote_id=quote_id)
     provider = _provider(req.provider, billing, rules)
     if provider != "none" and quote.totals.gross > 0:  # nothing to pay: no payment link
         quote = await _with_checkout(quote, provider, billing)

@@ -150,9 +150,9 @@ def totals_of(lines: list[QuoteLine], cfg: BillingSettings) -> QuoteTotals:
 
 def new_quote(
     req: CreateQuote, products: Catalogue, cfg: BillingSettings, now: datetime,
-    policy: QuotePolicy | None = None,
+    policy: QuotePolicy | None = None, quote_id: str | None = None,
 ) -> QuoteView:
-    """A pending quote (not yet stored) for a validated request."""
+    """A pending quote (not yet stored) for a validated request (`quote_id`: a random one if None)."""
     try:
         currency = money.check_currency(req.currency)
     except money.MoneyError as exc:
@@ -163,7 +163,7 @@ def new_quote(
     lines = build_lines(req, products, currency, policy, cfg.vat_rate)
     hours = req.validity_hours or cfg.quote_validity_hours
     return QuoteView(
-        id=str(uuid.uuid4()), type=req.type, status="pending", session_id=req.session_id,
+        id=quote_id or str(uuid.uuid4()), type=req.type, status="pending", session_id=req.session_id,
         email=email, currency=currency, lines=lines,
         totals=totals_of(lines, cfg), created_at=now, expires_at=now + timedelta(hours=hours),
     )

@@ -3,6 +3,7 @@ request again (a redelivery, a retry under the same id) gets the first reply, on
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -12,11 +13,12 @@ import asyncpg
 import pytest
 
 from libs.common.events.billing import CreateCheckout, CreateQuote, QuoteLineIn, QuoteReply
-from libs.common.messages import Message
+from libs.common.messages import Envelope, Message
 from libs.common.service import HandlerContext
 from libs.common.settings import Settings
 from services.billing.app import svc
-from tests.billing.conftest import STRIPE_KEY, billing_config
+from services.billing.handlers import QUOTE_IDS, create_quote
+from tests.billing.conftest import STRIPE_KEY, BillingFactory, billing_config
 from tests.fakes.stripe_server import FakeStripeServer
 
 
@@ -58,3 +60,34 @@ async def test_a_repeated_create_checkout_answers_the_same(billing_svc: HandlerC
     again = await ask(billing_svc, "billing.create_checkout", CreateCheckout(quote_id=quote.id), request_id)
     assert first.quote.checkout_url and again == first
     assert len(stripe_fake.requests) == 1
+
+
+async def test_a_create_quote_taken_over_reuses_the_first_runs_stripe_session(
+        pool: asyncpg.Pool, make_billing: BillingFactory, stripe_fake: FakeStripeServer) -> None:
+    """The first run opened a Stripe session, then died before its transaction committed; the request
+    is taken over (the same envelope, redelivered): the same quote id and dates, so the same Stripe
+    parameters and idempotency key, and Stripe replays the first session: one session, one row."""
+    billing = make_billing(payment_provider="stripe")
+    req = CreateQuote(email="relance@example.fr", lines=[QuoteLineIn(label="Coffret", unit_price=Decimal("39.90"))])
+    envelope = Envelope.wrap(req, source="chat")
+
+    @contextlib.asynccontextmanager
+    async def dies_before_commit() -> AsyncIterator[asyncpg.Connection]:
+        async with pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                yield conn
+            finally:
+                await transaction.rollback()
+
+    first = await create_quote(req, billing, envelope, dies_before_commit)
+    assert await pool.fetchval("SELECT count(*) FROM app_quotes WHERE id = $1", uuid.UUID(first.id)) == 0
+    second = await create_quote(req, billing, envelope)
+    assert second.id == first.id == str(uuid.uuid5(QUOTE_IDS, str(envelope.id)))
+    assert second.stripe_session_id == first.stripe_session_id and second.checkout_url == first.checkout_url
+    assert stripe_fake.created == 1 and len({r["idempotency_key"] for r in stripe_fake.requests}) == 1
+    assert await pool.fetchval("SELECT count(*) FROM app_quotes WHERE id = $1", uuid.UUID(first.id)) == 1
+    # another request (another envelope) is another quote
+    other = await create_quote(req, billing, Envelope.wrap(req, source="chat"))
+    assert other.id != first.id and stripe_fake.created == 2
