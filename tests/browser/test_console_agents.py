@@ -240,6 +240,14 @@ async def test_reject_with_a_reason_and_decisions_on_closed_approvals(owner: Any
     await page.goto(f"{stack.base}/admin/agents/runs/{run_id}")
     assert await page.locator("tr.event[data-event='approval_rejected']").count() == 1
 
+    # the same objective once more: a second run, followed to its end (the fake model answers at once)
+    await page.get_by_role("button", name="Relancer l'objectif").click()
+    await page.wait_for_url("**/admin/agents/runs/*?done=started")
+    assert not page.url.split("?")[0].endswith(run_id)
+    await page.get_by_text("Nouvelle exécution lancée.").wait_for()
+    assert "N° 2" in await page.locator("h1").inner_text()
+    await page.locator("#run-live[data-status='completed']").wait_for(timeout=20_000)
+
 
 async def test_the_super_chat_page_and_the_registry(owner: Any, stack: Stack) -> None:
     page = owner

@@ -44,6 +44,7 @@ from libs.common.events.agents import (
     RunList,
     RunReply,
     RunStatus,
+    StartRun,
 )
 from libs.common.logging import get_logger
 from libs.common.messages import Message
@@ -86,7 +87,8 @@ FR: dict[str, str] = {
     "approval_not_found": "Approbation introuvable.", "run_not_found": "Exécution introuvable.",
     "agents_down": "Le service des agents ne répond pas ; réessayez dans un instant.",
     "approved_done": "Approuvé : l'agent reprend.", "rejected_done": "Refusé : l'agent en est informé.",
-    "cancelled_done": "Exécution annulée.", "live_refresh": "Mise à jour automatique pendant l'exécution.",
+    "cancelled_done": "Exécution annulée.", "run_again": "Relancer l'objectif",
+    "started_done": "Nouvelle exécution lancée.", "live_refresh": "Mise à jour automatique pendant l'exécution.",
     "enabled": "Activé", "disabled": "Désactivé", "tools": "Outils", "settings": "Réglages",
     "description": "Description", "parameters": "Paramètres", "tools_allowed": "Outils autorisés",
     "tools_allowed_help": "Aucun coché : tous les outils de l'agent.", "budget": "Budget",
@@ -125,7 +127,8 @@ EN: dict[str, str] = {
     "approval_not_found": "Approval not found.", "run_not_found": "Run not found.",
     "agents_down": "The agents service is not answering; try again in a moment.",
     "approved_done": "Approved: the agent goes on.", "rejected_done": "Rejected: the agent is told.",
-    "cancelled_done": "Run cancelled.", "live_refresh": "Updated automatically while the run goes on.",
+    "cancelled_done": "Run cancelled.", "run_again": "Run the objective again", "started_done": "New run started.",
+    "live_refresh": "Updated automatically while the run goes on.",
     "enabled": "Enabled", "disabled": "Disabled", "tools": "Tools", "settings": "Settings",
     "description": "Description", "parameters": "Parameters", "tools_allowed": "Allowed tools",
     "tools_allowed_help": "None ticked: every tool of the agent.", "budget": "Budget", "max_steps": "Steps at most",
@@ -263,6 +266,7 @@ async def _run_page(request: Request, gw: Gateway, login: LoginSession, run_id: 
     unlinked = [a for a in detail.approvals if not a.tool_call_id or a.tool_call_id not in known_calls]
     template = "agents_run_live.html" if request.query_params.get("partial") else "agents_run.html"
     return page(request, template, login, status=status, d=detail, run=detail.run, steps=timeline(detail),
+                again_id=str(uuid.uuid4()),
                 events=sorted(detail.events, key=lambda e: e.created_at or ""), unlinked=unlinked,
                 pending=[a for a in detail.approvals if a.status == "pending"], pretty=_pretty,
                 done=request.query_params.get("done"), errors=extra.get("errors") or {},
@@ -291,6 +295,28 @@ async def cancel_run(run_id: str, request: Request, gw: GatewayDep, csrf: Csrf =
         return _down(request, login, back)
     await audit.record(gw.pool, login.user, "cancelled", f"agent run {run_id[:100]}")
     return _done(back + "?done=cancelled")
+
+
+@router.post("/runs/{run_id}/again")
+async def run_again(run_id: str, request: Request, gw: GatewayDep, csrf: Csrf = "",
+                    objective_id: Annotated[str, Form(max_length=100)] = "",
+                    request_id: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """A new run of the same objective (`agents.start_run`), once per form."""
+    login = await auth.require(request, gw, owner=True)
+    auth.check_csrf(request, login, csrf)
+    back = f"/admin/agents/runs/{run_id[:100]}"
+    if not objective_id.strip():
+        return _message(request, login, "run_not_found", 404, back)
+    try:
+        made: RunReply = await _ask(gw, StartRun.TYPE, StartRun(objective_id=objective_id.strip()), RunReply,
+                                    timeout=15.0, request_id=_request_id(request_id))
+    except RemoteError as exc:
+        return _message(request, login, "run_not_found" if exc.code == "not_found" else "agents_down",
+                        ERROR_STATUS.get(exc.code, 422), back, exc.message)
+    except AgentsDown:
+        return _down(request, login, back)
+    await audit.record(gw.pool, login.user, "started", f"agent run {made.run.id}", objective=objective_id[:100])
+    return _done(f"/admin/agents/runs/{made.run.id}?done=started")
 
 
 # ---- approvals ------------------------------------------------------------------------------------
