@@ -235,3 +235,39 @@ async def test_a_scheduled_post_waits_for_its_time(queue: Queue) -> None:
     done = await queue.settled(post.id)
     assert done.status == "published" and done.published_at is not None
     assert datetime.fromisoformat(done.published_at) >= when
+
+
+def step_call(queue: Queue, settings: Settings, config: Any, key: str) -> Any:
+    from types import SimpleNamespace
+
+    from services.workflows.steps.base import StepCall
+
+    env = SimpleNamespace(rpc=queue.rpc, settings=settings)
+    return StepCall(run_id=str(uuid.uuid4()), workflow="promo", step_index=0, attempt=1, idempotency_key=key,
+                    config=config, prepared={}, context={}, previous=(), env=env)  # type: ignore[arg-type]
+
+
+async def test_the_publish_steps_queue_one_post_per_step_and_refuse_oversized_media(
+        queue: Queue, settings: Settings) -> None:
+    from services.workflows.social_steps import STEPS, PublishFacebookConfig, PublishInstagramConfig
+    from services.workflows.steps.base import StepFailed
+
+    facebook, instagram = STEPS
+    await set_approval(queue.pool, True)
+    key = uuid.uuid4().hex
+    config = PublishFacebookConfig(content=f"Étape {key[:6]}")
+    first = await facebook.run(step_call(queue, settings, config, key))
+    again = await facebook.run(step_call(queue, settings, config, key))  # a retried attempt
+    assert first.provider_id == again.provider_id and first.output["status"] == "pending"
+    post = await queue.get(str(first.provider_id))
+    assert post.source_kind == "workflow" and post.source_id is not None and post.source_id.startswith("promo:")
+
+    with pytest.raises(ValueError):
+        PublishInstagramConfig.model_validate({"content": "Sans image"})  # refused when the workflow is saved
+    storage = open_storage(queue.pool, "workflows")
+    big = f"social/{uuid.uuid4().hex}.jpg"
+    await storage.put(big, b"\xff\xd8" + b"1" * 200_000, "image/jpeg")
+    with pytest.raises(StepFailed) as err:
+        await instagram.run(step_call(queue, settings, PublishInstagramConfig(content="Lourde",
+                                                                              media_url=f"files:{big}"), key + "b"))
+    assert not err.value.retryable and "over Instagram's limit" in err.value.reason
