@@ -22,13 +22,23 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.db import Conn
 from libs.common.errors import RemoteError, RequestTimeout
 from libs.common.events.security import AdminLogRecorded
 from libs.common.logging import get_logger
-from libs.common.maintenance import MaintenanceReport, prune_request, request_type
+from libs.common.maintenance import (
+    MaintenancePrune,
+    MaintenanceReport,
+    deleted,
+    prune_job,
+    prune_request,
+    request_type,
+    retention,
+)
 from libs.common.outbox import add_event
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
+from services.workflows.config import WorkflowsSettings
 from services.workflows.steps.base import StepCall, StepFailed, StepRegistry, StepResult, StepType
 
 log = get_logger(__name__)
@@ -108,9 +118,26 @@ def step_type(holder: _Holder) -> StepType:
                     "the counts go to the admin log.", raw_fields=frozenset({"jobs", "retention_days"}))
 
 
+PRUNE_RUNS = """
+DELETE FROM app_workflow_runs
+WHERE status IN ('completed', 'failed') AND finished_at < NOW() - ($1 * INTERVAL '1 day')
+"""
+
+
 def register(svc: ServiceApp[Any], steps: StepRegistry | None = None) -> StepType:
-    """The `maintenance` step type for the engine's registry (services/workflows/app.py)."""
+    """The `maintenance` step type for the engine's registry (services/workflows/app.py), and the
+    workflows service's own job: finished runs (their step attempts go with them) older than
+    `WORKFLOWS_RUN_RETENTION_DAYS`."""
     holder = _Holder()
+
+    @prune_job(svc, "workflow_runs")
+    async def prune_runs(conn: Conn, ctx: HandlerContext, req: MaintenancePrune) -> int:
+        runtime = ctx.deps.get("_workflows_runtime")
+        cfg = getattr(runtime, "cfg", None)
+        if not isinstance(cfg, WorkflowsSettings):
+            cfg = WorkflowsSettings()
+        default = cfg.run_retention_days
+        return deleted(await conn.execute(PRUNE_RUNS, retention(req, "workflow_runs", default)))
 
     async def start(ctx: HandlerContext) -> None:
         holder.pool = ctx.pool

@@ -214,3 +214,22 @@ async def test_the_seeded_workflows_are_valid_definitions(pool: asyncpg.Pool) ->
             step_type = registry.get(step.type)
             assert step_type is not None, (row["name"], step.type)
             step_type.config_model.model_validate(step.config)
+
+
+async def test_the_workflows_service_prunes_its_finished_runs(platform: tuple[Settings, RpcClient],
+                                                              pool: asyncpg.Pool) -> None:
+    _, rpc = platform
+    name = f"prune-{uuid.uuid4().hex[:8]}"
+    workflow_id = await pool.fetchval("INSERT INTO app_workflows (name, steps) VALUES ($1, '[]') RETURNING id", name)
+    for ref, status, age in (("old-done", "completed", 40), ("old-failed", "failed", 40),
+                             ("young-done", "completed", 5), ("old-running", "running", 40)):
+        await pool.execute(
+            "INSERT INTO app_workflow_runs (workflow_id, workflow_name, trigger_kind, trigger_ref, status, "
+            f"finished_at) VALUES ($2, $3, 'manual', $4, $5, CASE WHEN $5 = 'running' THEN NULL ELSE {DAYS} END)",
+            age, workflow_id, name, ref, status)
+    report = await rpc.request(request_type("workflows"), prune_request("workflows", jobs=["workflow_runs"]),
+                               MaintenanceReport)
+    assert report.counts["workflow_runs"] >= 2 and not report.errors
+    left = {r["trigger_ref"] for r in await pool.fetch(
+        "SELECT trigger_ref FROM app_workflow_runs WHERE workflow_id = $1", workflow_id)}
+    assert left == {"young-done", "old-running"}  # 30 days kept; a run still going is never pruned
