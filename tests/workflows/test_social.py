@@ -47,6 +47,7 @@ class Queue:
     graph: FakeGraphServer
     pool: asyncpg.Pool
     runtime: SocialRuntime
+    settings: Settings
 
     async def enqueue(self, request_id: uuid.UUID | None = None, **fields: Any) -> SocialPost:
         body = EnqueueSocialPost(**{"platforms": ["facebook"], "source_kind": "owner", **fields})
@@ -80,7 +81,7 @@ async def queue(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[Queue]:
         runtime = register(svc)
         async with svc.running(svc_settings, pool, deps={"social_settings": cfg}), \
                 RpcClient(svc_settings, source="test") as rpc:
-            yield Queue(rpc, graph, pool, runtime)
+            yield Queue(rpc, graph, pool, runtime, svc_settings)
     await set_approval(pool, True)
 
 
@@ -271,3 +272,31 @@ async def test_the_publish_steps_queue_one_post_per_step_and_refuse_oversized_me
         await instagram.run(step_call(queue, settings, PublishInstagramConfig(content="Lourde",
                                                                               media_url=f"files:{big}"), key + "b"))
     assert not err.value.retryable and "over Instagram's limit" in err.value.reason
+
+
+async def test_the_cli_lists_approves_and_rejects(queue: Queue, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+    import json
+
+    from libs.common.errors import UsageError
+    from services.workflows import social_cli
+
+    monkeypatch.setattr(social_cli, "get_settings", lambda: queue.settings)
+    await set_approval(queue.pool, True)
+    text = f"Depuis la ligne de commande {uuid.uuid4().hex[:6]}"
+    post = await queue.enqueue(content=text)
+    other = await queue.enqueue(content=f"{text} (bis)")
+    capsys.readouterr()
+    assert await social_cli.list_command(argparse.Namespace(status="pending", limit=500, json=True)) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert {post.id, other.id} <= {p["id"] for p in listed}
+    assert await social_cli.approve_command(argparse.Namespace(id=post.id, by="cli")) == 0
+    assert f"{post.id}  approved" in capsys.readouterr().out
+    assert await social_cli.reject_command(argparse.Namespace(id=other.id, reason="Hors sujet", by="cli")) == 0
+    assert "Hors sujet" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="invalid_state"):  # the CLI's exit 2
+        await social_cli.approve_command(argparse.Namespace(id=other.id, by="cli"))
+    with pytest.raises(UsageError, match="not_found"):
+        await social_cli.reject_command(argparse.Namespace(id=str(uuid.uuid4()), reason="", by="cli"))
+    await queue.settled(post.id)
