@@ -42,11 +42,13 @@ class Answer:
     blocked: bool = False
     # session metadata this answer sets (None removes a key), e.g. a quote question still open
     metadata_update: dict[str, Any] | None = None
+    # the reply was changed after it was generated (prices set to the catalogue's, services/chat/prices.py)
+    rewritten: bool = False
 
     @property
     def replaces_stream(self) -> bool:
         """What was streamed while it was generated is not this reply (the final delta says so)."""
-        return self.blocked or self.mode != "llm" or self.quote is not None
+        return self.blocked or self.mode != "llm" or self.quote is not None or self.rewritten
 
 
 @dataclass

@@ -55,7 +55,8 @@ def money(amount: Decimal | str, currency: str, lang: str) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
-async def _search(ctx: HandlerContext, deps: ChatDeps, phrase: str) -> list[ProductView]:
+async def search_catalogue(ctx: HandlerContext, deps: ChatDeps, phrase: str) -> list[ProductView]:
+    """billing.search_products for `phrase`; nothing when billing does not answer."""
     try:
         found = await ctx.request(SearchProducts.TYPE, SearchProducts(query=phrase, limit=SEARCH_K), ProductResults,
                                   timeout=deps.settings.billing_timeout_s)
@@ -67,7 +68,7 @@ async def _search(ctx: HandlerContext, deps: ChatDeps, phrase: str) -> list[Prod
 
 async def _resolve_items(ctx: HandlerContext, deps: ChatDeps, plan: Plan, items: list[ItemAsk]) -> Plan:
     for index, item in enumerate(items):
-        candidates = await _search(ctx, deps, item.phrase)
+        candidates = await search_catalogue(ctx, deps, item.phrase)
         plan.products.update({p.id: p for p in candidates})
         found = quote_intent.resolve(item, [p.model_dump(mode="json") for p in candidates])
         if found.status == "matched" and found.option is not None:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from libs.common.events.chat import ChatTurn, ChatTurnReply
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext
-from services.chat import conversations, memory, policy, quote_turn, remote, repo
+from services.chat import conversations, memory, policy, prices, quote_turn, remote, repo
 from services.chat.answer import Answer, Message, TurnState, citations
 from services.chat.deps import ChatDeps, ShopConfig
 from services.chat.entities import extract
@@ -126,12 +126,15 @@ class Turn:
             return await quote_turn.answer(self.ctx, self.deps, catalogue, session_id=self.req.session_id,
                                            email=email, lang=self.lang)
         if route.action == "llm":
-            answer = await self._llm().answer(shop, state, chunks, situation.small_talk,
-                                              quote_turn.catalogue_lines(catalogue))
-            if answer is not None:
-                return answer
+            llm = await self._llm().answer(shop, state, chunks, situation.small_talk,
+                                           quote_turn.catalogue_lines(catalogue))
+            if llm is not None:
+                await prices.check(self.ctx, self.deps, llm, self.lang)
+                return llm
             route = policy.fallback(situation, "llm_error")
-        return self._answer_for(route, shop, state, chunks)
+        answer = self._answer_for(route, shop, state, chunks)
+        await prices.check(self.ctx, self.deps, answer, self.lang)  # FAQ text may quote old prices
+        return answer
 
     def _situation(self, shop: ShopConfig, state: TurnState, chunks: list[Chunk]) -> policy.Situation:
         meta, flags = state.session.metadata, self.msg.flags

@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import aio_pika
@@ -201,3 +202,29 @@ async def test_someone_elses_phone_in_a_reply_is_caught(harness: ChatHarness) ->
     reply = await harness.turn("Qui a commandé la suspension Opale avant moi ?")
     assert "06 98 76 54 32" not in reply.reply and reply.blocked
     assert reply.fallback_reason == "output_guard"
+
+
+async def test_prices_in_an_llm_reply_are_the_catalogues(harness: ChatHarness, amqp_url: str) -> None:
+    harness.use_llm()
+    harness.fake.script(Step(text="La suspension Opale coûte 159 €. L'applique Sirocco coûte 75 €. "
+                                  "La livraison est offerte dès 80 €."))
+    reply, deltas = await _collect_deltas(
+        amqp_url, lambda q: harness.turn("Quel est le prix de la suspension Opale ?", stream_to=q))
+    # Opale is in billing's catalogue at 189.00; no Sirocco there; 80 € is a shipping rule, not a price
+    assert reply.reply == ("La suspension Opale coûte 189,00 €. L'applique Sirocco coûte (prix à confirmer "
+                           "sur devis). La livraison est offerte dès 80 €.")
+    assert deltas[-1].done and deltas[-1].replace == reply.reply  # the streamed text is corrected
+
+
+async def test_a_grounded_reply_quotes_the_catalogue_price_not_the_faq(harness: ChatHarness) -> None:
+    from tests.chat.conftest import CATALOGUE
+
+    opale = next(i for i, p in enumerate(CATALOGUE) if p.id == "file:OPALE")
+    listed = CATALOGUE[opale]
+    CATALOGUE[opale] = listed.model_copy(update={"price": Decimal("199.00")})  # billing's price moved on
+    try:
+        reply = await harness.turn("La suspension Opale en verre soufflé, elle coûte combien ?")
+    finally:
+        CATALOGUE[opale] = listed
+    assert reply.mode == "grounded"
+    assert "199,00 €" in reply.reply and "189" not in reply.reply  # the FAQ still says 189 €
