@@ -220,6 +220,7 @@ async def test_the_social_queue_previews_approves_and_rejects(owner: Any, stack:
     await page.get_by_role("link", name="Publications").first.click()
     await page.wait_for_url("**/admin/social")
     card = page.locator(f"section[data-post='{posts[keep]}']")
+    assert await page.get_by_text("Validation requise").count() == 1  # socialApprovalRequired (the seed: on)
     await card.get_by_text(keep).wait_for()
     image = card.get_by_role("img", name="Image jointe")
     assert await image.get_attribute("src") == f"/v1/files/{key}"

@@ -45,6 +45,7 @@ from libs.common.events.workflows import (
     WorkflowReply,
     WorkflowRunList,
 )
+from libs.common.flags import read_flags
 from libs.common.logging import get_logger
 from libs.common.messages import Message
 from libs.common.settings import Settings
@@ -94,8 +95,10 @@ FR: dict[str, str] = {
     "post_not_found": "Publication introuvable.", "post_not_pending": "Cette publication a déjà été "
     "décidée : rien n'a été changé.", "no_posts": "Aucune publication.", "post_results": "Résultats",
     "post_id_on": "Publication", "approved_by_on": "Approuvée par", "published_on": "Publiée le",
-    "approval_needed_help": "Tant que l'option « validation des publications » est active, rien n'est "
-    "publié sans votre accord.", "post_preview": "Aperçu de la publication",
+    "approval_needed_help": "Validation requise : rien n'est publié sans votre accord (option "
+    "socialApprovalRequired).", "approval_off_help": "Validation désactivée : les publications partent dès "
+    "qu'elles sont proposées (option socialApprovalRequired).", "change_option": "Changer l'option",
+    "post_preview": "Aperçu de la publication",
     "platform_facebook": "Facebook", "platform_instagram": "Instagram", "wf_actions": "Actions",
     "wf_step": "Étape", "wf_no_steps": "Aucune étape pour l'instant.",
 }
@@ -125,8 +128,10 @@ EN: dict[str, str] = {
     "(or at its scheduled time).", "post_rejected_done": "Post rejected.", "post_not_found": "Post not found.",
     "post_not_pending": "This post was already decided: nothing was changed.", "no_posts": "No posts.",
     "post_results": "Results", "post_id_on": "Post", "approved_by_on": "Approved by",
-    "published_on": "Published", "approval_needed_help": "While the “social approval” option is on, nothing "
-    "is published without your approval.", "post_preview": "Post preview",
+    "published_on": "Published", "approval_needed_help": "Approval required: nothing is published without "
+    "your approval (option socialApprovalRequired).", "approval_off_help": "Approval off: posts go out as soon "
+    "as they are proposed (option socialApprovalRequired).", "change_option": "Change the option",
+    "post_preview": "Post preview",
     "platform_facebook": "Facebook", "platform_instagram": "Instagram", "wf_actions": "Actions",
     "wf_step": "Step", "wf_no_steps": "No steps yet.",
 }
@@ -313,7 +318,8 @@ async def social(request: Request, gw: GatewayDep) -> Response:
                                            SocialPostList)
     except (WorkflowsDown, RemoteError):
         return _down(request, login, "/admin/social")
-    return page(request, "social.html", login, posts=found.posts, post_status=chosen or "all",
+    approval = (await read_flags(gw.pool)).social_approval_required
+    return page(request, "social.html", login, posts=found.posts, post_status=chosen or "all", approval=approval,
                 statuses=POST_STATUSES, done=request.query_params.get("done"),
                 preview=lambda p: media_preview(gw.settings, p), request_id=lambda: str(uuid.uuid4()))
 
