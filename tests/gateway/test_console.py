@@ -172,8 +172,14 @@ async def test_handoff_takeover_reply_and_handback(client: httpx.AsyncClient, gw
     transcript = await client.get(f"/admin/conversations/{sid}")
     assert "Vous êtes là ?" in transcript.text and "Bonjour, je suis Claire." in transcript.text
 
-    back = await client.post(f"/admin/conversations/{sid}/handback", data={"csrf": csrf})
+    key = {"Idempotency-Key": f"handback-{sid}"}
+    back = await client.post(f"/admin/conversations/{sid}/handback", data={"csrf": csrf}, headers=key)
     assert back.status_code == 303
+    again = await client.post(f"/admin/conversations/{sid}/handback", data={"csrf": csrf}, headers=key)
+    assert again.status_code == 303  # the same request again: chat answers it from its request log
+    rows = await gw_pool.fetch("SELECT request_id FROM app_request_log WHERE service = 'chat' "
+                               "AND request_type = 'chat.handback' AND created_at > NOW() - INTERVAL '1 minute'")
+    assert len(rows) == 1
     answered = await visitor_says(client, "Quels sont vos délais de livraison ?", visitor)
     assert answered["mode"] in ("llm", "grounded") and answered["reply"]
 

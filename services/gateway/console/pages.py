@@ -156,6 +156,21 @@ def _check_session_id(session_id: str) -> None:
         raise auth.LoginRequired("/admin/conversations", "not_found", status=404)
 
 
+# request ids of the console's writing requests: uuid5(this, user, action, conversation, key)
+CONSOLE_REQUESTS = uuid.UUID("0b6c4e0e-8f5a-4c1e-a7d2-6d3f2b9e5c17")
+
+
+def console_request_id(request: Request, user: users.User, action: str, session_id: str,
+                       retry_token: str | None = None) -> uuid.UUID:
+    """The request id of a console POST's writing request, the same when the POST is sent again: from
+    its `Idempotency-Key` header, else a token the page reuses when it retries (a message's id), else
+    a new one. The service then acts once for it (libs/common/requestlog.py)."""
+    key = request.headers.get("idempotency-key", "").strip()[:200] or (retry_token or "").strip()
+    if not key:
+        return uuid.uuid4()
+    return uuid.uuid5(CONSOLE_REQUESTS, f"{user.id}:{action}:{session_id}:{key}")
+
+
 @router.post("/conversations/{session_id}/takeover")
 async def take_over(session_id: str, request: Request, gw: GatewayDep,
                     csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
@@ -163,7 +178,8 @@ async def take_over(session_id: str, request: Request, gw: GatewayDep,
     auth.check_csrf(request, login, csrf)
     _check_session_id(session_id)
     req = TakeOverConversation(session_id=session_id, adviser_id=login.user.id, adviser_name=login.user.name)
-    changed = await gw.rpc.request(TakeOverConversation.TYPE, req, ConversationChanged, session_id=session_id)
+    changed = await gw.rpc.request(TakeOverConversation.TYPE, req, ConversationChanged, session_id=session_id,
+                                   request_id=console_request_id(request, login.user, "takeover", session_id))
     await audit.record(gw.pool, login.user, "took_over", f"conversation {session_id}", session_id=session_id)
     return _after(request, session_id, changed)
 
@@ -175,7 +191,8 @@ async def hand_back(session_id: str, request: Request, gw: GatewayDep,
     auth.check_csrf(request, login, csrf)
     _check_session_id(session_id)
     req = HandBackConversation(session_id=session_id, adviser_id=login.user.id)
-    changed = await gw.rpc.request(HandBackConversation.TYPE, req, ConversationChanged, session_id=session_id)
+    changed = await gw.rpc.request(HandBackConversation.TYPE, req, ConversationChanged, session_id=session_id,
+                                   request_id=console_request_id(request, login.user, "handback", session_id))
     await audit.record(gw.pool, login.user, "handed_back", f"conversation {session_id}", session_id=session_id)
     return _after(request, session_id, changed)
 
@@ -195,7 +212,9 @@ async def post_message(session_id: str, request: Request, gw: GatewayDep,
                     field_error="required" if not text else "too_long")
     req = PostHumanMessage(session_id=session_id, adviser_id=login.user.id, adviser_name=login.user.name,
                            content=text, message_id=message_id.strip() or uuid.uuid4().hex)
-    changed = await gw.rpc.request(PostHumanMessage.TYPE, req, ConversationChanged, session_id=session_id)
+    changed = await gw.rpc.request(PostHumanMessage.TYPE, req, ConversationChanged, session_id=session_id,
+                                   request_id=console_request_id(request, login.user, "message", session_id,
+                                                                 req.message_id))
     return _after(request, session_id, changed, sent=True)
 
 
