@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from libs.common.errors import RemoteError
+from libs.common.events.agents import CreateObjective, ObjectiveReply
 from libs.common.events.billing import CreateQuote, GetQuote, QuoteReply
 from libs.common.llm import LLMSettings
 from libs.common.rpc import RpcClient
@@ -195,3 +196,39 @@ async def test_create_and_get_quote_ask_billing_over_the_broker(
     assert run["outputs"]["quote"]["quote"]["email"] == "ana@exemple.fr"
     assert [a["step_type"] for a in await attempts(wf_pool, run_id)] == ["create_quote", "get_quote", "condition"]
     assert calls[0][0] == "create" and calls[1] == ("get", "Q-1")
+
+
+def _fake_agents(calls: list[tuple[str | None, CreateObjective]], fail_first: list[bool]) -> ServiceApp[None]:
+    """An agents stand-in on the real broker: the first call fails after acting (as a lost reply would)."""
+    agents: ServiceApp[None] = ServiceApp("agents", run_relay=False)
+
+    @agents.on_request("agents.create_objective", idempotent="the stand-in only records the call")
+    async def create(req: CreateObjective, ctx: HandlerContext) -> ObjectiveReply:
+        calls.append((ctx.request_id, req))
+        if fail_first and fail_first.pop():
+            raise RemoteError("unavailable", "the agents service is restarting")
+        objective = {"id": "obj-1", "agent": req.agent, "title": req.title, "budget": {}, "risk_level": "medium"}
+        run = {"id": "run-1", "objective_id": "obj-1", "agent": req.agent, "run_number": 1, "status": "running"}
+        return ObjectiveReply.model_validate({"objective": objective, "run": run})
+    return agents
+
+
+async def test_run_agent_starts_an_objective_under_one_request_id_across_retries(
+        make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings) -> None:
+    settings = with_fresh_prefix(wf_settings)
+    calls: list[tuple[str | None, CreateObjective]] = []
+    step = {"type": "run_agent", "retry": {"max": 2, "base_delay_ms": 5}, "config": {
+        "agent": "sales_agent", "title": "Relancer {{ event.email }}", "description": "Lead chaud"}}
+    async with _fake_agents(calls, [True]).running(settings, wf_pool), \
+            RpcClient(settings, source="workflows") as rpc:
+        wf = make_wf(rpc=rpc)
+        workflow = await add_workflow(wf_pool, wf, steps=[step])
+        run_id = await start_run(wf_pool, wf, workflow, {"email": "ana@exemple.fr"})
+        async with executor(wf, wf_settings) as ex:
+            run = await _finish(ex, wf_pool, run_id)
+    assert run["status"] == "completed", run["error"]
+    assert run["outputs"]["0"] == {"objective_id": "obj-1", "run_id": "run-1", "agent": "sales_agent"}
+    (first_id, first), (second_id, _) = calls
+    assert first_id == second_id  # the retry carries the same request id: agents acts once for it
+    assert first.start is True and first.title == "Relancer ana@exemple.fr"
+    assert first.created_by == f"workflow:{workflow['name']}"
