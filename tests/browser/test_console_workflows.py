@@ -217,6 +217,7 @@ async def test_the_social_queue_previews_approves_and_rejects(owner: Any, stack:
             platforms=["facebook"], content=text, media_url=media, source_kind="agent", source_id="call-7"),
             SocialPostReply, request_id=uuid.uuid4())
         posts[text] = reply.post.id
+    await page.goto(f"{stack.base}/admin/workflows")
     await page.get_by_role("link", name="Publications").first.click()
     await page.wait_for_url("**/admin/social")
     card = page.locator(f"section[data-post='{posts[keep]}']")
