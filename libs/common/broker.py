@@ -146,3 +146,23 @@ async def declare_rpc_queue(channel: AbstractChannel, names: Names, request_type
     queue = names.rpc_queue(request_type)
     await channel.declare_queue(queue, durable=True)
     return queue
+
+
+async def delete_retired_queues(connection: aio_pika.abc.AbstractConnection, names: Names,
+                                queues: tuple[str, ...]) -> list[str]:
+    """Delete event queues a service no longer consumes (`<service>.<purpose>` and their `.retry` and
+    `.dlq`), left on a broker that ran an older version: still bound, they would fill up for ever.
+    A queue that has a consumer is kept. Returns the names deleted (a missing queue is no error)."""
+    deleted = []
+    for queue in queues:
+        for name in (names.queue(queue), f"{names.queue(queue)}.retry", f"{names.queue(queue)}.dlq"):
+            channel = await connection.channel()  # a refusal closes the channel: one per queue
+            try:
+                await channel.queue_delete(name, if_unused=True)
+                deleted.append(name)
+            except aio_pika.exceptions.ChannelClosed as exc:  # in use (PRECONDITION_FAILED)
+                logging.getLogger(__name__).warning("retired queue %s kept: %s", name, exc)
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+    return deleted

@@ -11,6 +11,9 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import aio_pika
+
+from libs.common import broker as topology
 from libs.common.db import Conn
 from libs.common.errors import RemoteError
 from libs.common.events.billing import (
@@ -130,6 +133,18 @@ async def _catalogue_loop(billing: Billing) -> None:
         except Exception as exc:
             log.warning("catalogue_embed_failed", error=str(exc))
         await asyncio.sleep(billing.cfg.embed_interval_s)
+
+
+# queues billing consumed in earlier versions: payment.completed moved to chat.purchases (chat owns app_leads)
+RETIRED_QUEUES = ("billing.purchases",)
+
+
+@svc.on_startup
+async def drop_retired_queues(ctx: HandlerContext) -> None:
+    connection = await aio_pika.connect(ctx.settings.amqp_url.get_secret_value())
+    async with connection:
+        deleted = await topology.delete_retired_queues(connection, topology.Names(ctx.settings), RETIRED_QUEUES)
+    log.info("retired_queues_removed", queues=deleted)
 
 
 @svc.on_startup

@@ -257,3 +257,28 @@ async def test_a_link_is_added_later_once_and_a_free_quote_gets_none(billing_svc
     free = (await ask(billing_svc, "billing.create_quote", CreateQuote(
         lines=[QuoteLineIn(label="Diagnostic offert", unit_price=Decimal("0"))]))).quote
     assert free.totals.gross == 0 and free.checkout_url is None and stripe_fake.created == 1
+
+
+async def test_the_retired_billing_purchases_queue_is_deleted_at_start(settings: Settings, pool: asyncpg.Pool,
+                                                                       amqp_url: str) -> None:
+    """An older billing consumed payment.completed on `billing.purchases`; left bound on an upgraded
+    broker it would fill up for ever. Billing deletes it (and its .retry) when it starts."""
+    import aio_pika
+
+    from tests.conftest import delete_broker_names, with_fresh_prefix
+
+    own = with_fresh_prefix(settings)
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        old = await channel.declare_queue(own.queue("billing.purchases"), durable=True)
+        await channel.declare_queue(own.queue("billing.purchases.retry"), durable=True)
+        await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=old.name)
+        async with svc.running(own, pool, deps={"billing_settings": billing_config()}):
+            for name in ("billing.purchases", "billing.purchases.retry"):
+                probe = await connection.channel()
+                with pytest.raises(aio_pika.exceptions.ChannelNotFoundEntity):
+                    await probe.declare_queue(own.queue(name), passive=True)
+    finally:
+        await connection.close()
+        await delete_broker_names(amqp_url, own.queue_prefix)
