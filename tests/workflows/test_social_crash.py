@@ -59,7 +59,7 @@ async def test_a_replica_killed_mid_write_leaves_the_post_in_flight_and_the_next
         settings: Settings, pool: asyncpg.Pool, graph: FakeGraphServer) -> None:
     text = f"Coupure {uuid.uuid4().hex[:6]}"
     post_id = await approved(pool, text)
-    graph.delay_next("feed", 3)  # the server creates the post, then holds its answer
+    graph.delay_next("feed", 1.0)  # the server creates the post, then holds its answer
     cfg = graph_settings(graph)
     first = SocialPublisher(settings, pool, cfg, GraphClient(cfg))
     task = asyncio.create_task(first.publish_next())
