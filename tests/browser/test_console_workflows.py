@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -257,3 +258,26 @@ async def test_the_social_queue_previews_approves_and_rejects(owner: Any, stack:
 async def _published(stack: Stack, text: str) -> bool | None:
     status = await stack.pool.fetchval("SELECT status FROM app_social_publication_queue WHERE content = $1", text)
     return True if status == "published" else None
+
+
+async def test_the_owner_changes_a_maintenance_workflows_schedule_and_retention(owner: Any, stack: Stack) -> None:
+    page = owner
+    await page.goto(f"{stack.base}/admin/workflows/w/maintenance-chat")
+    await no_violations(page, "workflow edit form")
+    await page.get_by_label("Planification").fill("61 3 * * *")  # refused by the service, with its reason
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    await page.get_by_role("alert").filter(has_text="Refusé").wait_for()
+    assert await page.get_by_label("Planification").input_value() == "61 3 * * *"  # kept for correction
+    await no_violations(page, "workflow edit refused")
+    steps = json.loads(await page.get_by_label("Étapes (JSON)").input_value())
+    steps[0]["config"]["retention_days"] = {"chat_sessions": 30}
+    await page.get_by_label("Planification").fill("45 4 * * *")
+    await page.get_by_label("Étapes (JSON)").fill(json.dumps(steps))
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    await page.get_by_role("status").filter(has_text="Automatisation enregistrée.").wait_for()
+    row = await stack.pool.fetchrow("SELECT trigger_cron, steps FROM app_workflows WHERE name = 'maintenance-chat'")
+    assert row is not None and row["trigger_cron"] == "45 4 * * *"
+    assert row["steps"][0]["config"]["retention_days"] == {"chat_sessions": 30}
+    await page.get_by_label("Étapes (JSON)").fill("[{")
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    await page.get_by_role("alert").filter(has_text="not JSON").wait_for()

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from libs.common.errors import RemoteError, RequestTimeout
 from libs.common.events.social import (
@@ -41,6 +42,8 @@ from libs.common.events.workflows import (
     RunStatus,
     RunWorkflow,
     SetWorkflowEnabled,
+    UpdateWorkflow,
+    WorkflowDefinition,
     WorkflowList,
     WorkflowReply,
     WorkflowRunList,
@@ -100,7 +103,13 @@ FR: dict[str, str] = {
     "qu'elles sont proposées (option socialApprovalRequired).", "change_option": "Changer l'option",
     "post_preview": "Aperçu de la publication",
     "platform_facebook": "Facebook", "platform_instagram": "Instagram", "wf_actions": "Actions",
-    "wf_step": "Étape", "wf_no_steps": "Aucune étape pour l'instant.",
+    "wf_step": "Étape", "wf_no_steps": "Aucune étape pour l'instant.", "wf_edit": "Modifier l'automatisation",
+    "wf_cron_help": "Cinq champs (minute heure jour mois jour-de-semaine), à l'heure de la boutique ; "
+    "ex. 0 3 * * * chaque jour à 3 h.", "wf_steps_json": "Étapes (JSON)", "wf_steps_help": "La liste des "
+    "étapes : type, config, retry {max, base_delay_ms}, timeout_ms. Les réglages de durée de conservation "
+    "d'une tâche de maintenance se changent ici (retention_days).", "wf_save": "Enregistrer les modifications",
+    "wf_saved_done": "Automatisation enregistrée.", "wf_refused": "Refusé :",
+    "description": "Description",
 }
 EN: dict[str, str] = {
     "workflows": "Automations", "social": "Social posts", "workflows_nav": "Automation pages",
@@ -133,7 +142,12 @@ EN: dict[str, str] = {
     "as they are proposed (option socialApprovalRequired).", "change_option": "Change the option",
     "post_preview": "Post preview",
     "platform_facebook": "Facebook", "platform_instagram": "Instagram", "wf_actions": "Actions",
-    "wf_step": "Step", "wf_no_steps": "No steps yet.",
+    "wf_step": "Step", "wf_no_steps": "No steps yet.", "wf_edit": "Change the automation",
+    "wf_cron_help": "Five fields (minute hour day month weekday), in the shop's time zone; e.g. 0 3 * * * "
+    "daily at 3 am.", "wf_steps_json": "Steps (JSON)", "wf_steps_help": "The list of steps: type, config, "
+    "retry {max, base_delay_ms}, timeout_ms. A maintenance job's retention is changed here (retention_days).",
+    "wf_save": "Save the changes", "wf_saved_done": "Automation saved.", "wf_refused": "Refused:",
+    "description": "Description",
 }
 for _words, _ours in ((i18n.FR, FR), (i18n.EN, EN)):
     for _key, _word in _ours.items():
@@ -203,6 +217,11 @@ async def workflows(request: Request, gw: GatewayDep) -> Response:
 @router.get("/w/{name}")
 async def workflow_detail(name: str, request: Request, gw: GatewayDep) -> Response:
     login = await auth.require(request, gw, owner=True)
+    return await _detail_page(request, gw, login, name)
+
+
+async def _detail_page(request: Request, gw: Gateway, login: LoginSession, name: str, status: int = 200,
+                       values: dict[str, str] | None = None, error: str | None = None) -> Response:
     try:
         found: WorkflowReply = await _ask(gw, GetWorkflow.TYPE, GetWorkflow(name=name[:80]), WorkflowReply)
     except RemoteError as exc:
@@ -211,8 +230,64 @@ async def workflow_detail(name: str, request: Request, gw: GatewayDep) -> Respon
         return _message(request, login, "workflows_refused", 422, "/admin/workflows", exc.message)
     except WorkflowsDown:
         return _down(request, login, "/admin/workflows")
-    return page(request, "workflows_detail.html", login, w=found.workflow, runs=found.runs, pretty=_pretty,
-                done=request.query_params.get("done"), request_id=lambda: str(uuid.uuid4()))
+    w = found.workflow
+    form = values or {"description": w.description or "", "trigger_cron": w.trigger_cron or "",
+                      "steps": _pretty([step.model_dump(mode="json", exclude_none=True) for step in w.steps])}
+    return page(request, "workflows_detail.html", login, status=status, w=w, runs=found.runs, pretty=_pretty,
+                done=request.query_params.get("done"), request_id=lambda: str(uuid.uuid4()), form=form,
+                edit_error=error)
+
+
+def _edited(current: Any, values: dict[str, str]) -> tuple[WorkflowDefinition | None, str | None]:
+    """The definition the edit form describes, or the reason it is not one (shown next to the form)."""
+    try:
+        steps = json.loads(values["steps"])
+    except json.JSONDecodeError as exc:
+        return None, f"steps: not JSON ({exc.msg}, line {exc.lineno})"
+    if not isinstance(steps, list):
+        return None, "steps: a JSON list of steps is expected"
+    try:
+        return WorkflowDefinition(
+            name=current.name, description=values["description"].strip() or None,
+            trigger_event=current.trigger_event,
+            trigger_cron=(values["trigger_cron"].strip() or None) if current.trigger_cron else None,
+            steps=steps, settings=current.settings, enabled=current.enabled), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return None, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+@router.post("/w/{name}/edit")
+async def edit_workflow(name: str, request: Request, gw: GatewayDep, csrf: Csrf = "", request_id: RequestId = "",
+                        description: Annotated[str, Form(max_length=2000)] = "",
+                        trigger_cron: Annotated[str, Form(max_length=200)] = "",
+                        steps: Annotated[str, Form(max_length=100_000)] = "") -> Response:
+    """Change a workflow's description, schedule and steps (its name, trigger kind and state stay)."""
+    login = await auth.require(request, gw, owner=True)
+    auth.check_csrf(request, login, csrf)
+    values = {"description": description, "trigger_cron": trigger_cron, "steps": steps}
+    try:
+        found: WorkflowReply = await _ask(gw, GetWorkflow.TYPE, GetWorkflow(name=name[:80]), WorkflowReply)
+    except RemoteError as exc:
+        key = "wf_not_found" if exc.code == "not_found" else "workflows_refused"
+        return _message(request, login, key, ERROR_STATUS.get(exc.code, 422), "/admin/workflows", exc.message)
+    except WorkflowsDown:
+        return _down(request, login, "/admin/workflows")
+    definition, error = _edited(found.workflow, values)
+    if definition is None:
+        return await _detail_page(request, gw, login, name, 422, values, error)
+    try:
+        await _ask(gw, UpdateWorkflow.TYPE, UpdateWorkflow(name=name[:80], workflow=definition), WorkflowReply,
+                   request_id=_form_request_id(request_id))
+    except RemoteError as exc:
+        if exc.code == "invalid_workflow":
+            return await _detail_page(request, gw, login, name, 422, values, exc.message)
+        key = "wf_not_found" if exc.code == "not_found" else "workflows_refused"
+        return _message(request, login, key, ERROR_STATUS.get(exc.code, 422), "/admin/workflows", exc.message)
+    except WorkflowsDown:
+        return _down(request, login, f"/admin/workflows/w/{name[:80]}")
+    await audit.record(gw.pool, login.user, "changed", f"workflow {name[:80]}")
+    return _done(f"/admin/workflows/w/{name[:80]}?done=wf_saved")
 
 
 def _back(next_path: str, name: str) -> str:
