@@ -214,7 +214,7 @@ class GraphClient:
                                 {"fields": "id,message,created_time", "since": int(since.timestamp()),
                                  "limit": 50})
         for post in body.get("data") or []:
-            if isinstance(post, dict) and post.get("message") == content:
+            if isinstance(post, dict) and _same_text(post.get("message"), content):
                 return str(post["id"])
         return None
 
@@ -243,7 +243,7 @@ class GraphClient:
         body = await self._call("GET", f"/{self.cfg.instagram_user_id}/media",
                                 {"fields": "id,caption,timestamp", "limit": 50})
         for media in body.get("data") or []:
-            if not isinstance(media, dict) or media.get("caption") != caption:
+            if not isinstance(media, dict) or not _same_text(media.get("caption"), caption):
                 continue
             stamp = _parse_time(media.get("timestamp"))
             if stamp is None or stamp >= since:
@@ -271,6 +271,13 @@ def _parse_time(value: Any) -> datetime | None:
             return datetime.fromisoformat(value)
         except ValueError:
             return None
+
+
+def _same_text(found: Any, ours: str) -> bool:
+    """The platform may trim or normalise line ends: compare what is left."""
+    if not isinstance(found, str):
+        return False
+    return " ".join(found.split()) == " ".join(ours.split())
 
 
 def _safe_path(path: str) -> str:
