@@ -300,3 +300,14 @@ async def test_the_cli_lists_approves_and_rejects(queue: Queue, monkeypatch: pyt
     with pytest.raises(UsageError, match="not_found"):
         await social_cli.reject_command(argparse.Namespace(id=str(uuid.uuid4()), reason="", by="cli"))
     await queue.settled(post.id)
+
+
+async def test_rate_limited_every_time_the_post_fails_after_the_last_attempt(queue: Queue) -> None:
+    text = f"Toujours limité {uuid.uuid4().hex[:6]}"
+    queue.graph.fail_next("feed", code=17, times=5)
+    post = await approved_post(queue, content=text)
+    done = await queue.settled(post.id)
+    assert done.status == "failed" and done.results["facebook"].attempts == 5
+    assert done.error_message is not None and "gave up after 5 attempts" in done.error_message
+    assert "code 17" in done.error_message
+    assert not [p for p in queue.graph.posts() if p.fields.get("message") == text]
