@@ -22,7 +22,7 @@ from libs.common.service import HandlerContext, ServiceApp
 from libs.mail import MailSettings
 from services.agents import approvals, handlers, jobs, runner, superchat
 from services.agents.config import AgentsSettings
-from services.agents.deps import AgentsDeps
+from services.agents.deps import AgentsDeps, StepPublisher
 
 log = get_logger(__name__)
 STEP_CONCURRENCY = AgentsSettings().step_concurrency  # the prefetch of agents.runs (read once, at import)
@@ -33,7 +33,8 @@ async def build_deps(ctx: HandlerContext) -> AgentsDeps:
     llm_settings: LLMSettings = ctx.deps.get("llm_settings") or LLMSettings()
     mail: MailSettings = ctx.deps.get("mail_settings") or MailSettings()
     pool = await create_pool(ctx.settings, min_size=1, max_size=settings.step_concurrency * 2 + 4)
-    deps = AgentsDeps(settings=settings, llm=LLMClient(llm_settings), mail=mail, pool=pool, rpc=ctx.rpc)
+    deps = AgentsDeps(settings=settings, llm=LLMClient(llm_settings), mail=mail, pool=pool, rpc=ctx.rpc,
+                      steps=await StepPublisher.open(ctx.settings))
     deps.tasks.extend(jobs.start_jobs(deps))
     log.info("agents_ready", llm=llm_settings.configured, mail=mail.configured, lease_s=settings.lease_s)
     return deps
@@ -47,6 +48,8 @@ async def close_deps(deps: AgentsDeps) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await deps.llm.aclose()
+    if deps.steps is not None:
+        await deps.steps.close()
     await deps.pool.close()
 
 

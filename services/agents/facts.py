@@ -8,6 +8,7 @@ from typing import Any
 
 from libs.common.db import Conn
 from libs.common.events import agents as ev
+from libs.common.messages import Envelope
 from libs.common.outbox import add_event
 from services.agents import repo
 
@@ -36,6 +37,7 @@ async def record(conn: Conn, kind: str, run_id: uuid.UUID | str, objective_id: A
     await add_event(conn, fact, source=SOURCE, aggregate_id=str(run_id))
 
 
-async def advance(conn: Conn, run_id: uuid.UUID | str, seq: int) -> None:
-    """The step message for the run's sequence `seq`, published once the transaction commits."""
-    await add_event(conn, ev.AdvanceRun(run_id=str(run_id), seq=seq), source=SOURCE, aggregate_id=str(run_id))
+async def advance(conn: Conn, run_id: uuid.UUID | str, seq: int) -> Envelope:
+    """The step message for the run's sequence `seq`, published by the relay once the transaction
+    commits (the runner also sends the returned envelope itself after its commit: deps.StepPublisher)."""
+    return await add_event(conn, ev.AdvanceRun(run_id=str(run_id), seq=seq), source=SOURCE, aggregate_id=str(run_id))

@@ -95,6 +95,11 @@ UPDATE app_agent_runs SET steps_count = steps_count + 1, metadata = $3, updated_
 WHERE id = $1 AND lease_token = $2 RETURNING steps_count
 """
 ADD_TOOL_CALL = "UPDATE app_agent_runs SET tool_calls_count = tool_calls_count + 1 WHERE id = $1"
+# one more tool call if the budget allows it (None: it does not)
+COUNT_TOOL_CALL = """
+UPDATE app_agent_runs SET tool_calls_count = tool_calls_count + 1 WHERE id = $1 AND tool_calls_count < $2
+RETURNING tool_calls_count
+"""
 SET_METADATA = "UPDATE app_agent_runs SET metadata = $2 WHERE id = $1"
 # runs a worker should take up: running, and its lease lapsed (the worker died) or nobody moved it for a while
 STALLED_RUNS = """

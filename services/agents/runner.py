@@ -54,6 +54,7 @@ class Step:
         self.config: dict[str, Any] = {}
         self.assigned: dict[str, dict[str, Any]] = {}
         self.agent: asyncpg.Record | None = None
+        self.status = "running"  # the run's status as the last `held` transaction found it
 
     # ---- transactions that hold the lease ------------------------------------------------------
     @contextlib.asynccontextmanager
@@ -64,6 +65,7 @@ class Step:
             status = await conn.fetchval(repo.HOLDS_LEASE, self.run_id, self.token)
             if status is None or (running and status != "running"):
                 raise LeaseLost(f"run {self.run_id}: lease lost or run {status or 'taken over'}")
+            self.status = status
             yield conn
 
     async def fact(self, conn: Conn, kind: str, data: dict[str, Any]) -> None:
@@ -190,9 +192,9 @@ class Step:
 
     # ---- acting --------------------------------------------------------------------------------
     async def act(self, step: asyncpg.Record) -> None:
-        for call in await self.pool.fetch(repo.STEP_TOOL_CALLS, step["id"]):
-            if call["status"] in TERMINAL:
-                continue
+        calls = await self.pool.fetch(repo.STEP_TOOL_CALLS, step["id"])
+        open_calls = [c for c in calls if c["status"] not in TERMINAL]
+        for call in open_calls:
             if call["status"] == "awaiting_approval":  # decided neither way yet: wait for the owner
                 return await self.release()
             if call["status"] == "pending" and self.needs_approval(call):
@@ -200,10 +202,12 @@ class Step:
             if call["status"] in ("pending", "approved"):
                 if not await self.start_call(call):
                     return
-                status, result, error = await self.execute(call)
+                outcome = await self.execute(call)
             else:  # "executing": in flight when a worker died
-                status, result, error = await self.resume_call(call)
-            await self.finish_call(call, status, result, error)
+                outcome = await self.resume_call(call)
+            if call is open_calls[-1]:  # the step's last call: its result and the step's end commit together
+                return await self.end_step(step, (call, *outcome))
+            await self.finish_call(call, *outcome)
         await self.end_step(step)
 
     def needs_approval(self, call: asyncpg.Record) -> bool:
@@ -214,13 +218,9 @@ class Step:
     async def start_call(self, call: asyncpg.Record) -> bool:
         """Record the attempt (and count it against the budget) before the tool runs."""
         async with self.held() as conn:
-            count = await conn.fetchval("SELECT tool_calls_count FROM app_agent_runs WHERE id = $1", self.run_id)
-            if count >= self.budget.max_tool_calls:
-                stop = True
-            else:
-                stop = False
+            stop = await conn.fetchval(repo.COUNT_TOOL_CALL, self.run_id, self.budget.max_tool_calls) is None
+            if not stop:
                 await conn.execute(repo.START_TOOL_CALL, call["id"])
-                await conn.execute(repo.ADD_TOOL_CALL, self.run_id)
         if stop:
             await self.stop_for_budget("tool_calls")
             return False
@@ -258,22 +258,36 @@ class Step:
                 return "failed", {"error": f"{tool.name} failed: {type(exc).__name__}"}, type(exc).__name__
         return "failed", {"error": f"{tool.name}: still in progress at its owner"}, "in_progress"
 
-    async def finish_call(self, call: asyncpg.Record, status: str, result: Any, error: str | None) -> None:
-        async with self.held(running=False) as conn:  # recorded even if the run was cancelled meanwhile
-            await conn.execute(repo.FINISH_TOOL_CALL, call["id"], status, result, error)
-            await self.fact(conn, "tool_called", {"tool_call_id": str(call["id"]), "tool": call["tool_name"],
-                                                  "status": status, "error": error})
+    async def record_call_result(self, conn: Conn, call: asyncpg.Record, status: str, result: Any,
+                                 error: str | None) -> None:
+        await conn.execute(repo.FINISH_TOOL_CALL, call["id"], status, result, error)
+        await self.fact(conn, "tool_called", {"tool_call_id": str(call["id"]), "tool": call["tool_name"],
+                                              "status": status, "error": error})
         log.info("agent_tool_called", run_id=str(self.run_id), tool=call["tool_name"], status=status)
 
-    async def end_step(self, step: asyncpg.Record) -> None:
-        async with self.held() as conn:
+    async def finish_call(self, call: asyncpg.Record, status: str, result: Any, error: str | None) -> None:
+        async with self.held(running=False) as conn:  # recorded even if the run was cancelled meanwhile
+            await self.record_call_result(conn, call, status, result, error)
+
+    async def end_step(self, step: asyncpg.Record,
+                       last: tuple[asyncpg.Record, str, Any, str | None] | None = None) -> None:
+        """The step's end (with its last call's result): the next step message goes out at once
+        after the commit, and through the outbox (the same envelope) in case that publish is lost."""
+        async with self.held(running=False) as conn:
+            if last is not None:
+                await self.record_call_result(conn, *last)
+            if self.status != "running":  # cancelled meanwhile: the result is kept, the run stays ended
+                await conn.execute(repo.RELEASE, self.run_id, self.token)
+                return
             calls = await conn.fetch(repo.STEP_TOOL_CALLS, step["id"])
             outcome = {"tool_calls": [{"tool": c["tool_name"], "status": c["status"]} for c in calls]}
             failed = all(c["status"] != "succeeded" for c in calls)
             await conn.execute(repo.FINISH_STEP, step["id"], "failed" if failed else "completed", outcome)
             await self.fact(conn, "step_completed", {"step_number": step["step_number"], **outcome})
             seq = await conn.fetchval(repo.NEXT_STEP, self.run_id, self.token)
-            await facts.advance(conn, self.run_id, seq)
+            envelope = await facts.advance(conn, self.run_id, seq)
+        if self.deps.steps is not None:
+            await self.deps.steps.send(envelope)
 
     # ---- pausing and stopping ------------------------------------------------------------------
     async def ask_approval(self, step: asyncpg.Record, call: asyncpg.Record) -> None:
