@@ -40,10 +40,16 @@ WHERE r.id IN (SELECT id FROM app_workflow_runs
                  AND (lease_until IS NULL OR lease_until < $1)
                ORDER BY resume_at NULLS FIRST LIMIT $4 FOR UPDATE SKIP LOCKED)
 RETURNING {repo.RUN_COLUMNS}"""
+# the oldest queued runs, at most $3 per workflow: a backlog of one workflow held back by its
+# concurrency never hides the runs of the others
 QUEUED = """
-SELECT id, workflow_id FROM app_workflow_runs
-WHERE status = 'queued' AND (resume_at IS NULL OR resume_at <= $1)
-ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED"""
+SELECT r.id, r.workflow_id FROM app_workflow_runs r
+WHERE r.id IN (SELECT id FROM (SELECT id, created_at,
+                                      row_number() OVER (PARTITION BY workflow_id ORDER BY created_at) AS nth
+                               FROM app_workflow_runs
+                               WHERE status = 'queued' AND (resume_at IS NULL OR resume_at <= $1)) q
+               WHERE q.nth <= $3 ORDER BY q.created_at LIMIT $2)
+ORDER BY r.created_at FOR UPDATE SKIP LOCKED"""
 LOCK_WORKFLOWS = "SELECT id, settings, last_run_at FROM app_workflows WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 RUNNING_COUNTS = """
 SELECT workflow_id, count(*) AS n FROM app_workflow_runs
@@ -142,7 +148,7 @@ class Executor:
     async def _start_queued(self, conn: Conn, room: int) -> list[asyncpg.Record]:
         if room <= 0:
             return []
-        queued = await conn.fetch(QUEUED, self.now, room * 4)
+        queued = await conn.fetch(QUEUED, self.now, room * 4, room)
         if not queued:
             return []
         by_workflow: dict[Any, list[Any]] = defaultdict(list)

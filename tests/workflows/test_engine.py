@@ -146,6 +146,25 @@ async def test_concurrency_caps_parallel_runs_of_one_workflow(
     assert statuses.count("waiting") == 2 and statuses.count("queued") == 3
 
 
+async def test_a_backlog_held_back_by_its_concurrency_does_not_hide_other_workflows(
+        make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings) -> None:
+    wf = make_wf(max_parallel_runs=2)
+    busy = await add_workflow(wf_pool, wf, steps=[{"type": "log", "config": {"message": "busy"}}],
+                              settings={"concurrency": 1})
+    held = await start_run(wf_pool, wf, busy)  # driven by another replica for the next hour
+    await wf_pool.execute("UPDATE app_workflow_runs SET status = 'running', lease_owner = 'elsewhere', "
+                          "lease_until = now() + interval '1 hour' WHERE id = $1", held)
+    for _ in range(12):
+        await start_run(wf_pool, wf, busy)
+    other = await add_workflow(wf_pool, wf, steps=[{"type": "log", "config": {"message": "me too"}}])
+    mine = await start_run(wf_pool, wf, other)
+    async with executor(wf, wf_settings) as ex:
+        await settle(ex)
+    assert (await run_row(wf_pool, mine))["status"] == "completed"
+    await wf_pool.execute("UPDATE app_workflow_runs SET status = 'failed', error = 'test over' "
+                          "WHERE workflow_id = $1 AND status IN ('queued', 'running')", busy["id"])
+
+
 async def test_rate_limit_spaces_run_starts(make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings) -> None:
     wf = make_wf()
     workflow = await add_workflow(wf_pool, wf, steps=[{"type": "log", "config": {"message": "tick"}}],
