@@ -57,6 +57,10 @@ async def test_create_conflict_invalid_and_not_found_over_http(http: httpx.Async
     missing = await http.get("/v1/admin/workflows/no-such-workflow")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     assert (await http.get("/v1/admin/workflows", headers={"authorization": ""})).status_code == 401
+    for run_id in ("not-a-uuid", "3f1c5a52-8d59-4c6e-9a43-0f6a3e0c2b11"):
+        unknown = await http.get(f"/v1/admin/workflows/runs/{run_id}")
+        assert unknown.status_code == 404 and unknown.json()["error"] == "not_found", unknown.text
+    assert (await http.post("/v1/admin/workflows/no-such-workflow/enable")).status_code == 404
 
 
 async def test_disable_run_and_read_the_run_over_http(http: httpx.AsyncClient) -> None:
