@@ -146,6 +146,29 @@ async def test_concurrency_caps_parallel_runs_of_one_workflow(
     assert statuses.count("waiting") == 2 and statuses.count("queued") == 3
 
 
+async def test_concurrency_holds_across_two_replicas_claiming_at_once(
+        make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings) -> None:
+    a, b = make_wf(replica="replica-a"), make_wf(replica="replica-b")
+    workflow = await add_workflow(wf_pool, a, steps=[{"type": "log", "config": {"message": "x"}}],
+                                  settings={"concurrency": 3})
+    runs = [await start_run(wf_pool, a, workflow) for _ in range(10)]
+    release = asyncio.Event()
+
+    async def hold(where: str, call: Any) -> None:  # every started run stays in its step until released
+        await release.wait()
+    async with executor(a, wf_settings, hold) as ex_a, executor(b, wf_settings, hold) as ex_b:
+        await asyncio.gather(*(ex.pump() for ex in (ex_a, ex_b, ex_a, ex_b)))
+        await asyncio.gather(ex_a.pump(), ex_b.pump())
+        running = await wf_pool.fetch("SELECT lease_owner FROM app_workflow_runs WHERE workflow_id = $1 "
+                                      "AND status = 'running'", workflow["id"])
+        assert len(running) == 3, running
+        release.set()
+        await asyncio.gather(ex_a.drain(), ex_b.drain())
+        for _ in range(10):
+            await asyncio.gather(settle(ex_a), settle(ex_b))
+    assert {(await run_row(wf_pool, r))["status"] for r in runs} == {"completed"}
+
+
 async def test_a_backlog_held_back_by_its_concurrency_does_not_hide_other_workflows(
         make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings) -> None:
     wf = make_wf(max_parallel_runs=2)
@@ -184,8 +207,8 @@ async def test_rate_limit_spaces_run_starts(make_wf: WfFactory, wf_pool: asyncpg
 async def test_a_step_timeout_is_an_unknown_outcome_and_mail_is_resent_with_the_same_message_id(
         make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings, smtp: FakeSmtpServer) -> None:
     wf = make_wf(mail=smtp.settings())
-    smtp.hold_s = 0.5
-    step = MAIL_STEP | {"timeout_ms": 200, "retry": {"max": 1, "base_delay_ms": 10}}
+    smtp.hold_s = 1.2
+    step = MAIL_STEP | {"timeout_ms": 500, "retry": {"max": 1, "base_delay_ms": 10}}
     workflow = await add_workflow(wf_pool, wf, steps=[step])
     run_id = await start_run(wf_pool, wf, workflow, {"email": "a@b.fr"})
     async with executor(wf, wf_settings) as ex:
@@ -199,6 +222,6 @@ async def test_a_step_timeout_is_an_unknown_outcome_and_mail_is_resent_with_the_
     rows = await attempts(wf_pool, run_id)
     assert [r["status"] for r in rows] == ["unknown", "succeeded"]
     assert "timed out" in rows[0]["error"]
-    await asyncio.sleep(0.5)  # the first DATA, held by the server, is accepted after our timeout
+    await asyncio.sleep(1.0)  # the first DATA, held by the server, is accepted after our timeout
     ids = {m["Message-ID"] for m in smtp.messages}
     assert len(smtp.messages) == 2 and len(ids) == 1  # SMTP's window: the same message, twice
