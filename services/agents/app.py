@@ -20,7 +20,7 @@ from libs.common.llm import LLMClient, LLMSettings
 from libs.common.logging import get_logger
 from libs.common.service import HandlerContext, ServiceApp
 from libs.mail import MailSettings
-from services.agents import approvals, handlers, jobs, runner, superchat
+from services.agents import approvals, handlers, jobs, maintenance, runner, superchat
 from services.agents.config import AgentsSettings
 from services.agents.deps import AgentsDeps, StepPublisher
 
@@ -58,6 +58,7 @@ async def advance_run(message: AdvanceRun, ctx: HandlerContext, deps: AgentsDeps
 
 
 svc = ServiceApp("agents", deps=build_deps, close=close_deps)
+maintenance.register(svc)  # app_agent_events (prune_agent_events) in `agents.maintenance.prune`
 svc.on_request("agents.list_agents", read_only=True)(handlers.list_agents)
 svc.on_request("agents.create_objective", writes=True)(handlers.create_objective)
 svc.on_request("agents.start_run", writes=True)(handlers.start_run)
