@@ -178,17 +178,20 @@ async def test_the_maintenance_step_and_the_cli(platform: tuple[Settings, RpcCli
 
 
 def test_every_service_registers_its_prune_request_and_jobs() -> None:
+    import services.agents.app
     import services.billing.app
     import services.chat.app
     import services.security.app
     import services.workflows.app
 
-    apps = (services.billing.app.svc, services.chat.app.svc, services.security.app.svc, services.workflows.app.svc,
+    apps = (services.agents.app.svc, services.billing.app.svc, services.chat.app.svc, services.security.app.svc,
+            services.workflows.app.svc,
             gateway_maintenance.svc)
     for svc in apps:
         assert request_type(svc.name) in {r.request_type for r in svc.requests}
     assert {"inbox", "request_log", "product_cache"} <= set(jobs_of(services.billing.app.svc))
     assert {"inbox", "request_log", "chat_sessions"} <= set(jobs_of(services.chat.app.svc))
+    assert {"inbox", "request_log", "agent_events"} <= set(jobs_of(services.agents.app.svc))
     assert {"inbox", "request_log", "rate_limits"} <= set(jobs_of(services.security.app.svc))
     assert set(jobs_of(gateway_maintenance.svc)) >= {"idempotency_keys"}
     assert {"maintenance", "publish_facebook", "publish_instagram"} <= set(services.workflows.app.STEPS.names())
