@@ -137,6 +137,6 @@ async def facts(conn: Conn) -> dict[str, str]:
     return {row["key"]: row["value"] for row in await conn.fetch(FACTS)}
 
 
-def attempt_replace(old: Attempt, status: str) -> Attempt:
+def attempt_replace(old: Attempt, status: str, error: str | None = None) -> Attempt:
     return Attempt(attempt=old.attempt, status=status, input=old.input, output=old.output,
-                   provider_id=old.provider_id, error=old.error)
+                   provider_id=old.provider_id, error=error or old.error)

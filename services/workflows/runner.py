@@ -64,6 +64,9 @@ RETURNING started_at, trigger_kind"""
 WORKFLOW_STATUS = "UPDATE app_workflows SET last_run_status = $2 WHERE id = $1"
 
 
+LOST = "worker lost mid-step: outcome unknown"
+
+
 class LeaseLost(Exception):
     """Another replica owns the run now (this one was too slow to renew its lease)."""
 
@@ -114,7 +117,7 @@ class RunDriver:
             settled = await self._settle_lost(call, step, spec)
             if settled is not None:
                 return settled
-            attempts = [*attempts[:-1], repo.attempt_replace(attempts[-1], "unknown")]
+            attempts = [*attempts[:-1], repo.attempt_replace(attempts[-1], "unknown", LOST)]
             call = self._call(index, spec, step, attempts)
         if any(a.status == "unknown" for a in attempts) and step.effect == "lookup":
             found = await self._lookup(call, step, spec)
@@ -226,7 +229,7 @@ class RunDriver:
 
     async def _settle_lost(self, call: StepCall, step: StepType, spec: StepSpec) -> Pause | None:
         """The last attempt was in flight when its worker died: mark it unknown, then decide."""
-        reason = "worker lost mid-step: outcome unknown"
+        reason = LOST
         async with self.wf.pool.acquire() as conn:
             await conn.execute(FINISH_ATTEMPT, self.run["id"], call.step_index, call.attempt - 1, "unknown", None,
                                None, reason, self.now, None)
