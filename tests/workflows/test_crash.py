@@ -8,7 +8,10 @@ is looked up by the step's key before any second upload.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import sys
 from typing import Any
 
 import asyncpg
@@ -99,3 +102,34 @@ async def test_drive_is_looked_up_before_a_second_upload(
     final = (await attempts(wf_pool, run_id))[-1]
     assert final["provider_id"] == file_id and drive.contents[file_id] == b"%PDF-1.7 devis"
     assert bool(final["input"].get("lookup")) is (point == "after_effect")
+
+
+@pytest.mark.parametrize(("point", "sent"), [("before_effect", 1), ("after_effect", 2)])
+async def test_a_worker_process_killed_mid_send_is_taken_over(
+        make_wf: WfFactory, wf_pool: asyncpg.Pool, wf_settings: Settings, smtp: FakeSmtpServer,
+        point: str, sent: int) -> None:
+    """The same, with a real process that dies: its attempt stays in flight until another takes over."""
+    wf = make_wf(mail=smtp.settings())
+    step = {"type": "send_email", "config": {"to": "{{ event.to }}", "subject": "Alerte", "body": "Texte"}}
+    workflow = await add_workflow(wf_pool, wf, steps=[step])
+    run_id = await start_run(wf_pool, wf, workflow, {"to": "owner@boutique.fr"})
+    # the worker claims whatever is due: leave it only this run (earlier tests may have left some)
+    await wf_pool.execute("UPDATE app_workflow_runs SET status = 'failed', error = 'cleared by a test' "
+                          "WHERE status IN ('queued', 'running', 'waiting') AND id <> $1", run_id)
+    assert wf_settings.database_url is not None
+    environ = {**os.environ, "DATABASE_URL": wf_settings.database_url.get_secret_value(),
+               "AMQP_URL": wf_settings.amqp_url.get_secret_value(), "COMPTOIR_QUEUE_PREFIX": wf_settings.queue_prefix,
+               "COMPTOIR_EVENTS_EXCHANGE": wf_settings.events_exchange, "LOG_LEVEL": "WARNING"}
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.workflows.crash_worker", point, str(smtp.port), run_id, env=environ,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(worker.communicate(), 60)
+    assert worker.returncode == 86, err.decode()[-2000:]
+    (in_flight,) = await attempts(wf_pool, run_id)
+    assert in_flight["status"] == "running" and in_flight["finished_at"] is None
+    assert len(smtp.messages) == sent - 1
+    await asyncio.sleep(1.2)  # the dead worker's lease runs out
+    async with executor(make_wf(mail=smtp.settings()), wf_settings) as ex:
+        await settle(ex)
+    assert (await run_row(wf_pool, run_id))["status"] == "completed"
+    assert len(smtp.messages) == sent and len({m["Message-ID"] for m in smtp.messages}) == 1
