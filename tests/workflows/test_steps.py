@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -25,8 +26,10 @@ from libs.common.llm import LLMSettings
 from libs.common.rpc import RpcClient
 from libs.common.service import HandlerContext, ServiceApp
 from libs.common.settings import Settings
+from libs.storage.postgres import PostgresStorage
 from tests.conftest import with_fresh_prefix
 from tests.fakes._server import LocalServer
+from tests.fakes.drive_server import FakeDriveServer
 from tests.fakes.llm_server import FakeLLMServer
 from tests.fakes.whatsapp_server import FakeWhatsAppServer
 from tests.workflows.conftest import SECRETS, WfFactory, add_workflow, attempts, executor, run_row, settle, start_run
@@ -232,3 +235,23 @@ async def test_run_agent_starts_an_objective_under_one_request_id_across_retries
     assert first_id == second_id  # the retry carries the same request id: agents acts once for it
     assert first.start is True and first.title == "Relancer ana@exemple.fr"
     assert first.created_by == f"workflow:{workflow['name']}"
+
+
+async def test_drive_refusals_fail_with_their_reason(make_wf: WfFactory, wf_pool: asyncpg.Pool,
+                                                     wf_settings: Settings) -> None:
+    storage = PostgresStorage(wf_pool, "workflows", 10 * 1024 * 1024)
+    small, large = f"workflows-test/{uuid.uuid4().hex}.txt", f"workflows-test/{uuid.uuid4().hex}.bin"
+    await storage.put(small, b"bonjour", "text/plain")
+    await storage.put(large, b"x" * (5 * 1024 * 1024 + 1), "application/octet-stream")
+    async with FakeDriveServer(token="another-token") as drive:
+        wf = make_wf(drive_base_url=drive.base_url)
+        runs = []
+        for key in (small, large, "workflows-test/absent.pdf"):
+            workflow = await add_workflow(wf_pool, wf, steps=[{"type": "upload_drive", "config": {"file_key": key}}])
+            runs.append(await start_run(wf_pool, wf, workflow))
+        async with executor(wf, wf_settings) as ex:
+            unauthorized, too_big, absent = [await _finish(ex, wf_pool, r) for r in runs]
+    assert unauthorized["status"] == "failed" and "invalid or expired" in unauthorized["error"]
+    assert too_big["status"] == "failed" and "5 MB" in too_big["error"]
+    assert absent["status"] == "failed" and "no file" in absent["error"]
+    assert drive.uploads == 0
