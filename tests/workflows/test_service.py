@@ -20,6 +20,7 @@ from libs.common.events.workflows import (
     RunReply,
     RunWorkflow,
     SetWorkflowEnabled,
+    UpdateWorkflow,
     WorkflowDefinition,
     WorkflowReply,
     WorkflowRunList,
@@ -150,3 +151,24 @@ async def test_the_seeded_handoff_workflow_mails_the_owner_the_conversation_link
     off = await service.rpc.request("workflows.set_enabled", SetWorkflowEnabled(name="handoff-owner-email",
                                                                                enabled=False), WorkflowReply)
     assert not off.workflow.enabled
+
+
+async def test_update_replaces_a_definition_and_a_rename_onto_a_taken_name_conflicts(service: Service) -> None:
+    first, second = unique("upd"), unique("upd")
+    await service.create(name=first, steps=[MAIL])
+    await service.create(name=second, steps=[MAIL])
+    log_step = {"type": "log", "config": {"message": "x"}}
+    body = UpdateWorkflow(name=first, workflow=WorkflowDefinition.model_validate(
+        {"name": first, "trigger_cron": "0 9 * * 1", "steps": [log_step]}))
+    updated = await service.rpc.request("workflows.update", body, WorkflowReply, request_id=uuid.uuid4())
+    assert updated.workflow.steps[0].type == "log" and updated.workflow.next_run_at
+    clash = UpdateWorkflow(name=first,
+                           workflow=WorkflowDefinition.model_validate({"name": second, "steps": [log_step]}))
+    with pytest.raises(RemoteError) as err:
+        await service.rpc.request("workflows.update", clash, WorkflowReply, request_id=uuid.uuid4())
+    assert err.value.code == "name_conflict"
+    bad = UpdateWorkflow(name=first, workflow=WorkflowDefinition.model_validate(
+        {"name": first, "steps": [{"type": "teleport"}]}))
+    with pytest.raises(RemoteError) as err:
+        await service.rpc.request("workflows.update", bad, WorkflowReply, request_id=uuid.uuid4())
+    assert err.value.code == "invalid_workflow"
