@@ -25,7 +25,7 @@ import httpx
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from libs.common.errors import ComptoirError, ConfigurationError
+from libs.common.errors import ComptoirError
 from libs.common.logging import get_logger
 from libs.common.settings import Settings
 
@@ -64,15 +64,18 @@ class GraphSettings(BaseSettings):
     instagram_image_max_bytes: int = Field(8 * MiB, ge=1)
     instagram_video_max_bytes: int = Field(100 * MiB, ge=1)
 
-    def check_for(self, settings: Settings) -> None:
-        """Refuse to start in production without the page token and ids (unless disabled)."""
+    def startup_warning(self, settings: Settings) -> str | None:
+        """What to tell the operator at start-up in production when nothing can be published (no page
+        token or id, publishing not turned off): the service still runs its other work, and each
+        post fails with the reason (`missing_for`) instead of the whole service refusing to start."""
         if settings.environment != "production" or self.publishing_disabled:
-            return
+            return None
         missing = [name for name, value in (("SOCIAL_PAGE_ACCESS_TOKEN", self.page_access_token),
                                             ("SOCIAL_PAGE_ID", self.page_id)) if not value]
-        if missing:
-            raise ConfigurationError(f"production mode needs {', '.join(missing)} "
-                                     "(or SOCIAL_PUBLISHING_DISABLED=true)")
+        if not missing:
+            return None
+        return (f"social publishing is not configured ({', '.join(missing)} missing): approved posts will "
+                "fail with that reason; set them, or SOCIAL_PUBLISHING_DISABLED=true for a shop without pages")
 
     def missing_for(self, platform: str) -> str | None:
         """Why `platform` cannot be published to with these settings, or None."""

@@ -88,7 +88,9 @@ def register(svc: ServiceApp[Any], steps: StepRegistry | None = None,
     async def start(ctx: HandlerContext) -> None:
         override = ctx.deps.get("social_settings")
         rt.cfg = override if isinstance(override, GraphSettings) else default_cfg
-        rt.cfg.check_for(ctx.settings)
+        warning = rt.cfg.startup_warning(ctx.settings)
+        if warning is not None:
+            log.warning("social.not_configured", detail=warning)
         rt.storage = open_storage(ctx.pool, "workflows")
         rt.client = GraphClient(rt.cfg, transport=ctx.deps.get("social_transport"))
         if not ctx.deps.get("social_publisher_off"):
