@@ -83,6 +83,27 @@ class PooledConnection(asyncpg.Connection):
         self.shared_settings.update(missing)
 
 
+# what asyncpg raises when the server is away: its connection errors, the server's shutdown / start-up
+# refusals (SQLSTATE 57P0x), the socket's own errors (refused, reset, a Unix socket file gone), and
+# InternalClientError: a pooled connection handed out while still consuming the error the server sent
+# as it shut down (released without a reset query, see PooledConnection) — seen only during restarts
+_GONE = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.InterfaceError,
+         asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.InternalClientError)
+
+
+def database_gone(exc: BaseException) -> bool:
+    """True when `exc` says the database could not be reached or went away (retry later), not a bug."""
+    if isinstance(exc, _GONE):
+        return True
+    if isinstance(exc, OSError | TimeoutError):  # only when raised from asyncpg (connecting, reading)
+        tb = exc.__traceback__
+        while tb is not None:
+            if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg"):
+                return True
+            tb = tb.tb_next
+    return False
+
+
 async def create_pool(settings: Settings, dsn: str | None = None, **overrides: Any) -> asyncpg.Pool:
     dsn = dsn or resolve_dsn(settings)
     options: dict[str, Any] = {

@@ -49,7 +49,7 @@ from typing_extensions import TypeVar
 from libs.common import broker as topology
 from libs.common import metrics, requestlog
 from libs.common.consumers import ConsumerSupervisor
-from libs.common.db import Conn, create_pool
+from libs.common.db import Conn, create_pool, database_gone
 from libs.common.errors import DATABASE_UNAVAILABLE, REQUEST_IN_PROGRESS, InvalidMessage, RemoteError
 from libs.common.inbox import claim
 from libs.common.logging import bind_message_context, get_logger
@@ -73,15 +73,13 @@ IN_PROGRESS = REQUEST_IN_PROGRESS  # error code of a writing request whose first
 # what a handler raises when the broker or the database went away under it: a retryable error reply
 # (the gateway answers 503), not `internal` (502)
 _BROKER_GONE = (aio_pika.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError)
-_DATABASE_GONE = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.InterfaceError,
-                  asyncpg.exceptions.OperatorInterventionError, ConnectionError, TimeoutError)
 
 
 def unavailable_error(exc: BaseException) -> ReplyError | None:
     """The retryable error reply for a lost broker or database, None for any other failure."""
     if isinstance(exc, _BROKER_GONE):  # before OSError: aiormq's connection errors are OSErrors
         return ReplyError(code="broker_unavailable", message=f"the broker went away: {type(exc).__name__}")
-    if isinstance(exc, _DATABASE_GONE):
+    if database_gone(exc):
         return ReplyError(code=DATABASE_UNAVAILABLE, message=f"the database is unreachable: {type(exc).__name__}")
     return None
 
@@ -119,9 +117,14 @@ class _ClaimedTransaction:
     async def block(self) -> AsyncIterator[Conn]:
         if self.conn is None:
             stack = contextlib.AsyncExitStack()
-            conn = await stack.enter_async_context(self.pool.acquire())
-            self._tx = conn.transaction()
-            await self._tx.start()
+            try:
+                conn = await stack.enter_async_context(self.pool.acquire())
+                self._tx = conn.transaction()
+                await self._tx.start()
+            except BaseException:  # (the database went away) give the connection back, or it leaks
+                self._tx = None
+                await stack.aclose()
+                raise
             self._stack, self.conn = stack, conn
         try:
             yield self.conn

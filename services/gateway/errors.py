@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libs.common.db import database_gone
 from libs.common.errors import (
     DATABASE_UNAVAILABLE,
     REQUEST_IN_PROGRESS,
@@ -118,8 +119,15 @@ def database_unavailable_response(code: str = DATABASE_UNAVAILABLE) -> JSONRespo
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
-    from_db = isinstance(exc, asyncpg.exceptions.PostgresError | asyncpg.exceptions.InterfaceError)
-    return database_unavailable_response(DATABASE_UNAVAILABLE if from_db else "unavailable")
+    return database_unavailable_response(DATABASE_UNAVAILABLE if database_gone(exc) else "unavailable")
+
+
+async def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    """An OSError from asyncpg (e.g. the Unix socket file gone while Postgres restarts) is the database
+    being away; any other is unexpected."""
+    if database_gone(exc):
+        return await _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -138,6 +146,8 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(bad, _bad_value)
     for gone in (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,
                  asyncpg.exceptions.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+                 asyncpg.exceptions.InternalClientError,
                  ConnectionError, TimeoutError):
         app.add_exception_handler(gone, _database_unavailable)
+    app.add_exception_handler(OSError, _os_error)
     app.add_exception_handler(Exception, _unexpected)
