@@ -156,14 +156,17 @@ def make_settings(db_dsn: str, amqp_url: str, data_dir: Path, prefix: str, **ext
 
 @contextlib.asynccontextmanager
 async def own_database(db_factory: DatabaseFactory, label: str, amqp_url: str, data_dir: Path, prefix: str,
-                       **extra: object) -> AsyncIterator[Settings]:
+                       *, clean_broker: bool = False, **extra: object) -> AsyncIterator[Settings]:
     """Settings on a migrated database of the caller's own (dropped afterwards), under `prefix`: what
-    other suites write to the shared database (facts, prompts, flags) never leaks into the caller's tests."""
+    other suites write to the shared database (facts, prompts, flags) never leaks into the caller's tests.
+    `clean_broker`: delete the queues and exchanges under `prefix` afterwards (the shared broker)."""
     dsn = await db_factory.create_migrated(label)
     try:
         yield make_settings(dsn, amqp_url, data_dir, prefix, **extra)
     finally:
         await db_factory.drop(dsn)
+        if clean_broker:
+            await delete_broker_names(amqp_url, prefix)
 
 
 @contextlib.asynccontextmanager

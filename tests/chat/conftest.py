@@ -53,7 +53,7 @@ from services.chat.config import ChatSettings
 from services.chat.deps import ChatDeps
 from services.chat.entities import fold
 from services.gateway.demo_facts import seed_demo
-from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, own_database, small_pool
+from tests.conftest import RUN_ID, DatabaseFactory, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
 
 KNOWLEDGE = [
@@ -271,10 +271,9 @@ class ChatHarness:
 async def settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
     """Chat's tests on a database and broker names of their own: the facts and prompt they read are the
     demo shop's, whatever another suite (billing's legal facts, the admin API's prompts) wrote elsewhere."""
-    prefix = f"t{RUN_ID}chat."
-    async with own_database(db_factory, "chat", amqp_url, data_dir, prefix) as chat_settings:
+    async with own_database(db_factory, "chat", amqp_url, data_dir, f"t{RUN_ID}chat.",
+                            clean_broker=True) as chat_settings:
         yield chat_settings
-    await delete_broker_names(amqp_url, prefix)
 
 
 @pytest.fixture(scope="package")

@@ -25,7 +25,7 @@ from libs.webhooks import WebhookSettings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.deps import Gateway
-from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, own_database, small_pool
+from tests.conftest import RUN_ID, DatabaseFactory, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
 
 ADMIN_TOKEN = "test-admin-token-" + "x" * 8
@@ -50,10 +50,9 @@ def gateway_config(**overrides: object) -> GatewaySettings:
 
 @pytest.fixture(scope="package")
 async def gw_settings(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> AsyncIterator[Settings]:
-    prefix = f"t{RUN_ID}gw."
-    async with own_database(db_factory, "gateway", amqp_url, data_dir, prefix) as settings:
+    async with own_database(db_factory, "gateway", amqp_url, data_dir, f"t{RUN_ID}gw.",
+                            clean_broker=True) as settings:
         yield settings
-    await delete_broker_names(amqp_url, prefix)
 
 
 @pytest.fixture(scope="package")
