@@ -34,6 +34,7 @@ from libs.common.events.agents import (
     ObjectiveReply,
 )
 from libs.common.llm import LLMSettings
+from libs.common.logging import configure_logging
 from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
 from services.agents.app import svc
@@ -135,6 +136,7 @@ async def approval_latencies(pool: asyncpg.Pool, rpc: RpcClient, script: Convers
 
 
 async def main(runs: int, concurrent: int, approvals: int) -> None:
+    configure_logging("WARNING")  # the runner's cost, not the terminal's (one info line per tool call)
     async with bench_database() as dsn:
         settings = bench_settings(dsn, OUTBOX_POLL_INTERVAL_S=0.5, DB_POOL_MAX=20)
         pool = await create_pool(settings)

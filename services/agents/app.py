@@ -23,6 +23,7 @@ from libs.mail import MailSettings
 from services.agents import approvals, handlers, jobs, maintenance, runner, superchat
 from services.agents.config import AgentsSettings
 from services.agents.deps import AgentsDeps, StepPublisher
+from services.agents.registry import RegistryCache
 
 log = get_logger(__name__)
 STEP_CONCURRENCY = AgentsSettings().step_concurrency  # the prefetch of agents.runs (read once, at import)
@@ -34,7 +35,8 @@ async def build_deps(ctx: HandlerContext) -> AgentsDeps:
     mail: MailSettings = ctx.deps.get("mail_settings") or MailSettings()
     pool = await create_pool(ctx.settings, min_size=1, max_size=settings.step_concurrency * 2 + 4)
     deps = AgentsDeps(settings=settings, llm=LLMClient(llm_settings), mail=mail, pool=pool, rpc=ctx.rpc,
-                      steps=await StepPublisher.open(ctx.settings))
+                      steps=await StepPublisher.open(ctx.settings),
+                      registry=RegistryCache(pool, settings.registry_cache_s))
     deps.tasks.extend(jobs.start_jobs(deps))
     log.info("agents_ready", llm=llm_settings.configured, mail=mail.configured, lease_s=settings.lease_s)
     return deps

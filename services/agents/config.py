@@ -35,3 +35,5 @@ class AgentsSettings(BaseSettings):
     max_tool_result_chars: int = Field(8000, ge=200, le=200_000)
     # a running run nobody holds and nobody moved for this long gets a new step message (a lost one)
     stall_s: float = Field(60.0, gt=0, le=86_400)
+    # the runner's copy of the registry and app_agent_config is reloaded at most this often
+    registry_cache_s: float = Field(5.0, ge=0, le=3600)

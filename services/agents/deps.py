@@ -16,6 +16,7 @@ from libs.common.rpc import RpcClient
 from libs.common.settings import Settings
 from libs.mail import MailSettings
 from services.agents.config import AgentsSettings
+from services.agents.registry import RegistryCache
 
 log = get_logger(__name__)
 
@@ -56,4 +57,5 @@ class AgentsDeps:
     pool: asyncpg.Pool
     rpc: RpcClient
     steps: StepPublisher | None = None
+    registry: RegistryCache | None = None
     tasks: list[object] = field(default_factory=list)

@@ -33,6 +33,7 @@ from libs.common.llm import Completion, LLMError, LLMTimeout, LLMUnavailable
 from libs.common.logging import get_logger
 from services.agents import conversation, facts, policy, repo
 from services.agents.deps import AgentsDeps
+from services.agents.registry import RegistryCache
 from services.agents.tools import TOOLS, ToolContext, ToolError, ToolInProgress
 from services.agents.views import budget_of
 
@@ -74,10 +75,10 @@ class Step:
     # ---- the step ------------------------------------------------------------------------------
     async def take(self) -> None:
         self.run = await repo.one(self.pool, repo.SELECT_RUN, self.run_id)
-        self.agent = await self.pool.fetchrow(repo.SELECT_AGENT, self.run["agent_name"])
-        self.config = policy.merged_config(await repo.config(self.pool),
-                                           self.agent["config"] if self.agent is not None else None)
-        self.assigned = (await repo.assignments(self.pool)).get(self.run["agent_name"], {})
+        registry = await (self.deps.registry or RegistryCache(self.pool, 0)).get()
+        self.agent = registry.agents.get(self.run["agent_name"])
+        self.config = policy.merged_config(registry.config, self.agent["config"] if self.agent is not None else None)
+        self.assigned = registry.assignments.get(self.run["agent_name"], {})
         budget = self.budget
         if self.active_ms() >= budget.max_duration_ms:
             return await self.stop_for_budget("duration")
@@ -238,7 +239,7 @@ class Step:
 
     async def execute(self, call: asyncpg.Record) -> tuple[str, Any, str | None]:
         tool = TOOLS[call["tool_name"]]
-        approved = await self.pool.fetchval(
+        approved = call["status"] != "pending" and await self.pool.fetchval(
             "SELECT status = 'approved' FROM app_agent_approvals WHERE tool_call_id = $1", call["id"])
         tc = ToolContext(self.deps.rpc, self.pool, self.cfg, self.deps.mail, call["id"], str(self.run_id),
                          str(self.run["objective_id"]), self.run["agent_name"])
