@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from comptoir.registry import SERVICE_NAMES
 from libs.common.settings import Settings
 from tests.conftest import RUN_ID, DatabaseFactory, own_database, small_pool
 from tests.fakes.llm_server import FakeLLMServer
@@ -54,7 +55,7 @@ async def res_llm() -> AsyncIterator[FakeLLMServer]:
 @pytest.fixture(scope="package")
 async def stack(res_settings: Settings, res_pool: asyncpg.Pool, res_llm: FakeLLMServer,
                 rabbit_node: RabbitNode) -> AsyncIterator[Stack]:
-    """security, rag, chat and billing as processes, and the gateway, on the private node."""
+    """Every service as a process (comptoir/registry.py), and the gateway, on the private node."""
     from services.gateway.demo_facts import seed_demo
     from services.rag.demo import load_demo
 
@@ -63,10 +64,10 @@ async def stack(res_settings: Settings, res_pool: asyncpg.Pool, res_llm: FakeLLM
     log_dir = Path(tempfile.mkdtemp(prefix="comptoir-resilience-logs-"))
     platform = Stack(res_settings, log_dir, res_llm.base_url, gateway_port=free_port())
     try:
-        for name in ("security", "rag", "chat", "billing"):
+        for name in SERVICE_NAMES:
             platform.spawn(name)
         platform.spawn("gateway")
-        for name in ("security", "rag", "chat", "billing"):
+        for name in SERVICE_NAMES:
             await platform.wait_consumers(rabbit_node.list_queues, name)
         await platform.wait_gateway()
         yield platform
