@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
 
 from libs.common.db import create_pool
+from libs.common.errors import RemoteError
 from libs.common.events.agents import AdvanceRun
 from libs.common.llm import LLMClient, LLMSettings
 from libs.common.logging import get_logger
@@ -55,6 +60,21 @@ async def close_deps(deps: AgentsDeps) -> None:
     await deps.pool.close()
 
 
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+
+
+def bad_values_refused(handler: H) -> H:
+    """A value Postgres cannot hold (a NUL character in a title, in edited arguments) is the caller's
+    input: `bad_request` (400 at the gateway), not an internal error."""
+    @functools.wraps(handler)
+    async def guarded(*args: Any) -> Any:
+        try:
+            return await handler(*args)
+        except asyncpg.exceptions.DataError as exc:
+            raise RemoteError("bad_request", f"a value cannot be stored: {type(exc).__name__}") from exc
+    return guarded  # type: ignore[return-value]
+
+
 async def advance_run(message: AdvanceRun, ctx: HandlerContext, deps: AgentsDeps) -> None:
     await runner.advance(message, deps)
 
@@ -62,13 +82,13 @@ async def advance_run(message: AdvanceRun, ctx: HandlerContext, deps: AgentsDeps
 svc = ServiceApp("agents", deps=build_deps, close=close_deps)
 maintenance.register(svc)  # app_agent_events (prune_agent_events) in `agents.maintenance.prune`
 svc.on_request("agents.list_agents", read_only=True)(handlers.list_agents)
-svc.on_request("agents.create_objective", writes=True)(handlers.create_objective)
-svc.on_request("agents.start_run", writes=True)(handlers.start_run)
+svc.on_request("agents.create_objective", writes=True)(bad_values_refused(handlers.create_objective))
+svc.on_request("agents.start_run", writes=True)(bad_values_refused(handlers.start_run))
 svc.on_request("agents.list_runs", read_only=True)(handlers.list_runs)
 svc.on_request("agents.get_run", read_only=True)(handlers.get_run)
-svc.on_request("agents.cancel_run", writes=True)(handlers.cancel_run)
+svc.on_request("agents.cancel_run", writes=True)(bad_values_refused(handlers.cancel_run))
 svc.on_request("agents.list_approvals", read_only=True)(approvals.list_approvals)
-svc.on_request("agents.decide_approval", writes=True)(approvals.decide)
+svc.on_request("agents.decide_approval", writes=True)(bad_values_refused(approvals.decide))
 # one step per message; the run's lease (not the inbox) keeps two workers off one run
 svc.on_event("agents.run.advance", queue="agents.runs", prefetch=STEP_CONCURRENCY)(advance_run)
 superchat.register(svc)  # the owner's super chat (lane A2)

@@ -48,6 +48,11 @@ async def test_bad_objectives_are_422_with_the_reason(http: httpx.AsyncClient, b
     assert answer.json()["detail"]
 
 
+async def test_a_value_postgres_cannot_hold_is_a_400_not_a_5xx(http: httpx.AsyncClient) -> None:
+    answer = await http.post("/v1/admin/agents/objectives", json={"agent": "sales_agent", "title": "nul\u0000"})
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_request", answer.text
+
+
 async def test_unknown_ids_are_404(http: httpx.AsyncClient) -> None:
     ghost = str(uuid.uuid4())
     for method, path in (("POST", f"/v1/admin/agents/approvals/{ghost}/approve"),
