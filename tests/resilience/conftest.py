@@ -3,6 +3,7 @@ and the platform as real processes on it (`python -m services.<name>`, as `compt
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -73,5 +74,6 @@ async def stack(res_settings: Settings, res_pool: asyncpg.Pool, res_llm: FakeLLM
         yield platform
     finally:
         await platform.stop_all()
+        shutil.rmtree(log_dir, ignore_errors=True)  # a failing test showed the tails it needed
 
 
