@@ -100,6 +100,11 @@ COUNT_TOOL_CALL = """
 UPDATE app_agent_runs SET tool_calls_count = tool_calls_count + 1 WHERE id = $1 AND tool_calls_count < $2
 RETURNING tool_calls_count
 """
+COUNT_STEP_ERROR = """
+UPDATE app_agent_runs SET metadata = jsonb_set(COALESCE(metadata, '{}'::jsonb), '{step_errors}',
+  to_jsonb(COALESCE((metadata->>'step_errors')::int, 0) + 1))
+WHERE id = $1 AND lease_token = $2 RETURNING (metadata->>'step_errors')::int
+"""
 SET_METADATA = "UPDATE app_agent_runs SET metadata = $2 WHERE id = $1"
 # runs a worker should take up: running, and its lease lapsed (the worker died) or nobody moved it for a while
 STALLED_RUNS = """

@@ -39,6 +39,7 @@ from services.agents.views import budget_of
 
 log = get_logger(__name__)
 TERMINAL = ("succeeded", "failed", "refused")
+MAX_STEP_ERRORS = 3
 
 
 class LeaseLost(Exception):
@@ -141,7 +142,7 @@ class Step:
         """The model's answer as a step, with its tool calls recorded (validated) before any runs."""
         async with self.held() as conn:
             number = await conn.fetchval(repo.ADD_STEP, self.run_id, self.token, self.usage(completion, llm_ms))
-            thought = completion.content or None
+            thought = _clean(completion.content) or None
             if not completion.tool_calls:
                 step_id = await conn.fetchval(repo.INSERT_STEP, self.run_id, number, thought, None, {},
                                               "completed", "low")
@@ -153,12 +154,13 @@ class Step:
                 log.info("agent_run_completed", run_id=str(self.run_id), steps=number)
                 return None
             first = completion.tool_calls[0]
-            first_args = _loads(first.arguments)
+            first_args = _loads(_clean(first.arguments))
             step_id = await conn.fetchval(repo.INSERT_STEP, self.run_id, number, thought, first.name,
                                           first_args if isinstance(first_args, dict) else {}, "executing",
                                           self.call_risk(first.name))
             for position, call in enumerate(completion.tool_calls):
-                await self.record_call(conn, step_id, position, call.id, call.name, call.arguments)
+                await self.record_call(conn, step_id, position, call.id, _clean(call.name)[:200],
+                                       _clean(call.arguments))
             await self.fact(conn, "step_started", {"step_number": number, "llm_ms": llm_ms, "thought": thought,
                                                    "tools": [c.name for c in completion.tool_calls]})
             return await repo.one(conn, "SELECT * FROM app_agent_run_steps WHERE id = $1", step_id)
@@ -356,6 +358,12 @@ async def summarize(conn: Conn, run_id: uuid.UUID, headline: str) -> str:
     return text
 
 
+def _clean(text: str) -> str:
+    """The model's text without NUL characters (Postgres text and jsonb cannot hold them), in JSON
+    arguments written as the `\\u0000` escape too."""
+    return text.replace("\x00", "").replace("\\u0000", "") if text else text
+
+
 def _loads(raw: str) -> Any:
     try:
         return json.loads(raw or "{}")
@@ -376,7 +384,8 @@ async def advance(message: AdvanceRun, deps: AgentsDeps) -> None:
     if await deps.pool.fetchval(repo.CLAIM_RUN, run_id, message.seq, token, deps.settings.lease_s) is None:
         log.debug("agent_step_not_due", run_id=message.run_id, seq=message.seq)
         return
-    work = asyncio.create_task(Step(deps, run_id, token).take())
+    step = Step(deps, run_id, token)
+    work = asyncio.create_task(step.take())
     beat = asyncio.create_task(_heartbeat(deps, run_id, token, work))
     try:
         await work
@@ -387,11 +396,14 @@ async def advance(message: AdvanceRun, deps: AgentsDeps) -> None:
         if task is not None and task.cancelling():  # this consumer is being stopped
             raise
         log.warning("agent_step_abandoned", run_id=message.run_id, reason="lease lost while working")
-    except Exception:
-        # a bug or a database error mid-step: give the run back; the recovery sweep sends it again
+    except Exception as exc:
+        # a bug or a database error mid-step: the lease lapses and the recovery sweep sends the step
+        # again; the third failure of a run ends it (`internal_error`) instead of looping
         log.exception("agent_step_failed", run_id=message.run_id, seq=message.seq)
         with contextlib.suppress(Exception):
-            await deps.pool.execute(repo.RELEASE, run_id, token)
+            errors = await deps.pool.fetchval(repo.COUNT_STEP_ERROR, run_id, token)
+            if errors is not None and errors >= MAX_STEP_ERRORS:
+                await step.fail("internal_error", f"{type(exc).__name__}: {exc}"[:300])
     finally:
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -113,3 +113,14 @@ async def test_cancel_ends_a_paused_run_and_a_second_cancel_is_refused(agents: A
     with pytest.raises(RemoteError) as unknown:
         await agents.rpc.request(CancelRun.TYPE, CancelRun(run_id=str(uuid.uuid4())), RunReply)
     assert unknown.value.code == "not_found"
+
+
+async def test_nul_characters_from_the_model_are_dropped_not_a_stuck_run(agents: Agents) -> None:
+    made = await agents.objective({"text": "je cherche\u0000", "tool_calls": [
+        {"name": "list_leads", "arguments": '{"since_days": 7, "note": "a\\u0000b"}'}]},
+        text("Fini\u0000."), tools=["list_leads"])
+    assert made.run is not None
+    detail = await agents.wait_status(made.run.id)
+    assert (detail.run.status, detail.run.summary) == ("completed", "Fini.")
+    assert detail.steps[0].thought == "je cherche"
+    assert detail.tool_calls[0].status == "failed" and "note" in (detail.tool_calls[0].error or "")
