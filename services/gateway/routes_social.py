@@ -145,7 +145,8 @@ async def reject_post(post_id: PostId, request: Request, gw: GatewayDep,
     return reply.post.model_dump(mode="json")
 
 
-@router.put("/media/{name}", status_code=201)
+@router.put("/media/{name}", status_code=201,
+            responses={415: {"description": "not an image or a video (see the accepted content types)"}})
 async def upload_media(name: str, request: Request, gw: GatewayDep) -> dict[str, Any]:
     """Store a post's image or video; use the answer's `media_url` in a post."""
     content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()

@@ -76,7 +76,7 @@ async def create_workflow(body: WorkflowDefinition, request: Request, gw: Gatewa
     return (await _ask(gw, CreateWorkflow(workflow=body), WorkflowReply, request)).model_dump(mode="json")
 
 
-@router.get("/runs", response_model=WorkflowRunList)
+@router.get("/runs", response_model=WorkflowRunList, responses={404: {"description": "no workflow of that name"}})
 async def list_runs(gw: GatewayDep, name: Annotated[str | None, Query(max_length=80)] = None,
                     status: RunStatus | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     req = ListWorkflowRuns(name=name or None, status=status, limit=limit)
