@@ -34,6 +34,24 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# The domain errors the owner's services answer requests with (docs/agents.md, docs/workflows.md),
+# as the HTTP statuses of the admin API and the console: a client's mistake or a state conflict,
+# never a 502. Codes not listed go to the generic handler below (`bad_request` is a 400 there).
+DOMAIN_STATUS: dict[str, int] = {
+    "not_found": 404,
+    "unknown_agent": 422, "unknown_tool": 422, "invalid_budget": 422, "invalid_arguments": 422,
+    "approval_closed": 409, "run_finished": 409,
+    "invalid_post": 422, "invalid_state": 409,
+    "name_conflict": 409, "conflict": 409, "invalid_workflow": 422,
+}
+
+
+def domain_error(exc: RemoteError, statuses: dict[str, int] = DOMAIN_STATUS) -> Exception:
+    """The ApiError for a service's domain error code; any other RemoteError as it is."""
+    status = statuses.get(exc.code)
+    return ApiError(status, exc.code, exc.message) if status else exc
+
+
 def error_response(
     status: int, code: str, detail: Any, headers: dict[str, str] | None = None
 ) -> JSONResponse:

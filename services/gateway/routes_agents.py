@@ -44,9 +44,8 @@ from libs.common.messages import Message
 from libs.common.rpc import ReplyT
 from services.gateway import idempotency
 from services.gateway.deps import GatewayDep
-from services.gateway.errors import ApiError
+from services.gateway.errors import ApiError, domain_error
 from services.gateway.routes_admin import require_admin
-from services.gateway.routes_superchat import remote_error
 
 router = APIRouter(prefix="/v1/admin/agents", tags=["admin", "agents"], dependencies=[Depends(require_admin)])
 RunStatus = Literal["running", "completed", "failed", "paused", "cancelled"]
@@ -95,7 +94,7 @@ async def _ask(gw: GatewayDep, body: Message, reply: type[ReplyT], request: Requ
     try:
         return await gw.rpc.request(body.TYPE, body, reply, request_id=request_id)
     except RemoteError as exc:
-        raise remote_error(exc) from exc
+        raise domain_error(exc) from exc
 
 
 def budget_of(raw: dict[str, int] | None) -> Budget | None:

@@ -43,7 +43,7 @@ from libs.storage.port import check_size
 from services.gateway import body as bodies
 from services.gateway import idempotency
 from services.gateway.deps import GatewayDep
-from services.gateway.errors import ApiError
+from services.gateway.errors import DOMAIN_STATUS, ApiError, domain_error
 from services.gateway.routes_admin import require_admin
 
 log = get_logger(__name__)
@@ -53,7 +53,7 @@ MEDIA_PREFIX = "social/"
 MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime",
                          "video/webm"})
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
-STATUS = {"not_found": 404, "invalid_post": 422, "invalid_state": 409, "bad_request": 422}
+STATUS = {**DOMAIN_STATUS, "bad_request": 422}  # a post the social queue cannot take: its fields
 PostId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -80,11 +80,6 @@ class RejectIn(BaseModel):
     rejected_by: str = Field("admin", min_length=1, max_length=200)
 
 
-def remote_error(exc: RemoteError) -> Exception:
-    status = STATUS.get(exc.code)
-    return ApiError(status, exc.code, exc.message) if status else exc
-
-
 def _request_id(request: Request) -> uuid.UUID:
     return idempotency.request_id_of(request) or uuid.uuid4()
 
@@ -93,7 +88,7 @@ async def _ask(gw: Any, request_type: str, body: Any, reply: type[Any], request_
     try:
         return await gw.rpc.request(request_type, body, reply, request_id=request_id)
     except RemoteError as exc:
-        raise remote_error(exc) from exc
+        raise domain_error(exc, STATUS) from exc
 
 
 @router.get("/posts", response_model=SocialPostList)

@@ -18,14 +18,12 @@ from libs.common.events.agents import AdminChat, AdminChatHistory, AdminChatRepl
 from services.gateway import idempotency
 from services.gateway.body import check_text
 from services.gateway.deps import GatewayDep
-from services.gateway.errors import ApiError
+from services.gateway.errors import ApiError, domain_error
 from services.gateway.routes_admin import require_admin
 
 router = APIRouter(prefix="/v1/admin/agents", tags=["admin", "agents"], dependencies=[Depends(require_admin)])
 # a model may call a few tools and the agents service gives it 40 s before the commands answer
 CHAT_TIMEOUT_S = 60.0
-STATUS = {"not_found": 404, "unknown_agent": 422, "unknown_tool": 422, "invalid_budget": 422,
-          "invalid_arguments": 422, "approval_closed": 409, "run_finished": 409}
 
 
 class ChatIn(BaseModel):
@@ -35,12 +33,6 @@ class ChatIn(BaseModel):
     conversation_id: str | None = Field(None, max_length=100, description="none: a new conversation")
     admin_user: str | None = Field(None, max_length=200, description="who asks (kept with the messages)")
     locale: Literal["fr", "en"] = Field("fr", description="the language of the answer")
-
-
-def remote_error(exc: RemoteError) -> Exception:
-    """The HTTP error for an agents service error code (the contract's table); others as they are."""
-    status = STATUS.get(exc.code)
-    return ApiError(status, exc.code, exc.message) if status else exc
 
 
 @router.post("/chat", response_model=AdminChatReply)
@@ -56,7 +48,7 @@ async def chat(body: ChatIn, request: Request, gw: GatewayDep) -> dict[str, Any]
         reply = await gw.rpc.request(AdminChat.TYPE, req, AdminChatReply, timeout=CHAT_TIMEOUT_S,
                                      request_id=idempotency.request_id_of(request))
     except RemoteError as exc:
-        raise remote_error(exc) from exc
+        raise domain_error(exc) from exc
     return reply.model_dump(mode="json")
 
 
@@ -69,5 +61,5 @@ async def history(gw: GatewayDep, conversation_id: Annotated[str | None, Query(m
     try:
         found = await gw.rpc.request(GetAdminChat.TYPE, req, AdminChatHistory)
     except RemoteError as exc:
-        raise remote_error(exc) from exc
+        raise domain_error(exc) from exc
     return found.model_dump(mode="json")

@@ -42,11 +42,10 @@ from libs.common.messages import Message
 from libs.common.rpc import ReplyT
 from services.gateway import idempotency
 from services.gateway.deps import GatewayDep
-from services.gateway.errors import ApiError
+from services.gateway.errors import domain_error
 from services.gateway.routes_admin import require_admin
 
 router = APIRouter(prefix="/v1/admin/workflows", tags=["admin", "workflows"], dependencies=[Depends(require_admin)])
-STATUS = {"not_found": 404, "name_conflict": 409, "conflict": 409, "invalid_workflow": 422}
 Name = Annotated[str, Field(max_length=80)]
 
 
@@ -61,8 +60,7 @@ async def _ask(gw: GatewayDep, body: Message, reply: type[ReplyT], request: Requ
     try:
         return await gw.rpc.request(body.TYPE, body, reply, request_id=request_id)
     except RemoteError as exc:
-        status = STATUS.get(exc.code)
-        raise (ApiError(status, exc.code, exc.message) if status else exc) from exc
+        raise domain_error(exc) from exc
 
 
 @router.get("", response_model=WorkflowList)

@@ -52,6 +52,7 @@ from services.gateway.console import audit, auth, i18n
 from services.gateway.console.render import page
 from services.gateway.console.users import LoginSession
 from services.gateway.deps import Gateway, GatewayDep
+from services.gateway.errors import DOMAIN_STATUS
 
 log = get_logger("gateway.console.agents")
 router = APIRouter(prefix="/admin/agents", include_in_schema=False)
@@ -60,8 +61,7 @@ RUN_STATUSES: tuple[RunStatus, ...] = ("running", "paused", "completed", "failed
 APPROVAL_STATUSES: tuple[ApprovalStatus, ...] = ("pending", "approved", "rejected", "expired")
 RISKS = ("low", "medium", "high")
 CHAT_TIMEOUT_S = 60.0
-ERROR_STATUS = {"not_found": 404, "approval_closed": 409, "run_finished": 409, "unknown_agent": 422,
-                "unknown_tool": 422, "invalid_budget": 422, "invalid_arguments": 422, "bad_request": 422}
+ERROR_STATUS = {**DOMAIN_STATUS, "bad_request": 422}  # shown as a message page, with the reason
 Csrf = Annotated[str, Form(max_length=200)]
 
 # the agents pages' words (merged into the console's dictionaries below)

@@ -56,14 +56,14 @@ from services.gateway.console import audit, auth, i18n
 from services.gateway.console.render import page
 from services.gateway.console.users import LoginSession
 from services.gateway.deps import Gateway, GatewayDep
+from services.gateway.errors import DOMAIN_STATUS
 
 log = get_logger("gateway.console.workflows")
 router = APIRouter(prefix="/admin/workflows", include_in_schema=False)
 social_router = APIRouter(prefix="/admin/social", include_in_schema=False)
 RUN_STATUSES: tuple[RunStatus, ...] = ("queued", "running", "waiting", "completed", "failed")
 POST_STATUSES: tuple[PostStatus, ...] = ("pending", "approved", "rejected", "published", "failed")
-ERROR_STATUS = {"not_found": 404, "invalid_state": 409, "name_conflict": 409, "invalid_workflow": 422,
-                "invalid_post": 422, "bad_request": 422}
+ERROR_STATUS = {**DOMAIN_STATUS, "bad_request": 422}  # shown as a message page, with the reason
 Csrf = Annotated[str, Form(max_length=200)]
 RequestId = Annotated[str, Form(max_length=100)]
 FILES = "/v1/files/"
