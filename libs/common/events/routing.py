@@ -14,7 +14,8 @@ LOG_ONLY: dict[str, str] = {
     "agent.approval.expired": "an approval nobody answered; for the event log",
     "agent.approval.granted": "the owner's approval; for the event log and audit",
     "agent.approval.rejected": "the owner's refusal; for the event log and audit",
-    "agent.approval.requested": "a risky tool call waits for the owner; the console lists pending approvals from the table",
+    "agent.approval.requested": ("a risky tool call waits for the owner; the console lists pending approvals "
+                                 "from the table"),
     "agent.owner.notified": "an agent's notify_owner; the console shows it from the event log",
     "agent.run.budget_exhausted": "a run stopped at its budget; for the event log",
     "agent.run.cancelled": "a run cancelled by the owner or by an expired approval; for the event log",
