@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from libs.common.db import Conn
 from libs.common.events.billing import CreateCheckout, CreateQuote, QuoteLineIn, QuoteReply
 from libs.common.messages import Envelope, Message
 from libs.common.service import HandlerContext
@@ -72,7 +73,7 @@ async def test_a_create_quote_taken_over_reuses_the_first_runs_stripe_session(
     envelope = Envelope.wrap(req, source="chat")
 
     @contextlib.asynccontextmanager
-    async def dies_before_commit() -> AsyncIterator[asyncpg.Connection]:
+    async def dies_before_commit() -> AsyncIterator[Conn]:
         async with pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
