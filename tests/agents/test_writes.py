@@ -82,3 +82,58 @@ async def test_update_lead_goes_through_chat_once_per_tool_call(agents: Agents, 
     stored = await agents.pool.fetchval("SELECT count(*) FROM app_request_log WHERE request_id = $1",
                                         uuid.UUID(detail.tool_calls[0].id))
     assert stored == 1  # chat claimed the tool call's id: a repeat gets this reply
+
+
+@pytest.fixture
+async def workflows_social(agents: Agents, pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """The workflows service (the social queue's owner), on the agents' broker names; nothing publishes."""
+    from services.workflows.app import svc as workflows_svc
+
+    deps = {"social_publisher_off": True, "executor": False, "scheduler": False, "seed": False}
+    async with workflows_svc.running(agents.settings, pool, deps=deps):
+        yield
+
+
+async def test_a_social_post_is_queued_by_the_workflows_service_once(agents: Agents, workflows_social: None) -> None:
+    content = f"Nouvelle collection d'automne {uuid.uuid4().hex[:6]} : des lampes en lin lavé."
+    made = await agents.objective(call("enqueue_social_post", platforms=["instagram", "facebook"], content=content,
+                                       media_url="https://cdn.example.com/automne.jpg", media_type="image"),
+                                  text("Post en attente de validation."), agent="content_agent",
+                                  tools=["enqueue_social_post"], risk="high")
+    assert made.run is not None
+    detail = await agents.wait_status(made.run.id)
+    assert detail.run.status == "completed" and [c.status for c in detail.tool_calls] == ["succeeded"]
+    rows = await agents.pool.fetch("SELECT id, status, source_kind, source_id, platforms "
+                                   "FROM app_social_publication_queue WHERE content = $1", content)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["status"] == "pending"  # socialApprovalRequired (the seed's default): the owner approves first
+    assert row["source_kind"] == "agent" and row["source_id"] == made.run.id
+    answer = next(m for m in agents.llm_calls(detail.run.title)[-1]["messages"] if m["role"] == "tool")
+    result = json.loads(answer["content"])
+    assert result["post_id"] == str(row["id"]) and result["status"] == "pending"
+
+
+@pytest.fixture
+async def chat_conversations(agents: Agents, pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """chat's read-only `chat.get_conversation` (services/chat/conversations.py), served alone."""
+    from services.chat import conversations
+
+    app = ServiceApp("chat", run_relay=False)
+    app.on_request("chat.get_conversation", read_only=True)(conversations.get_conversation)
+    async with app.running(agents.settings, pool):
+        yield
+
+
+async def test_get_conversation_reads_the_transcript_from_chat(agents: Agents, chat_conversations: None) -> None:
+    sid = f"agent_conv_{uuid.uuid4().hex[:10]}"
+    await agents.pool.execute("INSERT INTO app_chat_sessions (session_id, messages, message_count) VALUES ($1, $2, 2)",
+                              sid, [{"role": "user", "content": "Livrez-vous en Belgique ?"},
+                                    {"role": "assistant", "content": "Oui, en 3 à 5 jours ouvrés."}])
+    made = await agents.objective(call("get_conversation", session_id=sid), text("Lu."),
+                                  tools=["get_conversation"])
+    assert made.run is not None
+    detail = await agents.wait_status(made.run.id)
+    assert detail.run.status == "completed" and detail.tool_calls[0].status == "succeeded"
+    result = json.dumps(detail.tool_calls[0].result, ensure_ascii=False)
+    assert "Livrez-vous en Belgique ?" in result and "3 à 5 jours ouvrés" in result
