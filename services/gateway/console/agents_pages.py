@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from libs.common.errors import RemoteError, RequestTimeout
+from libs.common.errors import RemoteError
 from libs.common.events.agents import (
     AdminChat,
     AdminChatHistory,
@@ -48,11 +48,10 @@ from libs.common.events.agents import (
 )
 from libs.common.logging import get_logger
 from libs.common.messages import Message
-from services.gateway.console import audit, auth, i18n
+from services.gateway.console import audit, auth, i18n, remote
 from services.gateway.console.render import page
 from services.gateway.console.users import LoginSession
 from services.gateway.deps import Gateway, GatewayDep
-from services.gateway.errors import DOMAIN_STATUS
 
 log = get_logger("gateway.console.agents")
 router = APIRouter(prefix="/admin/agents", include_in_schema=False)
@@ -61,7 +60,7 @@ RUN_STATUSES: tuple[RunStatus, ...] = ("running", "paused", "completed", "failed
 APPROVAL_STATUSES: tuple[ApprovalStatus, ...] = ("pending", "approved", "rejected", "expired")
 RISKS = ("low", "medium", "high")
 CHAT_TIMEOUT_S = 60.0
-ERROR_STATUS = {**DOMAIN_STATUS, "bad_request": 422}  # shown as a message page, with the reason
+ERROR_STATUS = remote.PAGE_ERRORS
 Csrf = Annotated[str, Form(max_length=200)]
 
 # the agents pages' words (merged into the console's dictionaries below)
@@ -150,22 +149,12 @@ for _words, _ours in ((i18n.FR, FR), (i18n.EN, EN)):
         _words.setdefault(_key, _word)
 
 
-class AgentsDown(Exception):
-    pass
+AgentsDown = remote.ServiceDown
 
 
 async def _ask(gw: Gateway, request_type: str, body: Message, reply: type[Any], timeout: float | None = None,
                request_id: uuid.UUID | None = None) -> Any:
-    try:
-        return await gw.rpc.request(request_type, body, reply, timeout=timeout, request_id=request_id)
-    except RequestTimeout as exc:
-        log.warning("agents_request_timeout", request=request_type)
-        raise AgentsDown() from exc
-    except RemoteError as exc:
-        if exc.code in ERROR_STATUS:
-            raise
-        log.warning("agents_request_failed", request=request_type, code=exc.code, error=exc.message)
-        raise AgentsDown() from exc
+    return await remote.ask(gw, "agents", request_type, body, reply, timeout=timeout, request_id=request_id)
 
 
 def _message(request: Request, login: LoginSession, key: str, status: int, back: str,

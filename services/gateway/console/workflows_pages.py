@@ -23,7 +23,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from libs.common.errors import RemoteError, RequestTimeout
+from libs.common.errors import RemoteError
 from libs.common.events.social import (
     ApproveSocialPost,
     ListSocialPosts,
@@ -52,18 +52,17 @@ from libs.common.flags import read_flags
 from libs.common.logging import get_logger
 from libs.common.messages import Message
 from libs.common.settings import Settings
-from services.gateway.console import audit, auth, i18n
+from services.gateway.console import audit, auth, i18n, remote
 from services.gateway.console.render import page
 from services.gateway.console.users import LoginSession
 from services.gateway.deps import Gateway, GatewayDep
-from services.gateway.errors import DOMAIN_STATUS
 
 log = get_logger("gateway.console.workflows")
 router = APIRouter(prefix="/admin/workflows", include_in_schema=False)
 social_router = APIRouter(prefix="/admin/social", include_in_schema=False)
 RUN_STATUSES: tuple[RunStatus, ...] = ("queued", "running", "waiting", "completed", "failed")
 POST_STATUSES: tuple[PostStatus, ...] = ("pending", "approved", "rejected", "published", "failed")
-ERROR_STATUS = {**DOMAIN_STATUS, "bad_request": 422}  # shown as a message page, with the reason
+ERROR_STATUS = remote.PAGE_ERRORS
 Csrf = Annotated[str, Form(max_length=200)]
 RequestId = Annotated[str, Form(max_length=100)]
 FILES = "/v1/files/"
@@ -154,22 +153,12 @@ for _words, _ours in ((i18n.FR, FR), (i18n.EN, EN)):
         _words.setdefault(_key, _word)
 
 
-class WorkflowsDown(Exception):
-    pass
+WorkflowsDown = remote.ServiceDown
 
 
 async def _ask(gw: Gateway, request_type: str, body: Message, reply: type[Any],
                request_id: uuid.UUID | None = None) -> Any:
-    try:
-        return await gw.rpc.request(request_type, body, reply, request_id=request_id)
-    except RequestTimeout as exc:
-        log.warning("workflows_request_timeout", request=request_type)
-        raise WorkflowsDown() from exc
-    except RemoteError as exc:
-        if exc.code in ERROR_STATUS:
-            raise
-        log.warning("workflows_request_failed", request=request_type, code=exc.code, error=exc.message)
-        raise WorkflowsDown() from exc
+    return await remote.ask(gw, "workflows", request_type, body, reply, request_id=request_id)
 
 
 def _form_request_id(value: str) -> uuid.UUID:
