@@ -21,9 +21,10 @@ import json
 import time
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from libs.common.errors import RemoteError, UsageError
+from libs.common import cli
+from libs.common.errors import UsageError
 from libs.common.events.agents import (
     AgentList,
     ApprovalList,
@@ -44,8 +45,7 @@ from libs.common.events.agents import (
     StartRun,
 )
 from libs.common.messages import Message
-from libs.common.rpc import ReplyT, RpcClient
-from libs.common.settings import get_settings
+from libs.common.rpc import ReplyT
 
 BAD_INPUT = frozenset({"not_found", "unknown_agent", "unknown_tool", "invalid_budget", "invalid_arguments",
                        "bad_request"})
@@ -101,18 +101,10 @@ def _command(sub: Any, name: str, help_text: str, handler: Any) -> argparse.Argu
 
 
 async def _ask(body: Message, reply: type[ReplyT], timeout: float | None = None) -> ReplyT:
-    async with RpcClient(get_settings(), source="cli") as rpc:
-        try:
-            return await rpc.request(body.TYPE, body, reply, timeout=timeout)
-        except RemoteError as exc:
-            if exc.code in BAD_INPUT:
-                raise UsageError(f"{exc.code}: {exc.message}") from exc
-            raise
+    return await cli.ask(body, reply, BAD_INPUT, timeout=timeout)
 
 
-def _print(args: argparse.Namespace, model: BaseModel, lines: list[str]) -> int:
-    print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2) if args.json else "\n".join(lines))
-    return 0
+_print = cli.show
 
 
 def _run_line(run: RunInfo) -> str:

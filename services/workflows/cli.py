@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from libs.common.errors import RemoteError, UsageError
+from libs.common import cli
+from libs.common.errors import UsageError
 from libs.common.events.workflows import (
     CreateWorkflow,
     GetWorkflow,
@@ -37,8 +37,7 @@ from libs.common.events.workflows import (
     WorkflowRunList,
 )
 from libs.common.messages import Message
-from libs.common.rpc import ReplyT, RpcClient
-from libs.common.settings import get_settings
+from libs.common.rpc import ReplyT
 
 NAME_HELP = "the workflow's name (comptoir workflows list shows them)"
 BAD_INPUT = frozenset({"not_found", "name_conflict", "invalid_workflow", "conflict"})
@@ -71,18 +70,10 @@ def _command(sub: Any, name: str, help_text: str, handler: Any) -> argparse.Argu
 
 
 async def _ask(body: Message, reply: type[ReplyT], *, writes: bool = False) -> ReplyT:
-    async with RpcClient(get_settings(), source="cli") as rpc:
-        try:
-            return await rpc.request(body.TYPE, body, reply, request_id=uuid.uuid4() if writes else None)
-        except RemoteError as exc:
-            if exc.code in BAD_INPUT:
-                raise UsageError(f"{exc.code}: {exc.message}") from exc
-            raise
+    return await cli.ask(body, reply, BAD_INPUT, writes=writes)
 
 
-def _print(args: argparse.Namespace, model: BaseModel, lines: list[str]) -> int:
-    print(json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2) if args.json else "\n".join(lines))
-    return 0
+_print = cli.show
 
 
 def _line(w: WorkflowInfo) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import uuid
 from typing import Any, get_args
 
-from libs.common.errors import RemoteError, UsageError
+from libs.common import cli
+from libs.common.errors import UsageError
 from libs.common.events.social import (
     ApproveSocialPost,
     ListSocialPosts,
@@ -21,8 +21,6 @@ from libs.common.events.social import (
     SocialPostList,
     SocialPostReply,
 )
-from libs.common.rpc import RpcClient
-from libs.common.settings import get_settings
 
 USAGE_CODES = frozenset({"not_found", "invalid_state", "invalid_post", "bad_request"})
 
@@ -55,20 +53,14 @@ def line(post: SocialPost) -> str:
     return f"{post.id}  {post.status:<9} {','.join(post.platforms):<18}{media}{when}  {text}{extra}"
 
 
-async def _ask(request_type: str, body: Any, reply: type[Any]) -> Any:
-    async with RpcClient(get_settings(), source="cli") as rpc:
-        try:
-            return await rpc.request(request_type, body, reply, request_id=uuid.uuid4())
-        except RemoteError as exc:
-            if exc.code in USAGE_CODES:
-                raise UsageError(f"{exc.code}: {exc.message}") from None
-            raise
+async def _ask(body: Any, reply: type[Any]) -> Any:
+    return await cli.ask(body, reply, USAGE_CODES, writes=True)
 
 
 async def list_command(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= 500:
         raise UsageError("--limit must be between 1 and 500")
-    result: SocialPostList = await _ask("social.list", ListSocialPosts(status=args.status, limit=args.limit),
+    result: SocialPostList = await _ask(ListSocialPosts(status=args.status, limit=args.limit),
                                         SocialPostList)
     for post in result.posts:
         print(json.dumps(post.model_dump(mode="json"), ensure_ascii=False) if args.json else line(post))
@@ -76,14 +68,14 @@ async def list_command(args: argparse.Namespace) -> int:
 
 
 async def approve_command(args: argparse.Namespace) -> int:
-    reply: SocialPostReply = await _ask("social.approve", ApproveSocialPost(id=args.id, approved_by=args.by),
+    reply: SocialPostReply = await _ask(ApproveSocialPost(id=args.id, approved_by=args.by),
                                         SocialPostReply)
     print(line(reply.post))
     return 0
 
 
 async def reject_command(args: argparse.Namespace) -> int:
-    reply: SocialPostReply = await _ask("social.reject", RejectSocialPost(id=args.id, reason=args.reason,
-                                                                          rejected_by=args.by), SocialPostReply)
+    reply: SocialPostReply = await _ask(RejectSocialPost(id=args.id, reason=args.reason, rejected_by=args.by),
+                                        SocialPostReply)
     print(line(reply.post))
     return 0

@@ -279,10 +279,11 @@ async def test_the_cli_lists_approves_and_rejects(queue: Queue, monkeypatch: pyt
     import argparse
     import json
 
+    from libs.common import cli
     from libs.common.errors import UsageError
     from services.workflows import social_cli
 
-    monkeypatch.setattr(social_cli, "get_settings", lambda: queue.settings)
+    monkeypatch.setattr(cli, "get_settings", lambda: queue.settings)
     await set_approval(queue.pool, True)
     text = f"Depuis la ligne de commande {uuid.uuid4().hex[:6]}"
     post = await queue.enqueue(content=text)
