@@ -17,8 +17,10 @@ class QuoteError(ComptoirError):
 class PaymentProviderError(ComptoirError):
     """Stripe or Wix refused or could not be reached; `code` is `rejected` or `unavailable`."""
 
-    def __init__(self, provider: str, code: str, message: str) -> None:
+    def __init__(self, provider: str, code: str, message: str, *, maybe_done: bool = False) -> None:
         super().__init__(f"{provider}: {message}")
         self.provider = provider
         self.code = code
         self.message = message
+        # the request was sent and no answer came back: the provider may have acted on it
+        self.maybe_done = maybe_done

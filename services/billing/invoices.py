@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from libs.common.db import Conn
 from libs.common.events.billing import CreateInvoice, InvoiceCreated, QuoteView
@@ -14,6 +14,7 @@ from libs.common.service import Transaction, in_transaction
 from services.billing import quotes, repo
 from services.billing.deps import Billing
 from services.billing.errors import PaymentProviderError, QuoteError
+from services.billing.wix import WixInvoice
 
 SOURCE = "billing"
 log = get_logger(__name__)
@@ -34,7 +35,7 @@ async def create_invoice(
     if not quote.email:
         raise QuoteError("bad_request", f"quote {quote.id} has no customer e-mail to invoice")
     due = (billing.clock() + timedelta(days=req.due_in_days)).date()
-    invoice = await billing.wix.create_invoice(quote, due)
+    invoice = await _created_on_wix(billing, quote, due)
     status = "draft"
     if req.send:
         invoice = await billing.wix.send_invoice(invoice.id)
@@ -44,6 +45,7 @@ async def create_invoice(
             repo.INSERT_INVOICE, quote.id, quote.session_id, invoice.id, status, quote.totals.gross,
             quote.currency, invoice.url, due, quote.email)
         await conn.execute(repo.SET_QUOTE_INVOICE, quote.id, invoice.id, invoice.url)
+        await conn.execute(repo.FINISH_INVOICE_ATTEMPT, quote.id, invoice.id)
         event = InvoiceCreated(invoice_id=str(invoice_row_id), wix_invoice_id=invoice.id, quote_id=quote.id,
                                amount=quote.totals.gross, currency=quote.currency, status=status)
         await add_event(conn, event, source=SOURCE, aggregate_id=quote.id, causation=causation,
@@ -83,7 +85,7 @@ async def _paid_invoice(conn: Conn, quote: QuoteView, billing: Billing, causatio
     if not quote.email:
         raise QuoteError("bad_request", f"quote {quote.id} has no customer e-mail to invoice")
     today = billing.clock().date()
-    invoice = await billing.wix.create_invoice(quote, today)
+    invoice = await _created_on_wix(billing, quote, today)
     invoice = await billing.wix.record_payment(invoice.id, quote.totals.gross, today)
     lead_id = await conn.fetchval(repo.SELECT_LEAD_BY_EMAIL, quote.email)
     row_id = await conn.fetchval(repo.INSERT_INVOICE, quote.id, quote.session_id, invoice.id, "paid",
@@ -91,12 +93,31 @@ async def _paid_invoice(conn: Conn, quote: QuoteView, billing: Billing, causatio
     await conn.execute(repo.SET_INVOICE_METADATA, row_id, {"lead_id": str(lead_id) if lead_id else None,
                                                            "recorded_paid": True})
     await conn.execute(repo.SET_QUOTE_INVOICE, quote.id, invoice.id, invoice.url)
+    await conn.execute(repo.FINISH_INVOICE_ATTEMPT, quote.id, invoice.id)
     event = InvoiceCreated(invoice_id=str(row_id), wix_invoice_id=invoice.id, quote_id=quote.id,
                            amount=quote.totals.gross, currency=quote.currency, status="paid")
     await add_event(conn, event, source=SOURCE, aggregate_id=quote.id, causation=causation,
                     session_id=quote.session_id)
     log.info("invoice_issued_paid", quote_id=quote.id, wix_invoice_id=invoice.id)
     return event
+
+
+async def _created_on_wix(billing: Billing, quote: QuoteView, due: date) -> WixInvoice:
+    """The quote's invoice created on Wix, at most once per attempt that may have reached Wix: the
+    attempt is committed first (migration 068); one left in flight by a dead worker refuses the call."""
+    assert billing.wix is not None
+    if await billing.pool.fetchval(repo.CLAIM_INVOICE_ATTEMPT, quote.id) is None:
+        started = await billing.pool.fetchval(repo.SELECT_INVOICE_ATTEMPT, quote.id)
+        when = f" at {started:%Y-%m-%d %H:%M} UTC" if started is not None else ""
+        raise PaymentProviderError("wix", "outcome_unknown", (
+            f"an earlier attempt to create the Wix invoice of quote {quote.id} was interrupted{when}: Wix may "
+            "hold it already, so none is created again; check the invoices in the Wix dashboard"))
+    try:
+        return await billing.wix.create_invoice(quote, due)
+    except PaymentProviderError as exc:
+        if not exc.maybe_done:  # Wix refused or was never reached: nothing was created, a retry may go
+            await billing.pool.execute(repo.RELEASE_INVOICE_ATTEMPT, quote.id)
+        raise
 
 
 def _uuid(quote_id: str) -> str:

@@ -110,6 +110,16 @@ SELECT_QUOTE_INVOICE = """
 SELECT id, wix_invoice_id, amount, currency, status FROM app_wix_invoices WHERE quote_id = $1
 ORDER BY created_at LIMIT 1
 """
+# an attempt on Wix (068): claimed before the call unless one is in flight; a finished one is reused
+CLAIM_INVOICE_ATTEMPT = """
+INSERT INTO billing_invoice_attempts (quote_id) VALUES ($1)
+ON CONFLICT (quote_id) DO UPDATE SET started_at = NOW(), wix_invoice_id = NULL
+  WHERE billing_invoice_attempts.wix_invoice_id IS NOT NULL
+RETURNING quote_id
+"""
+SELECT_INVOICE_ATTEMPT = "SELECT started_at FROM billing_invoice_attempts WHERE quote_id = $1"
+RELEASE_INVOICE_ATTEMPT = "DELETE FROM billing_invoice_attempts WHERE quote_id = $1 AND wix_invoice_id IS NULL"
+FINISH_INVOICE_ATTEMPT = "UPDATE billing_invoice_attempts SET wix_invoice_id = $2 WHERE quote_id = $1"
 SET_INVOICE_METADATA = "UPDATE app_wix_invoices SET metadata = metadata || $2::jsonb WHERE id = $1"
 SELECT_LEAD_BY_EMAIL = "SELECT id FROM app_leads WHERE lower(email) = lower($1) LIMIT 1"
 SET_INVOICE_STATUS = "UPDATE app_wix_invoices SET status = $2, updated_at = NOW() WHERE id = $1"

@@ -139,7 +139,8 @@ class WixClient:
                 error: Exception = exc
             except httpx.TransportError as exc:  # sent, maybe processed: only reads may go again
                 if not retry:
-                    raise PaymentProviderError("wix", "unavailable", f"{method} {path}: {exc!r}") from exc
+                    raise PaymentProviderError("wix", "unavailable", f"{method} {path}: {exc!r}",
+                                               maybe_done=True) from exc
                 error = exc
             else:
                 if response.status_code < 400:

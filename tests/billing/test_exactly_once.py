@@ -21,6 +21,7 @@ from services.billing.app import svc
 from services.billing.handlers import QUOTE_IDS, create_quote
 from tests.billing.conftest import STRIPE_KEY, BillingFactory, billing_config
 from tests.fakes.stripe_server import FakeStripeServer
+from tests.fakes.wix_server import FakeWixServer, Step
 
 
 @pytest.fixture
@@ -92,3 +93,46 @@ async def test_a_create_quote_taken_over_reuses_the_first_runs_stripe_session(
     # another request (another envelope) is another quote
     other = await create_quote(req, billing, Envelope.wrap(req, source="chat"))
     assert other.id != first.id and stripe_fake.created == 2
+
+
+async def test_a_wix_invoice_cut_off_before_commit_is_never_created_twice(
+        pool: asyncpg.Pool, make_billing: BillingFactory, wix_fake: FakeWixServer) -> None:
+    """Wix takes no idempotency key: billing commits an attempt before the call (migration 068). The
+    first run's invoice reached Wix, then the run died before its transaction committed: asking again
+    is refused with the reason rather than creating a second invoice. A call Wix refused leaves no
+    attempt behind, so it can be asked again."""
+    from libs.common.events.billing import CreateInvoice
+    from services.billing.errors import PaymentProviderError
+    from services.billing.invoices import create_invoice
+
+    billing = make_billing(payment_provider="none")
+    lines = [QuoteLineIn(label="Lampe Orion", unit_price=Decimal("129.00"))]
+    asked = [CreateQuote(email=email, lines=lines) for email in ("facture@example.fr", "refus@example.fr")]
+    cut, refused = [await create_quote(req, billing, Envelope.wrap(req, source="test")) for req in asked]
+
+    @contextlib.asynccontextmanager
+    async def dies_before_commit() -> AsyncIterator[Conn]:
+        async with pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                yield conn
+            finally:
+                await transaction.rollback()
+
+    before = len(wix_fake.invoices)
+    await create_invoice(CreateInvoice(quote_id=cut.id, send=False), billing, None, dies_before_commit)
+    assert len(wix_fake.invoices) == before + 1  # Wix has it; our row did not commit
+    assert await pool.fetchval("SELECT count(*) FROM app_wix_invoices WHERE quote_id = $1", uuid.UUID(cut.id)) == 0
+    with pytest.raises(PaymentProviderError) as err:
+        await create_invoice(CreateInvoice(quote_id=cut.id, send=False), billing)
+    assert err.value.code == "outcome_unknown" and "Wix dashboard" in err.value.message
+    assert len(wix_fake.invoices) == before + 1
+
+    wix_fake.script(Step("/invoices/v2/invoices", status=400))
+    with pytest.raises(PaymentProviderError):
+        await create_invoice(CreateInvoice(quote_id=refused.id, send=False), billing)
+    made = await create_invoice(CreateInvoice(quote_id=refused.id, send=False), billing)
+    assert made.wix_invoice_id in wix_fake.invoices and len(wix_fake.invoices) == before + 2
+    assert await pool.fetchval("SELECT wix_invoice_id FROM billing_invoice_attempts WHERE quote_id = $1",
+                               uuid.UUID(refused.id)) == made.wix_invoice_id
