@@ -41,6 +41,13 @@ tell know want need get
 """
 QUESTION_WORDS = frozenset(fold(w) for w in _QUESTION_WORDS.split())
 _HEADING_MAX_WORDS = 10
+# a sentence that leans on the one before it ("En dessous de ce montant, …", "Elle est offerte…"):
+# quoted alone it makes no sense, so its antecedent comes with it
+_ANAPHOR = re.compile(
+    r"^(?:en dessous de ce|au-dessus de ce|au-delà de ce|au dela de ce|dans ce cas|pour cela|sinon|"
+    r"ce|cet|cette|ces|il|elle|ils|elles|celui-ci|celle-ci|"
+    r"below this|above this|beyond this|in that case|otherwise|this|these|that|those|it|they)\b",
+    re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ0-9«\"(])")
 _EN_HINTS = frozenset({"hi", "hello", "thanks", "please", "shipping", "delivery", "refund", "order"})
 _FR_HINTS = frozenset({"bonjour", "merci", "livraison", "commande", "remboursement", "svp"})
@@ -137,9 +144,9 @@ def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[s
             best = [scored[0]]
             if len(scored) > 1 and scored[1][0] > 0 and scored[1][0] >= scored[0][0] / 2:
                 best.append(scored[1])
-            for _, _, s in sorted(best, key=lambda x: -x[1]):  # reading order
-                chosen.append((s, passage.marker))
-                covered |= set(analyze(s, "fr"))
+            for i in _with_antecedents(candidates, sorted(-neg for _, neg, _ in best)):  # reading order
+                chosen.append((candidates[i], passage.marker))
+                covered |= set(analyze(candidates[i], "fr"))
         else:
             score, _, s = scored[0]
             new = {t for t, w in terms if w == 1.0 and t in set(analyze(s, "fr"))} - covered
@@ -149,6 +156,17 @@ def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[s
         if len(chosen) >= MAX_SENTENCES:
             break
     return chosen[:MAX_SENTENCES]
+
+
+def _with_antecedents(candidates: Sequence[str], picked: Sequence[int]) -> list[int]:
+    """The picked sentence positions, each that leans on the sentence before it preceded by that one."""
+    out: list[int] = []
+    for i in picked:
+        if i > 0 and i - 1 not in out and _ANAPHOR.match(candidates[i].lstrip("«\"( ")):
+            out.append(i - 1)
+        if i not in out:
+            out.append(i)
+    return out
 
 
 def compose(lang: str, picked: Sequence[tuple[str, int]], passages_language: str = "fr") -> str:

@@ -27,6 +27,18 @@ def test_the_answer_is_the_sentences_that_answer_with_one_marker_per_document() 
     assert reply.rstrip().endswith("personnellement ?")  # an adviser is offered
 
 
+def test_a_sentence_that_leans_on_the_one_before_comes_with_it() -> None:
+    frais = Chunk("c4", "La livraison est offerte dès 80 € d'achat. En dessous de ce montant, les frais de port "
+                  "s'élèvent à 5,90 € pour un colis standard. Nos colis partent de Lyon.", "faq", "Frais de port",
+                  "livraison-frais", 0.5, True)
+    reply, _ = grounded_answer("Combien coûtent les frais de port d'un colis standard ?", "fr", [frais], [], [])
+    first = reply.splitlines()[0]
+    assert first.startswith("La livraison est offerte dès 80 € d'achat. En dessous de ce montant")  # antecedent
+    assert "Lyon" not in first
+    assert grounded._with_antecedents(["Un.", "Cette lampe est en lin.", "Trois."], [1, 2]) == [0, 1, 2]
+    assert grounded._with_antecedents(["Un.", "Deux.", "Trois."], [2]) == [2]
+
+
 def test_nothing_relevant_is_an_honest_i_dont_know() -> None:
     weak = Chunk("x", "Nos lampes sont garanties cinq ans.", "faq", "Garantie", "garantie", 0.46, False)
     reply, used = grounded_answer("Quelle est la capitale du Japon ?", "fr", [weak], [], [])
