@@ -81,15 +81,21 @@ PAYMENT_THANKS = Seed("payment_thank_you", {
     "enabled": False,
     "steps": [
         {"type": "condition", "config": {"all": [{"path": "event.email", "op": "exists"}]}},
+        # the invoice (Wix) or receipt (Stripe) link billing kept with the paid quote
+        {"type": "get_quote", "id": "paid", "config": {"quote_id": "{{ event.quote_id }}"}},
         {"type": "send_email", "config": {
             "to": "{{ event.email }}",
             "subject": "Merci pour votre commande",
             "body": "Bonjour,\n\nNous avons bien reçu votre paiement de {{ event.amount|money(event.currency) }}. "
-                    "Merci pour votre confiance !\n\n{{ facts.brand_name }}\n",
+                    "Merci pour votre confiance !\n"
+                    "{% if steps.paid.quote.invoice_url %}\nVotre facture : {{ steps.paid.quote.invoice_url }}\n"
+                    "{% endif %}\n{{ facts.brand_name }}\n",
             "translations": {"en": {
                 "subject": "Thank you for your order",
                 "body": "Hello,\n\nWe have received your payment of {{ event.amount|money(event.currency, 'en') }}. "
-                        "Thank you!\n\n{{ facts.brand_name }}\n"}}}},
+                        "Thank you!\n"
+                        "{% if steps.paid.quote.invoice_url %}\nYour invoice: {{ steps.paid.quote.invoice_url }}\n"
+                        "{% endif %}\n{{ facts.brand_name }}\n"}}}},
     ],
 })
 

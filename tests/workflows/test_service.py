@@ -38,8 +38,8 @@ MAIL = {"type": "send_email", "config": {"to": "{{ event.email }}", "subject": "
 
 
 class Service:
-    def __init__(self, rpc: RpcClient, smtp: FakeSmtpServer, pool: asyncpg.Pool) -> None:
-        self.rpc, self.smtp, self.pool = rpc, smtp, pool
+    def __init__(self, rpc: RpcClient, smtp: FakeSmtpServer, pool: asyncpg.Pool, settings: Settings) -> None:
+        self.rpc, self.smtp, self.pool, self.settings = rpc, smtp, pool, settings
 
     async def create(self, **fields: Any) -> WorkflowReply:
         fields.setdefault("name", unique("svc"))
@@ -63,7 +63,7 @@ async def service(wf_settings: Settings, wf_pool: asyncpg.Pool) -> AsyncIterator
     with FakeSmtpServer() as smtp:
         deps = {"workflows_settings": wf_config(), "mail_settings": smtp.settings(), "scheduler": False}
         async with svc.running(settings, wf_pool, deps=deps), RpcClient(settings, source="test") as rpc:
-            yield Service(rpc, smtp, wf_pool)
+            yield Service(rpc, smtp, wf_pool, settings)
 
 
 async def test_create_then_a_second_create_of_the_name_conflicts(service: Service) -> None:
@@ -151,6 +151,39 @@ async def test_the_seeded_handoff_workflow_mails_the_owner_the_conversation_link
     off = await service.rpc.request("workflows.set_enabled", SetWorkflowEnabled(name="handoff-owner-email",
                                                                                enabled=False), WorkflowReply)
     assert not off.workflow.enabled
+
+
+async def test_the_seeded_thank_you_mail_carries_the_invoice_link_billing_kept(service: Service) -> None:
+    from libs.common.events.billing import GetQuote, QuoteReply
+    from libs.common.service import HandlerContext, ServiceApp
+
+    quote_id, email = str(uuid.uuid4()), f"client-{uuid.uuid4().hex[:6]}@exemple.fr"
+    billing = ServiceApp("billing", run_relay=False)
+
+    @billing.on_request("billing.get_quote", read_only=True)
+    async def get(req: GetQuote, ctx: HandlerContext) -> QuoteReply:
+        assert req.quote_id == quote_id
+        return QuoteReply.model_validate({"quote": {
+            "id": quote_id, "type": "custom", "status": "paid", "session_id": None, "email": email,
+            "currency": "EUR",
+            "lines": [{"label": "Lampe", "unit_price": "89.00", "quantity": 1, "line_total": "89.00"}],
+            "totals": {"net": "74.17", "vat": "14.83", "gross": "89.00", "vat_rate": "0.20",
+                       "prices_include_vat": True},
+            "created_at": "2026-12-01T10:00:00+00:00", "expires_at": "2026-12-31T10:00:00+00:00",
+            "invoice_url": "https://pay.stripe.com/receipts/payment/ch_test_1"}})
+
+    event = {"quote_id": quote_id, "provider": "stripe", "provider_reference": "cs_1", "amount": "89.00",
+             "currency": "EUR", "email": email, "session_id": None, "paid_at": "2026-12-02T10:00:00+00:00"}
+    async with billing.running(service.settings, service.pool):
+        await service.rpc.request("workflows.run", RunWorkflow(name="payment-thank-you", event=event), RunReply,
+                                  request_id=uuid.uuid4())
+
+        async def mail() -> Any:
+            return next((m for m in service.smtp.messages if m["To"] == email), None)
+        message = await eventually(mail)
+    body = message.get_content()
+    assert message["Subject"] == "Merci pour votre commande" and "89,00" in body
+    assert "Votre facture : https://pay.stripe.com/receipts/payment/ch_test_1" in body
 
 
 async def test_update_replaces_a_definition_and_a_rename_onto_a_taken_name_conflicts(service: Service) -> None:
