@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,6 +34,20 @@ async def billing_svc(settings: Settings, pool: asyncpg.Pool, tmp_path: Path,
 
 async def ask(ctx: HandlerContext, kind: str, body: Message, request_id: uuid.UUID) -> QuoteReply:
     return await ctx.rpc.request(kind, body, QuoteReply, timeout=15, request_id=request_id)
+
+
+def dying_transaction(pool: asyncpg.Pool) -> Callable[[], contextlib.AbstractAsyncContextManager[Conn]]:
+    """A handler's transaction whose worker dies before the commit: everything it wrote rolls back."""
+    @contextlib.asynccontextmanager
+    async def dies_before_commit() -> AsyncIterator[Conn]:
+        async with pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                yield conn
+            finally:
+                await transaction.rollback()
+    return dies_before_commit
 
 
 async def test_a_repeated_create_quote_makes_one_quote_and_one_payment_link(
@@ -73,16 +87,7 @@ async def test_a_create_quote_taken_over_reuses_the_first_runs_stripe_session(
     req = CreateQuote(email="relance@example.fr", lines=[QuoteLineIn(label="Coffret", unit_price=Decimal("39.90"))])
     envelope = Envelope.wrap(req, source="chat")
 
-    @contextlib.asynccontextmanager
-    async def dies_before_commit() -> AsyncIterator[Conn]:
-        async with pool.acquire() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                yield conn
-            finally:
-                await transaction.rollback()
-
+    dies_before_commit = dying_transaction(pool)
     first = await create_quote(req, billing, envelope, dies_before_commit)
     assert await pool.fetchval("SELECT count(*) FROM app_quotes WHERE id = $1", uuid.UUID(first.id)) == 0
     second = await create_quote(req, billing, envelope)
@@ -110,16 +115,7 @@ async def test_a_wix_invoice_cut_off_before_commit_is_never_created_twice(
     asked = [CreateQuote(email=email, lines=lines) for email in ("facture@example.fr", "refus@example.fr")]
     cut, refused = [await create_quote(req, billing, Envelope.wrap(req, source="test")) for req in asked]
 
-    @contextlib.asynccontextmanager
-    async def dies_before_commit() -> AsyncIterator[Conn]:
-        async with pool.acquire() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                yield conn
-            finally:
-                await transaction.rollback()
-
+    dies_before_commit = dying_transaction(pool)
     before = len(wix_fake.invoices)
     await create_invoice(CreateInvoice(quote_id=cut.id, send=False), billing, None, dies_before_commit)
     assert len(wix_fake.invoices) == before + 1  # Wix has it; our row did not commit
