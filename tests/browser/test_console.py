@@ -80,6 +80,7 @@ async def up(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> Asyn
                 process.wait()
             await delete_broker_names(amqp_url, prefix)
             await db_factory.drop(dsn)
+            shutil.rmtree(log.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
