@@ -9,7 +9,6 @@ no serious or critical violation on any agents page; screenshots in $COMPTOIR_CO
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import shutil
@@ -21,7 +20,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-import uvicorn
 
 from libs.common.db import create_pool
 from libs.common.events.agents import ApprovalList, CreateObjective, ListApprovals, ObjectiveReply
@@ -31,8 +29,9 @@ from libs.common.settings import Settings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.console import users
-from tests.browser.test_console import SHOTS, axe, log_in, new_page, shoot
-from tests.browser.test_widget import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.console_stack import owner_page, served
+from tests.browser.test_console import axe, log_in, new_page, shoot
+from tests.browser.test_widget import CHROMIUM, free_port
 from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, eventually, make_settings
 from tests.fakes.llm_server import FakeLLMServer, Step
 
@@ -76,19 +75,9 @@ async def stack(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> A
                                                                  {"security": security_deps(SecuritySettings())}))
             await stack.enter_async_context(agents_svc.running(settings, pool, {"llm_settings": llm}))
             app = create_app(settings, GatewaySettings(admin_token="agents-console-token-0123456789"), pool=pool)
-            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                   access_log=False, timeout_graceful_shutdown=2))
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.05)
+            base = await stack.enter_async_context(served(app, port))
             rpc = await stack.enter_async_context(RpcClient(settings, source="test"))
-            try:
-                yield Stack(f"http://127.0.0.1:{port}", pool, rpc, fake)
-            finally:
-                server.should_exit = True
-                await task
+            yield Stack(base, pool, rpc, fake)
     finally:
         await pool.close()
         await delete_broker_names(amqp_url, prefix)
@@ -98,18 +87,8 @@ async def stack(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> A
 @pytest.fixture(scope="module")
 async def owner(stack: Stack) -> AsyncIterator[Any]:
     """One logged-in owner page for the module (the browser is closed before the servers stop)."""
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = await new_page(chromium)
-            await log_in(page, stack.base, PASSWORD, OWNER)
-            await page.wait_for_url("**/admin/conversations")
-            yield page
-        finally:
-            await chromium.close()
+    async with owner_page(stack.base, OWNER, PASSWORD) as page:
+        yield page
 
 
 def list_leads_call(call_id: str, days: int = 7) -> Step:

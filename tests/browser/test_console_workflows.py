@@ -8,7 +8,6 @@ decided twice is a clear 409; axe-core finds no serious or critical violation on
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
@@ -21,7 +20,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from libs.common.db import create_pool
@@ -35,8 +33,9 @@ from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.console import users
 from services.workflows.graph import GraphSettings
-from tests.browser.test_console import SHOTS, axe, log_in, new_page, shoot
-from tests.browser.test_widget import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.console_stack import owner_page, served
+from tests.browser.test_console import axe, shoot
+from tests.browser.test_widget import CHROMIUM, free_port
 from tests.conftest import RUN_ID, DatabaseFactory, delete_broker_names, eventually, make_settings
 from tests.fakes.graph_server import FakeGraphServer
 from tests.workflows.conftest import wf_config
@@ -90,19 +89,9 @@ async def stack(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> A
                                                                  {"security": security_deps(SecuritySettings())}))
             await stack.enter_async_context(workflows_svc.running(settings, pool, deps=deps))
             app = create_app(settings, GatewaySettings(admin_token="workflows-console-token-0123456789"), pool=pool)
-            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                   access_log=False, timeout_graceful_shutdown=2))
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.05)
+            base = await stack.enter_async_context(served(app, port))
             rpc = await stack.enter_async_context(RpcClient(settings, source="test"))
-            try:
-                yield Stack(f"http://127.0.0.1:{port}", pool, rpc, graph)
-            finally:
-                server.should_exit = True
-                await task
+            yield Stack(base, pool, rpc, graph)
     finally:
         await pool.close()
         await delete_broker_names(amqp_url, prefix)
@@ -111,18 +100,9 @@ async def stack(db_factory: DatabaseFactory, amqp_url: str, data_dir: Path) -> A
 
 @pytest.fixture(scope="module")
 async def owner(stack: Stack) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = await new_page(chromium)
-            await log_in(page, stack.base, PASSWORD, OWNER)
-            await page.wait_for_url("**/admin/conversations")
-            yield page
-        finally:
-            await chromium.close()
+    """One logged-in owner page for the module (the browser is closed before the servers stop)."""
+    async with owner_page(stack.base, OWNER, PASSWORD) as page:
+        yield page
 
 
 async def no_violations(page: Any, name: str) -> None:
