@@ -3,26 +3,14 @@ reason (no traceback)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 
 import pytest
-import structlog
 
-from comptoir.cli import main
-from libs.common.settings import get_settings
 from tests.agents.conftest import Agents, add_lead, call, text
-
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
+from tests.cli_in_process import Done, cli_runner
 
 
 @pytest.fixture
@@ -30,30 +18,7 @@ def comptoir(agents: Agents, monkeypatch: pytest.MonkeyPatch,
              capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Awaitable[Done]]]:
     """`comptoir agents …` in this process (a thread: the command runs its own event loop), with the
     settings of the test's agents service."""
-    s = agents.settings
-    assert s.database_url is not None
-    for name, value in {"COMPTOIR_ENV": "test", "DATABASE_URL": s.database_url.get_secret_value(),
-                        "AMQP_URL": s.amqp_url.get_secret_value(), "COMPTOIR_QUEUE_PREFIX": s.queue_prefix,
-                        "COMPTOIR_EVENTS_EXCHANGE": s.events_exchange, "COMPTOIR_DATA_DIR": str(s.data_dir),
-                        "LOG_LEVEL": "WARNING"}.items():
-        monkeypatch.setenv(name, value)
-    saved = structlog.get_config()
-    handlers = logging.getLogger().handlers[:]
-
-    async def run(*argv: str) -> Done:
-        capsys.readouterr()
-        get_settings.cache_clear()
-        try:
-            code = await asyncio.to_thread(main, ["agents", *argv])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            get_settings.cache_clear()
-        out, err = capsys.readouterr()
-        return Done(code, out, err)
-    yield run
-    structlog.configure(**saved)
-    logging.getLogger().handlers[:] = handlers
+    yield from cli_runner(agents.settings, "agents", monkeypatch, capsys)
 
 
 async def test_bad_input_exits_2_with_the_reason(comptoir: Callable[..., Awaitable[Done]]) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Iterator
 
 import pytest
-import structlog
 
 from comptoir.cli import build_parser, main
 from libs.common.errors import UsageError
 from libs.common.serving import run_command
 from libs.common.settings import Settings, get_settings
+from tests.cli_in_process import logging_restored
 
 
 def _walk(parser: argparse.ArgumentParser, path: list[str]) -> list[tuple[list[str], argparse.ArgumentParser]]:
@@ -94,11 +93,8 @@ def _assert_one_line(argv: list[str], err: str, reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _logging_restored() -> Iterator[None]:
     """main() points the logs at the captured stderr, closed after the test: put them back."""
-    saved = structlog.get_config()
-    handlers = logging.getLogger().handlers[:]
-    yield
-    structlog.configure(**saved)
-    logging.getLogger().handlers[:] = handlers
+    with logging_restored():
+        yield
 
 
 @pytest.mark.parametrize(("argv", "env", "code", "reason"), IN_PROCESS, ids=lambda v: str(v)[:40])

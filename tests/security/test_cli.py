@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from comptoir.cli import main
 from libs.guard.screening import Screener
 from services.security.cli import scan_lines
+from tests.cli_in_process import logging_restored
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,11 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def keep_logging_config() -> Iterator[None]:
     """main() configures logging onto the captured stderr; later tests must not write to it."""
-    saved = structlog.get_config()
-    handlers = logging.getLogger().handlers[:]
-    yield
-    structlog.configure(**saved)
-    logging.getLogger().handlers[:] = handlers
+    with logging_restored():
+        yield
 
 
 def test_scan_lines_reports_verdicts_and_malformed_lines() -> None:

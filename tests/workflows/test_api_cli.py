@@ -3,24 +3,20 @@ the contract's error codes as HTTP statuses and exit codes, a run started and li
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import structlog
 
-from comptoir.cli import main
-from libs.common.settings import Settings, get_settings
+from libs.common.settings import Settings
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.workflows.app import svc
+from tests.cli_in_process import Done, cli_runner
 from tests.conftest import eventually, with_fresh_prefix
 from tests.workflows.conftest import unique, wf_config
 
@@ -81,41 +77,11 @@ async def test_disable_run_and_read_the_run_over_http(http: httpx.AsyncClient) -
     assert [r["id"] for r in listed] == [run_id]
 
 
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
 def comptoir(running: Settings, monkeypatch: pytest.MonkeyPatch,
              capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Awaitable[Done]]]:
     """`comptoir workflows …` in this process (a thread: the command runs its own event loop)."""
-    s = running
-    assert s.database_url is not None
-    for key, value in {"COMPTOIR_ENV": "test", "DATABASE_URL": s.database_url.get_secret_value(),
-                       "AMQP_URL": s.amqp_url.get_secret_value(), "COMPTOIR_QUEUE_PREFIX": s.queue_prefix,
-                       "COMPTOIR_EVENTS_EXCHANGE": s.events_exchange, "COMPTOIR_DATA_DIR": str(s.data_dir),
-                       "LOG_LEVEL": "WARNING"}.items():
-        monkeypatch.setenv(key, value)
-    saved = structlog.get_config()
-    handlers = logging.getLogger().handlers[:]
-
-    async def run(*argv: str) -> Done:
-        capsys.readouterr()
-        get_settings.cache_clear()
-        try:
-            code = await asyncio.to_thread(main, ["workflows", *argv])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            get_settings.cache_clear()
-        out, err = capsys.readouterr()
-        return Done(code, out, err)
-    yield run
-    structlog.configure(**saved)
-    logging.getLogger().handlers[:] = handlers
+    yield from cli_runner(running, "workflows", monkeypatch, capsys)
 
 
 async def test_the_cli_creates_runs_and_lists(comptoir: Callable[..., Awaitable[Done]], tmp_path: Path) -> None:
