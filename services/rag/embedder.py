@@ -197,20 +197,70 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class AsyncEmbedder:
-    """Runs the embedder off the event loop, one inference at a time (it already uses every core)."""
+    """Runs the embedder off the event loop, one inference at a time (it already uses every core).
+
+    Requests that arrive while an inference runs wait together and go in the next one as a single
+    batch (up to the embedder's batch size in texts): under load, concurrent visitors' query
+    embeddings share one ONNX call instead of one call each (docs/benchmarks.md, issue 11). A request
+    alone is run at once, without waiting for company.
+    """
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.dim = embedder.dim
         self.model_name = embedder.model_name
-        self._lock = asyncio.Lock()
+        self._pending: list[tuple[Sequence[str], asyncio.Future[np.ndarray]]] = []
+        self._runner: asyncio.Task[None] | None = None
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         # a repeated text (a popular question) answers at once: no thread hop, no wait behind a long
-        # inference holding the lock
+        # inference
         hit = self.embedder.cached(texts)
         if hit is not None:
             metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts))
             return hit
-        async with self._lock:
-            return await asyncio.to_thread(self.embedder.embed, texts)
+        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        self._pending.append((texts, future))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        waiting: list[tuple[Sequence[str], asyncio.Future[np.ndarray]]] = []
+        try:
+            while self._pending:
+                waiting = [(texts, future) for texts, future in self._take() if not future.done()]
+                if not waiting:
+                    continue
+                joined = [text for texts, _ in waiting for text in texts]
+                try:
+                    vectors = await asyncio.to_thread(self.embedder.embed, joined)
+                except Exception as exc:  # every caller of the batch sees the failure
+                    for _, future in waiting:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                start = 0
+                for texts, future in waiting:
+                    if not future.done():
+                        future.set_result(vectors[start:start + len(texts)])
+                    start += len(texts)
+        except BaseException:  # cancelled (shutdown): no caller is left waiting for ever
+            for _, future in [*waiting, *self._pending]:
+                future.cancel()
+            self._pending.clear()
+            raise
+        finally:
+            self._runner = None
+
+    def _take(self) -> list[tuple[Sequence[str], asyncio.Future[np.ndarray]]]:
+        """The oldest request, and the next ones while the texts fit in one batch."""
+        taken = [self._pending[0]]
+        size = len(self._pending[0][0])
+        for texts, future in self._pending[1:]:
+            if size + len(texts) > self.embedder.batch_size:
+                break
+            taken.append((texts, future))
+            size += len(texts)
+        del self._pending[:len(taken)]
+        return taken
