@@ -46,6 +46,23 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--limit", type=int, default=50, help="at most this many, newest first (default 50)")
     listing.add_argument("--json", action="store_true", help="print the quotes as JSON")
     listing.set_defaults(handler=_list)
+    attempts = sub.add_parser(
+        "invoice-attempts", help="list Wix invoice attempts left in flight by a worker that died",
+        description="Billing records an attempt before it asks Wix for a quote's invoice (Wix takes no "
+        "idempotency key). An attempt whose worker died before recording Wix's answer stays in flight, "
+        "and every later request for that invoice is refused rather than risk a second invoice.")
+    attempts.add_argument("--json", action="store_true", help="print the attempts as JSON")
+    attempts.set_defaults(handler=_attempts)
+    release = sub.add_parser(
+        "release-invoice", help="clear a quote's interrupted Wix invoice attempt, once checked on Wix",
+        description="Check the invoices in the Wix dashboard first: if Wix holds none for the quote, "
+        "releasing the attempt lets the next request (the owner asking again, a redelivered payment) "
+        "create it. Refused while the attempt is recent (a worker may still be waiting on Wix) or once "
+        "an invoice is recorded for the quote. Exit 0: released; 2: nothing to release (with why).")
+    release.add_argument("id", help="quote id")
+    release.add_argument("--checked-wix", action="store_true", required=True,
+                         help="confirm the Wix dashboard holds no invoice for this quote")
+    release.set_defaults(handler=_release_invoice)
     register_catalogue(subparsers)
 
 
@@ -194,6 +211,71 @@ def _list(args: argparse.Namespace) -> Awaitable[int]:
         return 0
 
     return _with_billing(run)
+
+
+def _attempts(args: argparse.Namespace) -> Awaitable[int]:
+    async def run(billing: Billing) -> int:
+        from services.billing import repo
+
+        rows = await billing.pool.fetch(repo.LIST_INVOICE_ATTEMPTS_IN_FLIGHT)
+        if args.json:
+            print(json.dumps([{"quote_id": str(r["quote_id"]), "started_at": r["started_at"].isoformat(),
+                               "age_s": round(r["age_s"], 1), "quote_status": r["quote_status"],
+                               "email": r["email"]} for r in rows], ensure_ascii=False, indent=2))
+            return 0
+        for r in rows:
+            print(f"{r['quote_id']}  started {r['started_at']:%Y-%m-%d %H:%M:%S} UTC  "
+                  f"({_age(r['age_s'])} ago)  quote {r['quote_status'] or 'missing'}  {r['email'] or '-'}")
+        print(f"{len(rows)} invoice attempt(s) in flight"
+              + ("; check each on Wix, then `comptoir quote release-invoice ID --checked-wix`" if rows else ""))
+        return 0
+
+    return _with_billing(run)
+
+
+def _release_invoice(args: argparse.Namespace) -> Awaitable[int] | int:
+    import uuid
+
+    try:
+        quote_id = uuid.UUID(args.id)
+    except ValueError:
+        print(f"comptoir quote: error: not a quote id: {args.id!r}", file=sys.stderr)
+        return 2
+
+    async def run(billing: Billing) -> int:
+        from libs.common.logging import get_logger
+        from services.billing import repo
+
+        # a worker still inside the Wix call holds the attempt: wait out the client's timeout, twice
+        settle_s = 2 * billing.cfg.wix_timeout_s
+        started = await billing.pool.fetchval(repo.RELEASE_STALE_INVOICE_ATTEMPT, quote_id, settle_s)
+        if started is not None:
+            get_logger("billing.cli").info("invoice_attempt_released", quote_id=str(quote_id),
+                                           started_at=started.isoformat())
+            print(f"released the invoice attempt of quote {quote_id} (started {started:%Y-%m-%d %H:%M:%S} UTC); "
+                  "the next request for its invoice creates it on Wix")
+            return 0
+        row = await billing.pool.fetchrow(repo.SELECT_INVOICE_ATTEMPT_STATE, quote_id)
+        if row is None:
+            why = "no invoice attempt is recorded for it"
+        elif row["wix_invoice_id"] is not None or row["invoiced"]:
+            why = "its invoice was created on Wix and recorded"
+        else:
+            why = (f"the attempt started {_age(row['age_s'])} ago and a worker may still be waiting on Wix; "
+                   f"try again after {_age(settle_s)}")
+        print(f"comptoir quote: error: nothing released for quote {quote_id}: {why}", file=sys.stderr)
+        return 2
+
+    return _with_billing(run)
+
+
+def _age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
 
 
 def _as_json(quote: QuoteView) -> str:

@@ -111,7 +111,8 @@ async def _created_on_wix(billing: Billing, quote: QuoteView, due: date) -> WixI
         when = f" at {started:%Y-%m-%d %H:%M} UTC" if started is not None else ""
         raise PaymentProviderError("wix", "outcome_unknown", (
             f"an earlier attempt to create the Wix invoice of quote {quote.id} was interrupted{when}: Wix may "
-            "hold it already, so none is created again; check the invoices in the Wix dashboard"))
+            "hold it already, so none is created again; check the invoices in the Wix dashboard (if there is "
+            f"none, `comptoir quote release-invoice {quote.id}` lets the next request create it)"))
     try:
         return await billing.wix.create_invoice(quote, due)
     except PaymentProviderError as exc:

@@ -120,6 +120,27 @@ RETURNING quote_id
 SELECT_INVOICE_ATTEMPT = "SELECT started_at FROM billing_invoice_attempts WHERE quote_id = $1"
 RELEASE_INVOICE_ATTEMPT = "DELETE FROM billing_invoice_attempts WHERE quote_id = $1 AND wix_invoice_id IS NULL"
 FINISH_INVOICE_ATTEMPT = "UPDATE billing_invoice_attempts SET wix_invoice_id = $2 WHERE quote_id = $1"
+# attempts left in flight (their worker died between Wix's answer and the commit): the operator's list
+LIST_INVOICE_ATTEMPTS_IN_FLIGHT = """
+SELECT a.quote_id, a.started_at, EXTRACT(EPOCH FROM NOW() - a.started_at)::float8 AS age_s,
+       q.status AS quote_status, q.email
+FROM billing_invoice_attempts a LEFT JOIN app_quotes q ON q.id = a.quote_id
+WHERE a.wix_invoice_id IS NULL
+ORDER BY a.started_at
+"""
+# the operator checked Wix and found no invoice: the attempt goes, so the next request may create one;
+# never while a worker may still be waiting on Wix, never once an invoice is recorded for the quote
+RELEASE_STALE_INVOICE_ATTEMPT = """
+DELETE FROM billing_invoice_attempts a
+WHERE a.quote_id = $1 AND a.wix_invoice_id IS NULL AND a.started_at < NOW() - make_interval(secs => $2)
+  AND NOT EXISTS (SELECT 1 FROM app_wix_invoices i WHERE i.quote_id = a.quote_id)
+RETURNING a.started_at
+"""
+SELECT_INVOICE_ATTEMPT_STATE = """
+SELECT a.wix_invoice_id, EXTRACT(EPOCH FROM NOW() - a.started_at)::float8 AS age_s,
+       EXISTS (SELECT 1 FROM app_wix_invoices i WHERE i.quote_id = a.quote_id) AS invoiced
+FROM billing_invoice_attempts a WHERE a.quote_id = $1
+"""
 SET_INVOICE_METADATA = "UPDATE app_wix_invoices SET metadata = metadata || $2::jsonb WHERE id = $1"
 SELECT_LEAD_BY_EMAIL = "SELECT id FROM app_leads WHERE lower(email) = lower($1) LIMIT 1"
 SET_INVOICE_STATUS = "UPDATE app_wix_invoices SET status = $2, updated_at = NOW() WHERE id = $1"

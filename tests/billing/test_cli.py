@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -116,3 +117,39 @@ async def test_text_output_and_listing_by_status(inline, pool: asyncpg.Pool) -> 
     assert code == 0 and quote_id in [q["id"] for q in json.loads(out[out.index("["):])]
     code, out, _ = await inline("list", "--status", "pending")
     assert quote_id not in out
+
+
+async def test_interrupted_wix_invoice_attempts_are_listed_and_released_once_checked(
+        inline, pool: asyncpg.Pool, capsys: pytest.CaptureFixture[str]) -> None:
+    """An attempt left in flight (its worker died between Wix's answer and the commit) blocks the
+    quote's invoice for good (tests/billing/test_exactly_once.py); the operator lists it and, having
+    checked Wix, releases it. Recent attempts (a worker may still be inside the Wix call) and finished
+    ones are never released."""
+    stale, recent, finished = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await pool.executemany(
+        "INSERT INTO billing_invoice_attempts (quote_id, started_at, wix_invoice_id) VALUES ($1, $2, $3)",
+        [(stale, datetime.now(UTC) - timedelta(hours=3), None), (recent, datetime.now(UTC), None),
+         (finished, datetime.now(UTC) - timedelta(hours=3), "inv-wix-1")])
+    try:
+        code, out, _ = await inline("invoice-attempts", "--json")
+        listed = {a["quote_id"]: a for a in json.loads(out[out.index("["):])}
+        assert code == 0 and {str(stale), str(recent)} <= set(listed) and str(finished) not in listed
+        assert listed[str(stale)]["age_s"] >= 3 * 3600 - 60 and listed[str(stale)]["quote_status"] is None
+
+        with pytest.raises(SystemExit) as exit_:  # the confirmation is required
+            await inline("release-invoice", str(stale))
+        assert exit_.value.code == 2 and "--checked-wix" in capsys.readouterr().err
+        for quote_id, why in ((recent, "may still be waiting on Wix"), (finished, "was created on Wix"),
+                              ("not-a-quote", "not a quote id")):
+            code, _, err = await inline("release-invoice", str(quote_id), "--checked-wix")
+            assert code == 2 and why in err and len(err.strip().splitlines()) == 1, err
+
+        code, out, _ = await inline("release-invoice", str(stale), "--checked-wix")
+        assert code == 0 and f"released the invoice attempt of quote {stale}" in out
+        assert await pool.fetchval("SELECT count(*) FROM billing_invoice_attempts WHERE quote_id = $1", stale) == 0
+        code, _, err = await inline("release-invoice", str(stale), "--checked-wix")
+        assert code == 2 and "no invoice attempt is recorded" in err
+        assert await pool.fetchval("SELECT count(*) FROM billing_invoice_attempts WHERE quote_id = ANY($1)",
+                                   [recent, finished]) == 2
+    finally:
+        await pool.execute("DELETE FROM billing_invoice_attempts WHERE quote_id = ANY($1)", [stale, recent, finished])
