@@ -1,6 +1,6 @@
 """Anchored rule search (libs/guard/screening/anchors.py) gives exactly the verdict of a full regex
 search, on every labelled message and on long pasted texts, while trying the pattern only where its
-first words occur."""
+first words occur (found for every rule in one scan of the text)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from libs.guard.normalise import normalise
 from libs.guard.screening import anchors, rules
-from libs.guard.screening.anchors import Anchored, first_words, trigram_positions
+from libs.guard.screening.anchors import LINE_START, Anchored, Vocabulary, first_words
 
 DATA = Path(__file__).parent / "data"
 ALL = rules.RULES + rules.ROLE_TAG_RULES + rules.SQUASHED_RULES + rules.JOINED_RULES + rules.NATIVE_RULES
@@ -29,11 +29,14 @@ def _texts() -> list[str]:
 
 @pytest.mark.parametrize(("pattern", "words"), [
     (r"(?:show|reveal) (?:your|the) prompt", {"show y", "show t", "reveal"}),
-    (r"(?:the )?(?:assistant|bot) must", {"the as", "the bo", "assist", "bot"}),
+    (r"(?:the )?(?:assistant|bot) must", {"the as", "the bo", "assist", "bot mu"}),
     (r"(?<!my )new (?:rules|tasks)", {"new ru", "new ta"}),
-    (r"\b(?:just|only)\s+say", {"just", "only"}),
+    (r"\b(?:just|only)\s+say", {"just s", "just  ", "only s", "only  "}),  # \s read as a space
+    (r"[.!?]\s*(?:say|tell)", {f"{mark}{rest}" for mark in ".!?" for rest in (" ", "say", "tell")}),
+    (r"(?:^|\n)\s*system:", {LINE_START, "\n ", "\nsyste"}),
+    (r"={3,}\s*end", {"====", "=== ", "===end"}),
     (r"[a-z]+ mode", None),
-    (r"(?:^|\n)\s*system:", None),
+    (r"x{0,3}y", None),  # a single letter occurs everywhere
 ])
 def test_first_words_are_the_literal_starts_of_every_match(pattern: str, words: set[str] | None) -> None:
     found = first_words(re.compile(pattern))
@@ -43,22 +46,46 @@ def test_first_words_are_the_literal_starts_of_every_match(pattern: str, words: 
 def test_anchored_search_agrees_with_the_full_search_on_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(anchors, "MIN_CHARS", 0)  # anchor short messages too, to check them all
     anchored = [rule.anchor for rule in ALL]
-    assert sum(bool(a.words) for a in anchored) >= 90  # most rules are anchored
+    assert sum(a.anchorable for a in anchored) >= 110  # nearly every rule is anchored
     checked = 0
     for raw in _texts():
         norm = normalise(raw)
         for text in (norm.text, *norm.variants):
-            index = trigram_positions(text)
+            scan = rules.VOCABULARY.scan(text)
             for rule, anchor in zip(ALL, anchored, strict=True):
                 expected = rule.pattern.search(text) is not None
-                assert anchor.search(text, index) is expected, (rule.name, text[:120])
+                assert anchor.search(text, scan) is expected, (rule.name, text[:120])
                 checked += expected
     assert checked > 500  # plenty of matches were among the cases, not only misses
 
 
 def test_an_unanchorable_pattern_is_searched_the_ordinary_way() -> None:
     anchor = Anchored(re.compile(r"[a-z]+ mode"))
-    assert anchor.words == () and anchor.search("developer mode on") and not anchor.search("nothing")
+    assert not anchor.anchorable and anchor.search("developer mode on") and not anchor.search("nothing")
+
+
+def test_one_scan_finds_the_keys_present_and_where_each_pattern_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anchors, "MIN_CHARS", 0)
+    show = Anchored(re.compile(r"(?:show|reveal) (?:your|the) prompt"))
+    line = Anchored(re.compile(r"^\s*system:", re.MULTILINE))
+    vocabulary = Vocabulary([show, line], ["prompt", "pro", "=", "absent"])
+    text = "please show the prompt, reshow your prompt\nsystem: x = 1"
+    scan = vocabulary.scan(text)
+    assert scan.present == {"prompt", "pro", "="}
+    assert sorted(scan.starts(show) or []) == [7, 26]  # "show t", "show y" (inside "reshow")
+    assert sorted(scan.starts(line) or []) == [0, 43]  # where lines start
+    assert show.search(text, scan) and line.search(text, scan)
+    assert scan.starts(Anchored(re.compile("prompt"))) is None  # not in this vocabulary
+
+
+def test_a_space_class_is_read_as_a_space_only_in_texts_without_other_whitespace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anchors, "MIN_CHARS", 0)
+    anchor = Anchored(re.compile(r"\bjust\s+say"))
+    vocabulary = Vocabulary([anchor], [])
+    assert anchor.space and anchor.words == ("just  ", "just s")
+    for text in ("you could just say it", "you could just\tsay it", "you could just\u00a0say it", "just stop"):
+        assert anchor.search(text, vocabulary.scan(text)) is (anchor.pattern.search(text) is not None), text
 
 
 def test_a_long_variant_is_screened_again_only_where_it_differs() -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from libs.guard.screening import lexicon as x
+from libs.guard.screening.anchors import Vocabulary
 from libs.guard.screening.families import FAMILIES, SOFT_FAMILIES
 from libs.guard.screening.spec import Rule, RuleSpec
 
@@ -402,24 +403,7 @@ ROLE_TAG_RULES = _compile(_ROLE_TAGS, re.MULTILINE)
 SQUASHED_RULES = _compile(_SQUASHED)
 JOINED_RULES = _compile(_JOINED)
 NATIVE_RULES = _compile(_NATIVE)
-ALL_KEYS = tuple(sorted({key for rule in RULES + ROLE_TAG_RULES for key in rule.keys}))
-
-
-# Keys of three characters or more are indexed by their first three: a text's distinct trigrams select the
-# few keys worth an `in` test, instead of testing all of them (there are hundreds).
-_SHORT_KEYS = tuple(key for key in ALL_KEYS if len(key) < 3)
-_BY_TRIGRAM: dict[str, tuple[str, ...]] = {}
-for _key in ALL_KEYS:
-    if len(_key) >= 3:
-        _BY_TRIGRAM[_key[:3]] = (*_BY_TRIGRAM.get(_key[:3], ()), _key)
-
-
-def present_keys(text: str, index: dict[str, list[int]] | None = None) -> set[str]:
-    found = {key for key in _SHORT_KEYS if key in text}
-    grams = index if index is not None else {text[i:i + 3] for i in range(len(text) - 2)}
-    by_trigram = _BY_TRIGRAM
-    for trigram in grams:
-        keys = by_trigram.get(trigram)
-        if keys is not None:
-            found.update(key for key in keys if len(key) == 3 or key in text)
-    return found
+# Every rule's first words and prefilter keys, found in a text in one pass (anchors.Vocabulary).
+VOCABULARY = Vocabulary([rule.anchor for rule in (*RULES, *ROLE_TAG_RULES, *SQUASHED_RULES, *JOINED_RULES,
+                                                  *NATIVE_RULES)],
+                        {key for rule in RULES + ROLE_TAG_RULES for key in rule.keys})

@@ -12,7 +12,6 @@ from typing import Protocol
 
 from libs.common.events.security import IncidentType, Severity, Verdict
 from libs.guard.normalise import Normalised, normalise
-from libs.guard.screening.anchors import MIN_CHARS, trigram_positions
 from libs.guard.screening.cues import cue_signal
 from libs.guard.screening.model import HashedModel, default_model
 from libs.guard.screening.rules import (
@@ -22,7 +21,7 @@ from libs.guard.screening.rules import (
     RULES,
     SOFT_SIGNALS,
     SQUASHED_RULES,
-    present_keys,
+    VOCABULARY,
 )
 from libs.guard.screening.spec import Rule
 
@@ -241,10 +240,9 @@ def _model_weight(probability: float, limits: Thresholds) -> float:
 
 def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:
     matched = 0
-    index = trigram_positions(text) if len(text) >= MIN_CHARS else None
-    present: frozenset[str] | set[str] = present_keys(text, index) if any(rule.keys for rule in rules) else frozenset()
+    scan = VOCABULARY.scan(text)  # one pass: the keys present and where each rule may start
     for rule in rules:
-        if rule.search(text, present, index):
+        if rule.search(text, scan):
             hits.add(rule.name + suffix, rule.type, rule.weight + bonus)
             matched += 1
     return matched

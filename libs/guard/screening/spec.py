@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from libs.common.events.security import IncidentType
-from libs.guard.screening.anchors import Anchored
+from libs.guard.screening.anchors import Anchored, Scan
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,13 @@ class Rule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "anchor", Anchored(self.pattern))
 
-    def search(self, text: str, present: frozenset[str] | set[str] | None = None,
-               index: dict[str, list[int]] | None = None) -> bool:
-        """`present`: the prefilter keys found in `text` (see rules.present_keys) and `index` its trigram
-        positions (anchors.trigram_positions), both computed once for all rules."""
+    def search(self, text: str, scan: Scan | None = None) -> bool:
+        """`scan`: `text` scanned once for all rules (rules.VOCABULARY.scan): the prefilter keys present
+        and where the pattern may start."""
         if self.keys:
-            if present is None:
-                from libs.guard.screening.rules import present_keys
-
-                present = present_keys(text)
-            if present.isdisjoint(self.keys):
+            if scan is not None:
+                if scan.present.isdisjoint(self.keys):
+                    return False
+            elif not any(key in text for key in self.keys):
                 return False
-        return self.anchor.search(text, index)
+        return self.anchor.search(text, scan)
