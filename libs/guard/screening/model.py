@@ -83,9 +83,19 @@ def _all_slots(folded: str, bits: int) -> IntArray:
         return _slots(np.concatenate([_char_hashes(folded), _word_hashes(folded)]), bits)
 
 
+def _distinct(slots: IntArray) -> IntArray:
+    """`np.unique(slots)`: one sort and a mask, about ten times faster than numpy's hash-based unique on
+    the ~13,000 slots of a 4,000-character text."""
+    ordered = np.sort(slots)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def features(folded: str, bits: int) -> IntArray:
     """Sorted distinct feature slots of a folded text (binary bag of hashed n-grams)."""
-    return np.unique(_all_slots(folded, bits))
+    return _distinct(_all_slots(folded, bits))
 
 
 def row_scale(n_features: int) -> float:
@@ -115,9 +125,8 @@ class HashedModel:
             raise ConfigurationError(f"cannot load screening model {path}: {exc}") from exc
 
     def logit(self, folded: str) -> float:
-        # the same distinct slots as `features`, unsorted (hash-based, faster); summed in float64 so the
-        # order does not matter
-        slots = np.unique_values(_all_slots(folded, self.bits))
+        # the same distinct slots as `features`; summed in float64 so the order does not matter
+        slots = _distinct(_all_slots(folded, self.bits))
         return self.bias + float(self.weights[slots].sum(dtype=np.float64)) * row_scale(int(slots.size))
 
     def score(self, folded: str) -> float:
