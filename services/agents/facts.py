@@ -10,7 +10,7 @@ from libs.common.db import Conn
 from libs.common.events import agents as ev
 from libs.common.messages import Envelope
 from libs.common.outbox import add_event
-from services.agents import repo
+from services.agents import metrics, repo
 
 SOURCE = "agents"
 FACTS: dict[str, type[ev.AgentRunFact]] = {
@@ -35,6 +35,7 @@ async def record(conn: Conn, kind: str, run_id: uuid.UUID | str, objective_id: A
     fact = FACTS[kind](run_id=str(run_id), objective_id=str(objective_id) if objective_id else None,
                        agent=agent or "", data=data)
     await add_event(conn, fact, source=SOURCE, aggregate_id=str(run_id))
+    metrics.fact_recorded(kind, data)
 
 
 async def advance(conn: Conn, run_id: uuid.UUID | str, seq: int) -> Envelope:

@@ -29,7 +29,7 @@ from libs.common.db import Conn
 from libs.common.events.workflows import StepSpec, WorkflowRunCompleted, WorkflowRunFailed
 from libs.common.logging import get_logger
 from libs.common.outbox import add_event
-from services.workflows import repo, templates
+from services.workflows import metrics, repo, templates
 from services.workflows.deps import Workflows
 from services.workflows.steps import StepCall, StepFailed, StepResult, StepType
 
@@ -183,7 +183,7 @@ class RunDriver:
                  attempt=call.attempt)
 
     async def _succeeded(self, call: StepCall, spec: StepSpec, result: StepResult,
-                         duration_ms: int) -> StepResult | Pause:
+                         duration_ms: int, *, found: bool = False) -> StepResult | Pause:
         key = spec.id or str(call.step_index)
         output = result.output
         status = "waiting" if result.resume_at is not None else "running"
@@ -192,6 +192,7 @@ class RunDriver:
                                result.provider_id, None, self.now, duration_ms)
             await self._advance(conn, call.step_index + 1, {key: output, str(call.step_index): output}, status,
                                 result.resume_at)
+        metrics.step_ended(spec.type, "found" if found else "succeeded", None if found else duration_ms)
         self.outputs |= {key: output, str(call.step_index): output}
         self.context["steps"] = self.outputs
         log.info("workflow_step_succeeded", run_id=self.run_id, step=call.step_index, type=spec.type,
@@ -215,6 +216,7 @@ class RunDriver:
         async with self.wf.pool.acquire() as conn:
             await conn.execute(FINISH_ATTEMPT, self.run["id"], call.step_index, call.attempt, status, None, None,
                                failure.reason, self.now, duration_ms)
+        metrics.step_ended(spec.type, status, duration_ms)
         log.warning("workflow_step_failed", run_id=self.run_id, step=call.step_index, type=spec.type,
                     attempt=call.attempt, reason=failure.reason, unknown=failure.unknown)
         may_repeat = failure.retryable or (failure.unknown and step.effect != "once")
@@ -233,6 +235,7 @@ class RunDriver:
         async with self.wf.pool.acquire() as conn:
             await conn.execute(FINISH_ATTEMPT, self.run["id"], call.step_index, call.attempt - 1, "unknown", None,
                                None, reason, self.now, None)
+        metrics.step_ended(spec.type, "unknown", None)
         log.warning("workflow_step_in_flight_found", run_id=self.run_id, step=call.step_index, type=spec.type,
                     effect=step.effect)
         if step.effect == "once":
@@ -257,7 +260,7 @@ class RunDriver:
         log.info("workflow_step_found_by_lookup", run_id=self.run_id, step=call.step_index,
                  provider_id=found.provider_id)
         await self._record_attempt(call, spec, {"config": rendered, "prepared": call.prepared, "lookup": True})
-        return await self._succeeded(call, spec, found, 0)
+        return await self._succeeded(call, spec, found, 0, found=True)
 
     # ---- the run ----------------------------------------------------------------------------------
     async def retry_later(self, delay_s: float) -> None:
@@ -292,3 +295,4 @@ class RunDriver:
             await conn.execute(WORKFLOW_STATUS, self.run["workflow_id"], status)
             await add_event(conn, event, source="workflows", aggregate_id=self.run_id)
             await conn.execute(f"NOTIFY {repo.RUNS_CHANNEL}")
+        metrics.runs.labels(self.run["trigger_kind"] or "unknown", status).inc()

@@ -31,6 +31,7 @@ from libs.common.db import connect
 from libs.common.events.social import PlatformResult
 from libs.common.logging import get_logger
 from libs.common.settings import Settings
+from services.workflows import metrics
 from services.workflows import social_repo as repo
 from services.workflows.graph import (
     GraphAuthError,
@@ -142,6 +143,8 @@ class SocialPublisher:
         error = "; ".join(f"{name}: {r.get('error') or r['status']}" for name, r in failed.items()) or None
         if not await repo.finish(self.pool, post_id, self._lease, status, results, error):
             raise LeaseLost(str(post_id))
+        for name, result in results.items():
+            metrics.social_posts.labels(name, result["status"]).inc()
         log.info("social_post_finished", post_id=str(post_id), status=status,
                  post_ids={n: r.get("post_id") for n, r in results.items()}, error=error)
 

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from libs.common import metrics
 from libs.common.errors import RemoteError
 from libs.common.events.agents import ApprovalList, ApprovalReply, DecideApproval, ListApprovals, RunDetail
 from tests.agents.conftest import Agents, add_lead, call, text
@@ -37,7 +38,12 @@ def _tool_results(agents: Agents, detail: RunDetail) -> list[str]:
     return [m["content"] for m in last["messages"] if m["role"] == "tool"]
 
 
+def _approvals(decision: str) -> float:
+    return metrics.REGISTRY.get_sample_value("comptoir_agent_approvals_total", {"decision": decision}) or 0.0
+
+
 async def test_approve_runs_the_tool_once_and_the_model_gets_its_real_result(agents: Agents) -> None:
+    before = {decision: _approvals(decision) for decision in ("requested", "granted")}
     run_id, approval_id, email = await _paused_mail_run(agents)
     assert agents.smtp.messages == []  # nothing sent while the owner has not answered
     listed = await agents.rpc.request(ListApprovals.TYPE, ListApprovals(), ApprovalList)
@@ -50,6 +56,8 @@ async def test_approve_runs_the_tool_once_and_the_model_gets_its_real_result(age
     result = json.loads(_tool_results(agents, detail)[0])
     assert result["sent"] is True and result["queue_id"]  # the tool's result, not {"approved": true}
     assert [e.type for e in detail.events].count("approval_granted") == 1
+    assert {decision: _approvals(decision) - count for decision, count in before.items()} == \
+        {"requested": 1, "granted": 1}
 
 
 async def test_the_owner_may_edit_the_arguments_when_approving(agents: Agents) -> None:

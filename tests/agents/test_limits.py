@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
+from libs.common import metrics
 from libs.common.errors import RemoteError
 from libs.common.events.agents import Budget, CancelRun, CreateObjective, ObjectiveReply, RunReply
 from libs.common.rpc import RpcClient
@@ -42,6 +43,12 @@ async def test_a_malformed_tool_call_goes_back_to_the_model_as_an_error(agents: 
     broken = {"tool_calls": [{"name": "list_leads", "arguments": "{since_days: sept"},
                              {"name": "drop_database", "arguments": {}},
                              {"name": "list_leads", "arguments": {"since_days": -3}}]}
+
+    def failed(tool: str) -> float:
+        return metrics.REGISTRY.get_sample_value("comptoir_agent_tool_calls_total",
+                                                 {"tool": tool, "status": "failed"}) or 0.0
+
+    before = failed("list_leads"), failed("unknown")
     made = await agents.objective(broken, text("Je n'ai pas pu lister les leads."), tools=["list_leads"])
     assert made.run is not None
     detail = await agents.wait_status(made.run.id)
@@ -51,6 +58,10 @@ async def test_a_malformed_tool_call_goes_back_to_the_model_as_an_error(agents: 
               if m["role"] == "tool"]
     assert "not a JSON object" in errors[0] and "unknown tool 'drop_database'" in errors[1]
     assert "since_days" in errors[2]
+    # a tool name the model made up is not a label of its own (bounded series)
+    assert (failed("list_leads"), failed("unknown")) == (before[0] + 2, before[1] + 1)
+    assert metrics.REGISTRY.get_sample_value("comptoir_agent_tool_calls_total",
+                                             {"tool": "drop_database", "status": "failed"}) is None
 
 
 async def test_an_llm_timeout_fails_the_run_cleanly(settings: Settings, pool: asyncpg.Pool,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from libs.common import metrics
 from libs.common.events.agents import Budget
 from tests.agents.conftest import Agents, call, text
 
 
+def _count(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_a_run_calls_its_tools_and_completes_with_the_models_answer(agents: Agents) -> None:
+    before = (_count("comptoir_agent_runs_total", status="completed"),
+              _count("comptoir_agent_tool_calls_total", tool="list_leads", status="succeeded"))
     made = await agents.objective(call("get_company_facts"), call("list_leads", since_days=7),
                                   text("Deux leads à relancer."), tools=["get_company_facts", "list_leads"])
     assert made.run is not None and made.run.run_number == 1
@@ -20,6 +27,9 @@ async def test_a_run_calls_its_tools_and_completes_with_the_models_answer(agents
     assert kinds[0] == "run_started" and kinds[-1] == "run_completed"
     assert kinds.count("tool_called") == 2 and kinds.count("step_completed") == 3
     assert detail.run.tokens > 0
+    # the service's series (services/agents/metrics.py), counted from the run's facts
+    assert _count("comptoir_agent_runs_total", status="completed") == before[0] + 1
+    assert _count("comptoir_agent_tool_calls_total", tool="list_leads", status="succeeded") == before[1] + 1
     # the model saw each tool's real result before its next step
     calls = agents.llm_calls(made.objective.title)
     assert len(calls) == 3
@@ -29,6 +39,7 @@ async def test_a_run_calls_its_tools_and_completes_with_the_models_answer(agents
 
 
 async def test_steps_budget_stops_the_run_with_a_summary(agents: Agents) -> None:
+    stops = _count("comptoir_agent_budget_stops_total", budget="steps")
     made = await agents.objective(*[call("get_company_facts") for _ in range(5)], tools=["get_company_facts"],
                                   budget=Budget(max_steps=2, max_tool_calls=20, max_duration_ms=60_000))
     assert made.run is not None
@@ -37,3 +48,4 @@ async def test_steps_budget_stops_the_run_with_a_summary(agents: Agents) -> None
     assert detail.run.status == "failed" and detail.run.steps == 2
     assert "2 étape(s)" in (detail.run.summary or "")
     assert detail.events[-1].type == "budget_exhausted" and detail.events[-1].data["budget"] == "steps"
+    assert _count("comptoir_agent_budget_stops_total", budget="steps") == stops + 1

@@ -16,7 +16,9 @@ from prometheus_client import CollectorRegistry
 
 from libs.common import metrics
 from libs.common.settings import REPO_ROOT
+from services.agents import metrics as agents_metrics
 from services.gateway.metrics import GatewayMetrics
+from services.workflows import metrics as workflows_metrics
 
 DASHBOARD = REPO_ROOT / "deploy" / "grafana" / "comptoir.json"
 ALERTS = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -24,6 +26,10 @@ SERIES = re.compile(r"\bcomptoir_[a-z0-9_]+")
 # label names an expression may use besides the metric's own: histogram buckets, Prometheus target labels
 EXTRA_LABELS = {"le", "namespace", "pod", "job", "instance"}
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset"}
+
+
+# the services' own series join the platform registry when their module is imported (as their service does)
+SERVICE_METRICS = (agents_metrics, workflows_metrics)
 
 
 def registries() -> list[CollectorRegistry]:
@@ -78,6 +84,11 @@ def check(expr: str, known: dict[str, set[str]]) -> list[str]:
 def test_the_exported_series_are_listed() -> None:
     known = exported()
     assert known["comptoir_messages_consumed_total"] == {"service", "queue"}
+    assert known["comptoir_workflow_runs_total"] == {"trigger", "status"}
+    assert known["comptoir_workflow_step_seconds_bucket"] == {"type"}
+    assert known["comptoir_social_posts_total"] == {"platform", "status"}
+    assert known["comptoir_agent_tool_calls_total"] == {"tool", "status"}
+    assert known["comptoir_agent_budget_stops_total"] == {"budget"}
     assert known["comptoir_http_requests_total"] == {"method", "route", "status"}
     assert "le" not in known["comptoir_handler_seconds_bucket"]  # the bucket label is added on export
     assert check("sum by (nope) (rate(comptoir_messages_consumed_total[5m]))", known)

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from libs.common import metrics
 from libs.common.settings import Settings
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.workflows.conftest import WfFactory, add_workflow, attempts, executor, run_row, settle, start_run
@@ -17,6 +18,10 @@ MAIL_STEP = {"type": "send_email", "id": "mail", "retry": {"max": 3, "base_delay
                         "body": "Commande {{ event.order }}",
                         "translations": {"en": {"subject": "Hello {{ event.name }}",
                                                 "body": "Order {{ event.order }}"}}}}
+
+
+def _count(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def _outbox_types(pool: asyncpg.Pool, run_id: str) -> list[str]:
@@ -60,6 +65,11 @@ async def test_transient_refusals_are_retried_with_backoff_then_succeed(
     smtp.fail_next(451, "4.3.0 busy", times=2)
     workflow = await add_workflow(wf_pool, wf, steps=[MAIL_STEP])
     run_id = await start_run(wf_pool, wf, workflow, {"email": "a@b.fr"})
+    trigger = (await run_row(wf_pool, run_id))["trigger_kind"]
+    before = {outcome: _count("comptoir_workflow_steps_total", type="send_email", outcome=outcome)
+              for outcome in ("failed", "succeeded")}
+    timed = _count("comptoir_workflow_step_seconds_count", type="send_email")
+    completed = _count("comptoir_workflow_runs_total", trigger=trigger, status="completed")
     async with executor(wf, wf_settings) as ex:
         for _ in range(40):
             await settle(ex)
@@ -71,6 +81,11 @@ async def test_transient_refusals_are_retried_with_backoff_then_succeed(
     assert "451" in rows[0]["error"]
     assert len(smtp.messages) == 1
     assert (await run_row(wf_pool, run_id))["status"] == "completed"
+    # the service's series (services/workflows/metrics.py): each attempt, and the run once it ended
+    assert _count("comptoir_workflow_steps_total", type="send_email", outcome="failed") == before["failed"] + 2
+    assert _count("comptoir_workflow_steps_total", type="send_email", outcome="succeeded") == before["succeeded"] + 1
+    assert _count("comptoir_workflow_step_seconds_count", type="send_email") == timed + 3
+    assert _count("comptoir_workflow_runs_total", trigger=trigger, status="completed") == completed + 1
 
 
 async def test_a_permanent_refusal_fails_the_run_with_its_reason(
@@ -79,10 +94,13 @@ async def test_a_permanent_refusal_fails_the_run_with_its_reason(
     smtp.fail_next(554, "5.7.1 rejected")
     workflow = await add_workflow(wf_pool, wf, steps=[MAIL_STEP])
     run_id = await start_run(wf_pool, wf, workflow, {"email": "a@b.fr"})
+    trigger = (await run_row(wf_pool, run_id))["trigger_kind"]
+    failed = _count("comptoir_workflow_runs_total", trigger=trigger, status="failed")
     async with executor(wf, wf_settings) as ex:
         await settle(ex)
     run = await run_row(wf_pool, run_id)
     assert run["status"] == "failed" and "554" in run["error"] and "1 attempt" in run["error"]
+    assert _count("comptoir_workflow_runs_total", trigger=trigger, status="failed") == failed + 1
     assert await _outbox_types(wf_pool, run_id) == ["workflow.run.started", "workflow.run.failed"]
 
 

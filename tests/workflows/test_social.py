@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 from pydantic import SecretStr
 
+from libs.common import metrics
 from libs.common.errors import RemoteError
 from libs.common.events.social import (
     ApproveSocialPost,
@@ -106,6 +107,11 @@ async def test_with_approval_required_nothing_goes_out_before_the_owner_approves
 
 
 async def test_with_the_flag_off_a_stored_photo_goes_to_both_platforms_at_once(queue: Queue) -> None:
+    def published(platform: str) -> float:
+        return metrics.REGISTRY.get_sample_value("comptoir_social_posts_total",
+                                                 {"platform": platform, "status": "published"}) or 0.0
+
+    before = {platform: published(platform) for platform in ("facebook", "instagram")}
     await set_approval(queue.pool, False)
     try:
         storage = open_storage(queue.pool, "workflows")
@@ -125,6 +131,8 @@ async def test_with_the_flag_off_a_stored_photo_goes_to_both_platforms_at_once(q
     assert done.results["instagram"].post_id == media.id
     assert done.results["instagram"].container_id
     assert done.results["facebook"].post_id == photo.fields["post_id"]
+    # counted once finished (other tests' posts may finish meanwhile in this process)
+    assert all(published(platform) >= count + 1 for platform, count in before.items())
 
 
 async def test_bad_posts_are_refused_with_a_reason(queue: Queue) -> None:
