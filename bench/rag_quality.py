@@ -53,7 +53,7 @@ def by_origin(result: dict[str, Any], qs: list[Question]) -> dict[str, Any]:
     return out
 
 
-GRID = [Fusion("score", w) for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)] + \
+GRID = [Fusion("score", w, coverage_weight=c) for c in (0.0, 0.2, 0.3, 0.5) for w in (0.2, 0.3, 0.4, 0.5)] + \
        [Fusion("rrf", w, k) for w in (0.3, 0.5, 0.7) for k in (10, 60)]
 
 
@@ -94,7 +94,7 @@ async def tune(rt: RagRuntime) -> list[dict[str, Any]]:
     dev = {name: questions(name, "dev") for name in SETS}
     for fusion in GRID:
         row: dict[str, Any] = {"fusion": f"{fusion.method} w={fusion.vector_weight}"
-                               + (f" k={fusion.rrf_k}" if fusion.method == "rrf" else "")}
+                               + (f" k={fusion.rrf_k}" if fusion.method == "rrf" else f" c={fusion.coverage_weight}")}
         for name in SETS:
             result = await evaluate(rt.search, dev[name], category=name, fusion=fusion, legs=("hybrid",))
             row[name] = (result["hybrid"]["recall_at_3"], result["hybrid"]["mrr_at_10"])

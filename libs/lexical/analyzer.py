@@ -2,10 +2,11 @@
 
 Steps, in order: Unicode NFKC and lower case; typographic apostrophes and hyphens unified; French
 elisions split off (`l'`, `d'`, `qu'`, `jusqu'`…: the article goes, the word stays); tokens are runs
-of letters and digits; accents folded; stop words dropped; the rest stemmed by Snowball, then a
-final mute « e » dropped from French stems. Stemming the folded word (rather than the accented one,
-which Snowball's French rules prefer) makes a visitor who types without accents get the same terms
-as the accented text: « expédiée », « expediee » and « EXPÉDIÉE » give one term.
+of letters and digits; accents folded; stop words and request verbs (stopwords.py) dropped; the rest
+stemmed by Snowball, then a final mute « e » dropped from French stems. Stemming the folded word
+(rather than the accented one, which Snowball's French rules prefer) makes a visitor who types
+without accents get the same terms as the accented text: « expédiée », « expediee » and « EXPÉDIÉE »
+give one term.
 Digits are kept as they are (sizes, prices, years).
 """
 
@@ -20,7 +21,8 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
-from libs.lexical.stopwords import STOP_WORDS
+from libs.lexical.families import FAMILIES_FR
+from libs.lexical.stopwords import REQUEST_WORDS, STOP_WORDS
 
 LANGUAGES = ("fr", "en")
 _STEMMERS = {"fr": "french", "en": "english"}
@@ -66,24 +68,61 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         out: list[str] = []
+        subject = False  # French « nous » just before, clitics (« nous vous l'envoyons ») skipped
         for token in tokens(text):
             if len(token) > MAX_TOKEN_CHARS:
+                subject = False
                 continue
-            term = self._term(token)
+            folded = fold(token)
+            term = self._term(_first_plural(folded) if subject else folded)
+            if self.language == "fr":
+                subject = folded == "nous" or (subject and folded in _CLITICS)
             if term:
                 out.append(term)
         return out
 
-    def _term(self, token: str) -> str | None:
-        folded = fold(token)
+    def _term(self, folded: str) -> str | None:
         if folded in self.stop_words:
             return None
         if folded.isdigit():
             return folded
+        stem = self._raw_stem(folded)
+        if self.language == "fr":
+            stem = _families().get(stem, stem)
+        return stem or None
+
+    def _raw_stem(self, folded: str) -> str:
         stem = self._stem(folded)
         if self.language == "fr" and len(stem) > 3 and stem.endswith("e"):
             stem = stem[:-1]
-        return stem or None
+        return stem
+
+
+# Snowball's French leaves the « -ons » of « nous livrons » on (« livron », not « livr »): after
+# « nous » such a word is taken as a verb and stemmed as its infinitive (« livrer »; « -issons » →
+# « -ir »: « garantissons » → « garantir »). Only there: « maisons », « boutons » keep their « on ».
+_CLITICS = frozenset({"vous", "le", "la", "les", "leur", "lui", "en", "y", "ne", "nous", "se"})
+
+
+def _first_plural(folded: str) -> str:
+    if folded.endswith("issons") and len(folded) > 7:
+        return folded[:-6] + "ir"
+    if folded.endswith("ons") and len(folded) > 5:
+        return folded[:-3] + "er"
+    return folded
+
+
+@cache
+def _families() -> dict[str, str]:
+    """Stem → the stem of its family's first word (families.py)."""
+    fr = analyzer("fr")
+    index: dict[str, str] = {}
+    for family in FAMILIES_FR:
+        stems = [fr._raw_stem(fold(normalise(word))) for word in family]
+        for stem in stems[1:]:
+            if stem != stems[0]:
+                index.setdefault(stem, stems[0])
+    return index
 
 
 def _stemmer(language: str) -> Callable[[str], str]:
@@ -97,7 +136,7 @@ def analyzer(language: str | None) -> Analyzer:
     """The analyzer of `fr` or `en`; any other language (or none) is analysed as French."""
     lang = language if language in _STEMMERS else "fr"
     assert lang is not None
-    return Analyzer(lang, STOP_WORDS[lang], _stemmer(lang))
+    return Analyzer(lang, STOP_WORDS[lang] | REQUEST_WORDS[lang], _stemmer(lang))
 
 
 def analyze(text: str, language: str | None = "fr") -> list[str]:

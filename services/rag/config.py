@@ -34,6 +34,7 @@ class RagSettings(BaseSettings):
     fusion: Literal["score", "rrf"] = "score"
     vector_weight: float = Field(0.3, ge=0.0, le=1.0)
     rrf_k: int = Field(60, ge=1)
+    coverage_weight: float = Field(0.3, ge=0.0, le=1.0)  # query coverage's share in the score fusion
     candidates: int = Field(40, ge=1, le=1000)  # per retriever, before fusion
     bm25_k1: float = Field(1.2, ge=0.0, le=10.0)
     bm25_b: float = Field(0.75, ge=0.0, le=1.0)

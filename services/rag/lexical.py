@@ -7,6 +7,9 @@ maintained by triggers (migration 056), so every replica ranks with the same num
 
 score(chunk) = Σ over query terms t of idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)),
 idf(t) = ln(1 + (N − df + ½) / (df + ½))  (the BM25 of Lucene / Robertson–Spärck Jones).
+coverage(chunk) = Σ idf(t) of the query terms the chunk holds / Σ idf(t) of all the query's terms
+(weights included): how much of the question the chunk speaks of, whatever how often — BM25's term
+frequency saturation still lets a chunk repeating one rare word outrank one holding every word.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from libs.lexical.synonyms import expand
 
 # names the analysis the postings were made with: changing libs.lexical's output means a new name,
 # and the service re-indexes its chunks at start-up (see `reindex_if_stale`)
-ANALYZER = "lexical-1"
+ANALYZER = "lexical-2"  # 2: request verbs dropped (libs/lexical/stopwords.py)
 TERM_TABLES = {"app_knowledge_chunks": "app_knowledge_terms", "app_knowledge_chunks_v2": "app_knowledge_terms_v2"}
 TERM_COLUMNS = ("term", "chunk_id", "tf", "dl")
 MAX_QUERY_TERMS = 32
@@ -53,12 +56,13 @@ def postings(chunk_id: uuid.UUID, text: str, language: str | None) -> list[Posti
 
 def query_terms(query: str, language: str | None, synonyms: bool = True) -> list[tuple[str, float]]:
     """The query's distinct terms with their weights: both analyses when the language is not given,
-    French shop synonyms at a lower weight (libs.lexical.synonyms)."""
+    French shop synonyms at a lower weight (libs.lexical.synonyms), a phrase's group for the whole
+    phrase only."""
     langs = [language] if language in LANGUAGES else list(LANGUAGES)
     terms = list(dict.fromkeys(t for lang in langs for t in analyze(query, lang)))[:MAX_QUERY_TERMS]
     if not synonyms or "fr" not in langs:
         return [(t, 1.0) for t in terms]
-    return expand(terms, "fr")[: 2 * MAX_QUERY_TERMS]
+    return expand(terms, "fr", whole_phrases=True)[: 2 * MAX_QUERY_TERMS]
 
 
 _STATS = """
@@ -74,8 +78,10 @@ n AS (
 # $1 terms ($9 their weights), $2 postings read per term (best impact first), $3 k1, $4 b, $5 limit
 SEARCH = "WITH" + _STATS + """
 SELECT p.chunk_id AS id,
-       sum(q.idf * p.tf * (k.k1 + 1) / (p.tf + k.k1 * (1 - k.b + k.b * p.dl / n.avgdl)))::float8 AS score
-FROM q CROSS JOIN n CROSS JOIN (SELECT $3::float8 AS k1, $4::float8 AS b) k CROSS JOIN LATERAL (
+       sum(q.idf * p.tf * (k.k1 + 1) / (p.tf + k.k1 * (1 - k.b + k.b * p.dl / n.avgdl)))::float8 AS score,
+       (sum(q.idf) / max(tq.total))::float8 AS coverage
+FROM q CROSS JOIN n CROSS JOIN (SELECT $3::float8 AS k1, $4::float8 AS b) k
+CROSS JOIN (SELECT greatest(sum(idf), 1e-9) AS total FROM q) tq CROSS JOIN LATERAL (
   SELECT t.chunk_id, t.tf, t.dl FROM {terms} t WHERE t.term = q.term ORDER BY t.impact DESC LIMIT $2
 ) p
 GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $5
@@ -84,8 +90,10 @@ GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $5
 # term's postings are read in impact order (so a filter does not starve the leg)
 SEARCH_FILTERED = "WITH" + _STATS + """
 SELECT p.chunk_id AS id,
-       sum(q.idf * p.tf * (k.k1 + 1) / (p.tf + k.k1 * (1 - k.b + k.b * p.dl / n.avgdl)))::float8 AS score
-FROM q CROSS JOIN n CROSS JOIN (SELECT $3::float8 AS k1, $4::float8 AS b) k CROSS JOIN LATERAL (
+       sum(q.idf * p.tf * (k.k1 + 1) / (p.tf + k.k1 * (1 - k.b + k.b * p.dl / n.avgdl)))::float8 AS score,
+       (sum(q.idf) / max(tq.total))::float8 AS coverage
+FROM q CROSS JOIN n CROSS JOIN (SELECT $3::float8 AS k1, $4::float8 AS b) k
+CROSS JOIN (SELECT greatest(sum(idf), 1e-9) AS total FROM q) tq CROSS JOIN LATERAL (
   SELECT t.chunk_id, t.tf, t.dl FROM {terms} t JOIN {table} c ON c.id = t.chunk_id
   WHERE t.term = q.term AND ($6::text IS NULL OR c.category = $6) AND ($7::text IS NULL OR c.language = $7)
     AND ($8::text IS NULL OR c.source = $8)

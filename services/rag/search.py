@@ -5,7 +5,10 @@ of every candidate, lexical-only ones included); the fusion (`RAG_FUSION`) order
 
 - `score` (default): a weighted sum of the two legs' scores, each normalised over the query's
   candidates — cosine min-max, BM25 divided by the best BM25 — with weight `RAG_VECTOR_WEIGHT` on the
-  vector side; a candidate one leg did not return gets 0 from it;
+  vector side; a candidate one leg did not return gets 0 from it; plus `RAG_COVERAGE_WEIGHT` times the
+  chunk's coverage of the query (the idf-weighted share of its terms the chunk holds,
+  services/rag/lexical.py), so that of two chunks BM25 ranks alike the one that speaks of the whole
+  question comes first;
 - `rrf`: weighted reciprocal rank, `w/(RAG_RRF_K + rank)` from each leg.
 
 Then the cosine threshold (`RAG_THRESHOLD`, or the request's) drops weak hits (not in lexical-only
@@ -53,6 +56,7 @@ class Fusion:
     method: str = "score"  # score | rrf
     vector_weight: float = 0.3
     rrf_k: int = 60
+    coverage_weight: float = 0.3  # score fusion only
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Candidate:
     similarity: float | None
     lexical_rank: int | None
     bm25: float | None
+    coverage: float | None = None
 
 
 def fuse(candidates: Sequence[Candidate], fusion: Fusion) -> list[tuple[Any, float]]:
@@ -78,8 +83,9 @@ def fuse(candidates: Sequence[Candidate], fusion: Fusion) -> list[tuple[Any, flo
         low, high = (min(sims), max(sims)) if sims else (0.0, 0.0)
         spread = high - low or 1.0
         best = max((c.bm25 or 0.0) for c in candidates) or 1.0
+        cw = fusion.coverage_weight
         scored = [(c, w * (((c.similarity - low) / spread) if c.similarity is not None else 0.0)
-                   + (1 - w) * ((c.bm25 or 0.0) / best)) for c in candidates]
+                   + (1 - w) * ((c.bm25 or 0.0) / best) + cw * (c.coverage or 0.0)) for c in candidates]
     scored.sort(key=lambda cs: (-cs[1], -(cs[0].similarity or -1.0), str(cs[0].id)))
     return [(c.id, s) for c, s in scored]
 
@@ -90,7 +96,7 @@ class KnowledgeSearch:
         self.embedder = embedder
         self.rag = rag
         self.table = repo.chunk_table(embedder.dim)
-        self.fusion = Fusion(rag.fusion, rag.vector_weight, rag.rrf_k)
+        self.fusion = Fusion(rag.fusion, rag.vector_weight, rag.rrf_k, rag.coverage_weight)
         self.bm25 = lexical.Bm25(rag.bm25_k1, rag.bm25_b)
 
     async def search(self, request: SearchKnowledge, fusion: Fusion | None = None) -> KnowledgeSearchResults:
@@ -118,9 +124,10 @@ class KnowledgeSearch:
             ids = list(dict.fromkeys([r["id"] for r in near] + [r["id"] for r in lex]))
             rows = {r["id"]: r for r in await repo.fetch_chunks(conn, self.table, ids, vector)}
         v_rank = {r["id"]: i for i, r in enumerate(near, start=1)}
-        l_rank = {r["id"]: (i, float(r["score"])) for i, r in enumerate(lex, start=1)}
-        pool = [Candidate(i, v_rank.get(i), _similarity(rows[i]), l_rank.get(i, (None, None))[0],
-                          l_rank.get(i, (None, None))[1]) for i in ids if i in rows]
+        l_rank = {r["id"]: (i, float(r["score"]), float(r["coverage"])) for i, r in enumerate(lex, start=1)}
+        pool = [Candidate(i, v_rank.get(i), _similarity(rows[i]), l_rank[i][0] if i in l_rank else None,
+                          l_rank[i][1] if i in l_rank else None, l_rank[i][2] if i in l_rank else None)
+                for i in ids if i in rows]
         if mode == "vector":
             ordered = [(c.id, c.similarity or 0.0) for c in sorted(pool, key=lambda c: c.vector_rank or 0)]
         elif mode == "fulltext":

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from libs.common.events.rag import SearchKnowledge
-from libs.lexical import analyze
+from libs.lexical import analyze, analyzer, fold
 from libs.lexical.synonyms import EXPANSION_WEIGHT, expand
 from services.rag import lexical
 from services.rag.loaders import SourceDocument
@@ -82,8 +82,40 @@ async def test_titles_are_indexed_and_synonyms_expand_the_query(rag_runtime: Rag
     await rag_runtime.ingestor.ingest(_docs(tag, {"u": "Nos verres sont soufflés à Nancy."}, title="Atelier"))
     assert await _lexical(rag_runtime, "livraison", tag) == [f"{tag}-t"]  # only the title says it
     assert (await _lexical(rag_runtime, "quand vais-je recevoir le colis", tag))[0] == f"{tag}-t"
-    terms = dict(expand(["recevoir"]))
-    assert terms["recevoir"] == 1.0 and terms["livraison"] == EXPANSION_WEIGHT
+    terms = dict(expand(analyze("recevoir")))
+    assert terms[analyze("recevoir")[0]] == 1.0 and terms[analyze("livraison")[0]] == EXPANSION_WEIGHT
+
+
+def test_phrase_synonyms_need_the_whole_phrase() -> None:
+    # for the search, « frais de livraison » is « frais de port »; « livraison » alone is not « port »
+    assert "port" in dict(expand(analyze("frais de livraison"), whole_phrases=True))
+    assert "port" not in dict(expand(analyze("livraison"), whole_phrases=True))
+    assert dict(expand(analyze("bon d'achat"), whole_phrases=True))["cadeau"] == EXPANSION_WEIGHT
+    assert "port" in dict(expand(analyze("livraison")))  # chat's composer: any word of the phrase
+    assert "port" not in dict(lexical.query_terms("livraison", "fr"))
+
+
+def test_request_verbs_and_word_families() -> None:
+    # the verbs a question is wrapped in say nothing of its topic
+    assert analyze("Où trouver le numéro de suivi ?") == analyze("numéro de suivi")
+    assert analyze("Acceptez-vous PayPal ?") == ["paypal"]
+    # a verb and the noun made from it are one term: the page says « livraison », the visitor « livré »
+    assert analyze("livré") == analyze("livrer") == analyze("livraison")
+    assert analyze("expédié") == analyze("expédition") and analyze("reçu") == analyze("réception")
+    # « nous livrons » is the verb; « maisons », « boutons » keep their « on »
+    assert analyze("Nous livrons la Belgique") == analyze("livraison Belgique")
+    assert analyze("nous vous l'envoyons") == analyze("envoyer")
+    assert analyze("nous garantissons") == analyze("garantir")
+    assert analyze("des maisons et des boutons") == ["maison", "bouton"]
+    assert analyze("Nous réalisons des suspensions")[-1] == analyze("suspension")[0]
+
+
+def test_each_word_family_joins_stems_snowball_keeps_apart() -> None:
+    from libs.lexical.families import FAMILIES_FR
+
+    for family in FAMILIES_FR:
+        assert len({analyze(word)[0] for word in family}) == 1, family
+        assert len({analyzer("fr")._raw_stem(fold(word)) for word in family}) > 1, family  # else not needed
 
 
 async def test_reindex_fills_chunks_without_postings(rag_runtime: RagRuntime) -> None:
