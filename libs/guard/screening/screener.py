@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from libs.common.events.security import IncidentType, Severity, Verdict
 from libs.guard.normalise import Normalised, normalise
 from libs.guard.screening.cues import cue_signal
@@ -33,6 +36,7 @@ _ENCODING_WEIGHTS = {"base64": 0.3, "hex": 0.3, "codepoints": 0.5}
 _OBFUSCATION_BONUS = 0.1
 VARIANT_WHOLE_BELOW = 1200  # shorter texts: variants screened whole
 VARIANT_MARGIN = 300
+_FEW_RULES = 8
 _NON_LETTER = re.compile(r"[^a-z]+")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
@@ -110,8 +114,9 @@ class Screener:
         scanned = self._shape(text, hits)
         norm = normalise(scanned)
         rules = RULES + ROLE_TAG_RULES if flags.role_lock else tuple(r for r in RULES if r.type != "role_override")
-        self._match(norm, rules, hits, flags)
-        self._model(norm, hits)
+        pieces = [_changed(norm.text, variant) for variant in norm.variants]  # shared by the rules and the model
+        self._match(norm, pieces, rules, hits, flags)
+        self._model(norm, pieces, hits)
         self._classify(norm.text, hits)
         return self._verdict(hits)
 
@@ -126,14 +131,15 @@ class Screener:
             return text[: limits.scan_head] + "\n" + text[-limits.scan_tail :]
         return text
 
-    def _match(self, norm: Normalised, rules: tuple[Rule, ...], hits: _Hits, flags: GuardFlags) -> None:
+    def _match(self, norm: Normalised, pieces: list[list[str]], rules: tuple[Rule, ...], hits: _Hits,
+               flags: GuardFlags) -> None:
         for trick in norm.tricks:
             if trick in _TRICK_WEIGHTS:
                 hits.add(trick, "anomaly", _TRICK_WEIGHTS[trick])
         _apply(rules, norm.text, hits, "")
-        for variant in norm.variants:
+        for changed in pieces:
             unseen = tuple(r for r in rules if r.name not in hits.weights)
-            if sum(_apply(unseen, piece, hits, "", _OBFUSCATION_BONUS) for piece in _changed(norm.text, variant)):
+            if sum(_apply(unseen, piece, hits, "", _OBFUSCATION_BONUS) for piece in changed):
                 hits.add("obfuscation", "anomaly", 0.2)
         for encoding, decoded in norm.decoded:
             hits.add(f"encoded_{encoding}", "anomaly", _ENCODING_WEIGHTS.get(encoding, 0.0))
@@ -153,12 +159,12 @@ class Screener:
         if _repetitive(norm.text):
             hits.add("repetition", "anomaly", 0.35)
 
-    def _model(self, norm: Normalised, hits: _Hits) -> None:
+    def _model(self, norm: Normalised, pieces: list[list[str]], hits: _Hits) -> None:
         if self.model is None:
             return
         # the folded text and its sentence windows (a planted note in a pasted document), then up to
         # two variants (leetspeak, despaced, ROT13, reversed…) and two decoded blobs, whole
-        texts = [*(piece for variant in norm.variants[:2] for piece in _changed(norm.text, variant)),
+        texts = [*(piece for changed in pieces[:2] for piece in changed),
                  *(decoded for _, decoded in norm.decoded[:2])]
         probability = max([self.model.score_max(norm.text), *(self.model.score(text) for text in texts)])
         weight = _model_weight(probability, self.thresholds)
@@ -216,16 +222,21 @@ def _changed(text: str, variant: str) -> list[str]:
     short texts, and variants that change most of the text or its length, are screened whole."""
     if len(text) < VARIANT_WHOLE_BELOW or len(variant) != len(text):
         return [variant]
-    spans: list[list[int]] = []
-    for at in (i for i, (a, b) in enumerate(zip(text, variant, strict=True)) if a != b):
-        start, end = max(0, at - VARIANT_MARGIN), at + VARIANT_MARGIN
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = end
-        else:
-            spans.append([start, end])
-    if sum(end - start for start, end in spans) > len(text) // 2:
+    differ = np.flatnonzero(_code_points(text) != _code_points(variant))
+    if not differ.size:
+        return []
+    starts, ends = np.maximum(differ - VARIANT_MARGIN, 0), differ + VARIANT_MARGIN
+    # a span ends where the next change's margin does not reach it (the ends only grow)
+    breaks = np.flatnonzero(starts[1:] > ends[:-1])
+    first = starts[np.concatenate(([0], breaks + 1))]
+    last = ends[np.concatenate((breaks, [differ.size - 1]))]
+    if int((last - first).sum()) > len(text) // 2:
         return [variant]
-    return [variant[start:end] for start, end in spans]
+    return [variant[start:end] for start, end in zip(first.tolist(), last.tolist(), strict=True)]
+
+
+def _code_points(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _model_weight(probability: float, limits: Thresholds) -> float:
@@ -240,7 +251,9 @@ def _model_weight(probability: float, limits: Thresholds) -> float:
 
 def _apply(rules: tuple[Rule, ...], text: str, hits: _Hits, suffix: str, bonus: float = 0.0) -> int:
     matched = 0
-    scan = VOCABULARY.scan(text)  # one pass: the keys present and where each rule may start
+    # one pass finds the keys present and where each rule may start: worth it for a big table (the
+    # squashed, joined and native tables have a handful of rules and no keys)
+    scan = VOCABULARY.scan(text) if len(rules) > _FEW_RULES else None
     for rule in rules:
         if rule.search(text, scan):
             hits.add(rule.name + suffix, rule.type, rule.weight + bonus)
