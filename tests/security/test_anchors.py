@@ -31,10 +31,11 @@ def _texts() -> list[str]:
     (r"(?:show|reveal) (?:your|the) prompt", {"show y", "show t", "reveal"}),
     (r"(?:the )?(?:assistant|bot) must", {"the as", "the bo", "assist", "bot mu"}),
     (r"(?<!my )new (?:rules|tasks)", {"new ru", "new ta"}),
-    (r"\b(?:just|only)\s+say", {"just s", "just  ", "only s", "only  "}),  # \s read as a space
-    (r"[.!?]\s*(?:say|tell)", {f"{mark}{rest}" for mark in ".!?" for rest in (" ", "say", "tell")}),
-    (r"(?:^|\n)\s*system:", {LINE_START, "\n ", "\nsyste"}),
-    (r"={3,}\s*end", {"====", "=== ", "===end"}),
+    (r"\b(?:just|only)\s+say", {"just s", "only s"}),  # \s+ read as one space
+    (r"[.!?]\s*(?:say|tell)", {f"{mark}{space}{verb}" for mark in ".!?" for space in ("", " ")
+                              for verb in ("say", "tell")}),
+    (r"(?:^|\n)\s*system:", {LINE_START, "\n syst", "\nsyste"}),
+    (r"={3,}\s*end", {"====", "=== en", "===end"}),
     (r"[a-z]+ mode", None),
     (r"x{0,3}y", None),  # a single letter occurs everywhere
 ])
@@ -78,13 +79,14 @@ def test_one_scan_finds_the_keys_present_and_where_each_pattern_starts(monkeypat
     assert scan.starts(Anchored(re.compile("prompt"))) is None  # not in this vocabulary
 
 
-def test_a_space_class_is_read_as_a_space_only_in_texts_without_other_whitespace(
+def test_a_space_class_is_read_as_one_space_only_in_texts_with_single_spaces(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(anchors, "MIN_CHARS", 0)
     anchor = Anchored(re.compile(r"\bjust\s+say"))
     vocabulary = Vocabulary([anchor], [])
-    assert anchor.space and anchor.words == ("just  ", "just s")
-    for text in ("you could just say it", "you could just\tsay it", "you could just\u00a0say it", "just stop"):
+    assert anchor.space and anchor.words == ("just s",)
+    for text in ("you could just say it", "you could just\tsay it", "you could just\u00a0say it", "just stop",
+                 "you could just  say it"):
         assert anchor.search(text, vocabulary.scan(text)) is (anchor.pattern.search(text) is not None), text
 
 

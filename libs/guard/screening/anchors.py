@@ -5,8 +5,8 @@ one of those words occurs. `Anchored.search` tries the pattern *anchored* there 
 lookbehinds still see the text before), instead of letting the regex engine try every position of a long
 message. The verdict is exactly the full search's: a match exists iff one starts at an occurrence of a first
 word. A start may also be a line start (`^`) or one punctuation mark (`[.!?:;]\\s*…`). `\\s` is read as a
-space, so such a pattern is searched the ordinary way in a text holding another whitespace character (the
-folded text never does: see normalise.fold). Patterns whose first words cannot be listed (a character
+space and `\\s*` / `\\s+` as at most one, so such a pattern is searched the ordinary way in a text holding
+another whitespace character or two spaces in a row (the folded text never does: see normalise.fold). Patterns whose first words cannot be listed (a character
 class, `.`…) or that occur too often in a text are searched the ordinary way.
 
 `Vocabulary` holds the first words of every rule and the rules' prefilter keys, so that `Vocabulary.scan`
@@ -43,7 +43,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # multiplicative hashing: the top bits are
 _LENGTH_SEED = np.uint64(0x51ED270B)
 _MASK = (1 << 64) - 1
 _LINE_STARTS = (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
-_OTHER_SPACE = re.compile(r"[^\S ]")
+_OTHER_SPACE = re.compile(r"[^\S ]| {2}")
 
 
 class _Unknown(Exception):
@@ -84,6 +84,9 @@ def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
             # the first `min` repetitions are always there ("={3,}"); past them the start is either one
             # more repetition or what follows
             low, high, body = av
+            if list(body) == [(C.IN, _SPACE_CLASS)]:
+                reading.space = True  # in a text whose spaces are single, "\s*" is " ?" and "\s+" is " "
+                high = min(high, max(low, 1))
             for _ in range(min(low, limit)):
                 ended, open_ = _extend(open_, list(body), limit, reading)
                 closed |= ended
@@ -258,7 +261,8 @@ class Scan:
 
     @property
     def other_space(self) -> bool:
-        """Whether the text holds whitespace other than plain spaces (where `\\s` was read as a space)."""
+        """Whether the text holds whitespace other than single plain spaces (where `\\s` was read as one
+        space)."""
         if self._other_space is None:
             self._other_space = _OTHER_SPACE.search(self.text) is not None
         return self._other_space
