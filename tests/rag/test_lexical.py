@@ -139,3 +139,27 @@ def test_fusion_prefers_agreement_and_weights_move_it(method: str) -> None:
     assert ranked[0] == "both"
     assert fuse([vec, lex], Fusion(method, 0.9, 10))[0][0] == "vec"
     assert fuse([vec, lex], Fusion(method, 0.1, 10))[0][0] == "lex"
+
+
+def test_coverage_breaks_what_bm25_and_cosine_leave_even() -> None:
+    # same cosine, same BM25: the chunk holding more of the question comes first, and only with weight
+    part = Candidate("part", 1, 0.5, 1, 6.0, 0.5)
+    whole = Candidate("whole", 2, 0.5, 2, 6.0, 1.0)
+    assert fuse([part, whole], Fusion("score", 0.3, coverage_weight=0.3))[0][0] == "whole"
+    assert fuse([part, whole], Fusion("score", 0.3, coverage_weight=0.0))[0][0] == "part"  # id order
+
+
+async def test_lexical_leg_reports_the_share_of_the_query_a_chunk_holds(rag_runtime: RagRuntime) -> None:
+    tag = f"lx{uuid.uuid4().hex[:8]}"
+    await rag_runtime.ingestor.ingest(_docs(tag, {
+        "one": "Le laiton se patine. Le laiton brut, le laiton verni, le laiton doré.",
+        "both": "Frottez le laiton avec du vinaigre blanc."}))
+    terms = lexical.query_terms("laiton vinaigre", "fr", synonyms=False)
+    async with rag_runtime.ingestor.pool.acquire() as conn:
+        rows = await lexical.search(conn, TABLE, terms, 10, 500, lexical.Bm25(), tag, None, None)
+        doc_of = {r["id"]: r["doc_key"] for r in await conn.fetch(
+            "SELECT c.id, d.doc_key FROM app_knowledge_chunks c JOIN app_knowledge_documents d "
+            "ON d.id = c.document_id WHERE c.category = $1", tag)}
+    coverage = {doc_of[r["id"]]: r["coverage"] for r in rows}
+    assert coverage[f"{tag}-both"] == pytest.approx(1.0)
+    assert 0.0 < coverage[f"{tag}-one"] < 1.0
