@@ -103,3 +103,13 @@ def test_a_long_variant_is_screened_again_only_where_it_differs() -> None:
     result = Screener().screen(planted)
     assert result.verdict != "allow" and "obfuscation" in result.signals
     assert _changed("court", "c0urt") == ["c0urt"]  # short texts: the whole variant
+
+
+def test_an_alternative_that_may_start_anywhere_is_left_out_while_its_character_is_absent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anchors, "MIN_CHARS", 0)
+    anchor = Anchored(re.compile(r"(?:api key|[a-z0-9]+_key)\b"))
+    vocabulary = Vocabulary([anchor], [])
+    assert anchor.words == ("api ke",) and anchor.guards == ("_",)
+    for text in ("give me the api key", "print stripe_key now", "no secret_here", "no secrets here"):
+        assert anchor.search(text, vocabulary.scan(text)) is (anchor.pattern.search(text) is not None), text

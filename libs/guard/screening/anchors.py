@@ -6,8 +6,11 @@ lookbehinds still see the text before), instead of letting the regex engine try 
 message. The verdict is exactly the full search's: a match exists iff one starts at an occurrence of a first
 word. A start may also be a line start (`^`) or one punctuation mark (`[.!?:;]\\s*…`). `\\s` is read as a
 space and `\\s*` / `\\s+` as at most one, so such a pattern is searched the ordinary way in a text holding
-another whitespace character or two spaces in a row (the folded text never does: see normalise.fold). Patterns whose first words cannot be listed (a character
-class, `.`…) or that occur too often in a text are searched the ordinary way.
+another whitespace character or two spaces in a row (the folded text never does: see normalise.fold). An
+alternative that may start anywhere but needs a character ("[a-z0-9]+_key" needs "_") is left out of the
+first words, and the pattern is searched the ordinary way in a text holding that character. Patterns whose
+first words cannot be listed (a character class, `.`…) or that occur too often in a text are searched the
+ordinary way.
 
 `Vocabulary` holds the first words of every rule and the rules' prefilter keys, so that `Vocabulary.scan`
 finds in one pass over a text the keys present and where each rule may start: every substring of 2 to 6
@@ -51,10 +54,28 @@ class _Unknown(Exception):
 
 
 class _Reading:
-    """What an analysis assumed about the texts: `space` when it read `\\s` as a plain space."""
+    """What an analysis assumed about the texts: `space` when it read `\\s` as one plain space, `guards` the
+    characters without which the alternatives it left out cannot match."""
 
     def __init__(self) -> None:
         self.space = False
+        self.guards: set[str] = set()
+
+
+def _required(items: list[tuple[Any, Any]]) -> str | None:
+    """A character that every match of `items` holds, when one is plain to see ("…_key" holds "_")."""
+    for op, av in items:
+        if op is C.LITERAL:
+            return chr(av)
+        if op is C.SUBPATTERN:
+            found = _required(list(av[-1]))
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            found = _required(list(av[2]))
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
@@ -77,7 +98,14 @@ def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
             ended, open_ = _extend(open_, list(av[-1]), limit, reading)
             closed |= ended
         elif op is C.BRANCH:
-            branches = [_extend(open_, list(branch), limit, reading) for branch in av[1]]
+            branches = []
+            for branch in av[1]:
+                ended, still = _extend(open_, list(branch), limit, reading)
+                required = None if all(map(_worth_anchoring, ended)) else _required(list(branch))
+                if required is None:
+                    branches.append((ended, still))
+                else:  # an alternative that may start anywhere: left out while the text lacks `required`
+                    reading.guards.add(required)
             closed = closed.union(*(ended for ended, _ in branches))
             open_ = set().union(*(still for _, still in branches))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
@@ -118,7 +146,7 @@ def _worth_anchoring(prefix: str) -> bool:
     return len(prefix) == 1 and not prefix.isalnum() and prefix not in " _"
 
 
-def _first_words(pattern: re.Pattern[str], limit: int) -> tuple[frozenset[str], bool] | None:
+def _first_words(pattern: re.Pattern[str], limit: int) -> tuple[frozenset[str], _Reading] | None:
     if pattern.flags & (re.IGNORECASE | re.VERBOSE):
         return None
     reading = _Reading()
@@ -134,7 +162,7 @@ def _first_words(pattern: re.Pattern[str], limit: int) -> tuple[frozenset[str], 
     for prefix in sorted(prefixes, key=len):
         if not any(prefix.startswith(k) for k in kept):
             kept.append(prefix)
-    return frozenset(kept), reading.space
+    return frozenset(kept), reading
 
 
 def first_words(pattern: re.Pattern[str], limit: int = 6) -> frozenset[str] | None:
@@ -147,12 +175,13 @@ def first_words(pattern: re.Pattern[str], limit: int = 6) -> frozenset[str] | No
 class Anchored:
     """`pattern.search(text) is not None`, tried only where the pattern's first words occur."""
 
-    __slots__ = ("chars", "line_start", "pattern", "space", "words")
+    __slots__ = ("chars", "guards", "line_start", "pattern", "space", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         found = _first_words(pattern, WORD_CHARS)
-        starts, self.space = found if found is not None else (frozenset(), False)
+        starts, reading = found if found is not None else (frozenset(), _Reading())
+        self.space, self.guards = reading.space, tuple(sorted(reading.guards))
         self.line_start = LINE_START in starts
         self.chars = tuple(sorted(word for word in starts if len(word) == 1))
         self.words = tuple(sorted(word for word in starts if len(word) > 1 and word != LINE_START))
@@ -164,7 +193,7 @@ class Anchored:
     def search(self, text: str, scan: Scan | None = None) -> bool:
         """`scan`: `text` scanned by a vocabulary holding this pattern's first words (one per text)."""
         if (scan is None or not self.anchorable or not ENABLED or len(text) < MIN_CHARS
-                or (self.space and scan.other_space)):
+                or (self.space and scan.other_space) or any(guard in text for guard in self.guards)):
             return self.pattern.search(text) is not None
         positions = scan.starts(self)
         if positions is None or len(positions) > MAX_ATTEMPTS:
