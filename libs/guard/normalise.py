@@ -41,7 +41,8 @@ _BIDI = re.compile("[\u202d\u202e\u2066-\u2069]")
 _TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _SPACES = re.compile(r"\s+")
-_LEET_HINT = re.compile(r"[a-z][0-9@$|€]|[0-9@$|€][a-z]")
+# A digit or symbol beside a letter; written symbol first so the regex engine skips to the symbols.
+_LEET_HINT = re.compile(r"[0-9@$|€](?:(?<=[a-z].)|(?=[a-z]))")
 # Runs of four or more single letters split by one separator: "i g n o r e", "i.g.n.o.r.e".
 # Separators include dots and dashes of other shapes and emojis / pictographs: "i🙂g🙂n🙂o🙂r🙂e", "p‧r‧o‧m‧p‧t".
 _SEP_CHARS = ("[ .\\-_*/|,~+·‧•∙⋅\u2010-\u2015\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff"
@@ -49,7 +50,9 @@ _SEP_CHARS = ("[ .\\-_*/|,~+·‧•∙⋅\u2010-\u2015\u2190-\u21ff\u2500-\u27b
 _SPACED_RUN = re.compile(r"(?<!\w)(?:\w" + _SEP_CHARS + r"){3,}\w(?!\w)")
 _SEPARATOR = re.compile(_SEP_CHARS)
 # Pictographs inside a word ("ig🔥no🔥re") and words cut by hyphens ("in-struc-tions", "pass-word").
-_PICTO_IN_WORD = re.compile("(?<=\\w)[\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]+(?=\\w)")
+# (the same as "(?<=\\w)[…]+(?=\\w)", written pictograph first so the regex engine skips to the pictographs)
+_PICTO_IN_WORD = re.compile("[\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]"
+                            "(?<=\\w.)[\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]*(?=\\w)")
 # (not the French pronouns and compounds: "donne-moi", "peux-tu", "ci-dessus", "est-elle", "vis-a-vis")
 _HYPHENATED = re.compile(r"\b[a-z]{2,}(?:-[a-z]{2,})+\b")
 _HYPHEN_IN_WORD = re.compile(r"(?<=[a-z]{2})(?<!\bci)(?<!\bla)(?<!\bvis)(?<!\bpeut)(?<!\bdire)"
@@ -158,10 +161,12 @@ def _decoded_blobs(raw: str) -> list[tuple[str, str]]:
         result = _decode_blob(blob)
         if result is not None and all(result[1] != d for _, d in found):
             found.append(result)
-    for match in _CODEPOINTS.finditer(raw):
+    # the literal each pattern needs is looked for first (`in` runs at C speed; the regex tries every position)
+    codepoints = _CODEPOINTS.finditer(raw) if "U+" in raw or "\\u" in raw else iter(())
+    for match in codepoints:
         points = re.findall(r"(?:U\+|\\u)([0-9A-Fa-f]{4,5})", match.group(0))
         found.append(("codepoints", "".join(chr(int(p, 16)) for p in points if int(p, 16) < 0x110000)))
-    if _URL_ESCAPE.search(raw):
+    if "%" in raw and _URL_ESCAPE.search(raw):
         found.append(("url", unquote(raw)))
     if _HTML_ENTITY.search(raw):
         found.append(("html", html.unescape(raw)))
@@ -222,7 +227,7 @@ def _add_variants(result: Normalised) -> None:
         if leet != text:
             result.variants.append(leet)
             result.tricks.append("leetspeak")
-    if _ROT13_HINT.search(text):
+    if ("rot" in text or "sar" in text) and _ROT13_HINT.search(text):
         result.variants.append(codecs.encode(text, "rot13"))
         result.tricks.append("rot13")
     if _REVERSED_HINT.search(text):
@@ -231,7 +236,7 @@ def _add_variants(result: Normalised) -> None:
     if len(_PICTO_IN_WORD.findall(text)) >= 2:
         result.variants.append(_PICTO_IN_WORD.sub("", text))
         result.tricks.append("pictograph_splitting")
-    if "-" in text and len({w for w in _HYPHENATED.findall(text) if _HYPHEN_IN_WORD.search(w)}) >= 3:
+    if text.count("-") >= 3 and len({w for w in _HYPHENATED.findall(text) if _HYPHEN_IN_WORD.search(w)}) >= 3:
         result.variants.append(_HYPHEN_IN_WORD.sub("", text))
         result.tricks.append("hyphen_splitting")
     if _SPACED_RUN.search(text):
