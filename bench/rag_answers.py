@@ -5,7 +5,8 @@ The shop FAQ of bench/data/rag is ingested; each question is searched as chat do
 k = CHAT_RAG_TOP_K = 4), each hit judged by services.chat.grounded.is_relevant, and the reply
 composed by services.chat.fallback.grounded_answer. `--calibrate` evaluates a grid of thresholds on
 the development half (shop-dev + the first 30 unanswerable questions); the figures reported are on
-the held-out half (shop-test + the last 30 unanswerable questions).
+the held-out half (shop-test + the last 30 unanswerable questions); `dev_extra` is the shop questions
+written during tuning (shop-dev-extra.jsonl, answerable only).
 
     .venv/bin/python -m bench.rag_answers [--calibrate]
 """
@@ -75,11 +76,13 @@ def measure(searched: list[tuple[str, set[str] | None, list[KnowledgeHit]]], rul
 
 async def run(calibrate: bool) -> dict[str, Any]:
     unanswerable = [r["query"] for r in _rows("unanswerable.jsonl")]
-    halves = {
+    halves: dict[str, list[tuple[str, set[str] | None]]] = {
         "dev": [(r["query"], set(r["relevant"])) for r in _rows("shop-dev.jsonl")]
         + [(q, None) for q in unanswerable[:30]],
         "test": [(r["query"], set(r["relevant"])) for r in _rows("shop-test.jsonl")]
         + [(q, None) for q in unanswerable[30:]],
+        # development questions written during tuning (bench/data/rag/README.md), answerable only
+        "dev_extra": [(r["query"], set(r["relevant"])) for r in _rows("shop-dev-extra.jsonl")],
     }
     figures: dict[str, Any] = {"top_k": TOP_K, "rule": Rule().__dict__}
     async with bench_database() as dsn:
@@ -105,6 +108,7 @@ async def run(calibrate: bool) -> dict[str, Any]:
                 figures["calibration_best"] = sorted(ok, key=lambda g: -g["answered_citing_relevant"])[:5]
             figures["dev"] = measure(searched["dev"], Rule())
             figures["test"] = measure(searched["test"], Rule())
+            figures["dev_extra"] = measure(searched["dev_extra"], Rule())
         finally:
             await rt.close()
             await pool.close()

@@ -83,6 +83,10 @@ async def run(part: str, grid: bool, small: bool) -> dict[str, Any]:
                 entry["target_met"] = bool(hyb >= base + 0.05 or hyb >= base + (1 - base) / 2) \
                     if name != "shop" else bool(hyb >= 0.90)
                 figures[name] = entry
+            if part == "dev" and not small:  # the shop questions written during tuning (README)
+                extra = questions("shop", "dev-extra")
+                result = await evaluate(rt.search, extra, category="shop")
+                figures["shop-dev-extra"] = {k: v for k, v in result.items() if k != "ranks"}
         finally:
             await rt.close()
             await pool.close()
