@@ -12,8 +12,8 @@ and attacks inside. Timed in the same run, per bucket:
 - `one_regex` (floor): fold case + one regex.
 
 Then the event loop: a 1 ms ticker runs while 4,000-character messages are screened one after the
-other, inline (the loop waits for each) and through `libs.guard.offload` (worker thread); the ticker's
-worst lateness is the longest stall a visitor's request would see.
+other, inline (the loop waits for each) and through `libs.guard.offload` (in steps, the loop running
+between them); the ticker's worst lateness is the longest stall a visitor's request would see.
 
     .venv/bin/python -m bench.security_screen [--messages 300]
 """

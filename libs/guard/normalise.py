@@ -186,6 +186,8 @@ def _despace(text: str) -> str:
 def _mixed_script(raw: str) -> bool:
     """A word mixing Latin with Cyrillic/Greek letters is a look-alike disguise, not a language."""
     for word in raw.split():
+        if word.isascii():  # ASCII letters are all Latin
+            continue
         scripts = {unicodedata.name(ch, "?").split(" ")[0] for ch in word if ch.isalpha()}
         if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
             return True

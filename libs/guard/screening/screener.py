@@ -7,6 +7,7 @@ one when the gateway could not screen (see libs.guard.settings).
 from __future__ import annotations
 
 import re
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -105,6 +106,18 @@ class Screener:
         self.model = default_model() if model is True else model or None
 
     def screen(self, text: str, flags: GuardFlags | None = None) -> Screening:
+        steps = self.steps(text, flags)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                result: Screening = done.value  # the generator's return value
+                return result
+
+    def steps(self, text: str, flags: GuardFlags | None = None) -> Generator[None, None, Screening]:
+        """`screen` as a generator that pauses between its steps (normalisation, the rules on the text, on
+        each variant, the model…), each about a millisecond on a 4,000-character text, and returns the
+        Screening: an event loop runs other work at each pause (libs.guard.offload)."""
         flags = flags or GuardFlags()
         if not flags.conversation_guard:
             return Screening("allow", "none", "low", 0.0, ["guard_disabled"])
@@ -113,10 +126,11 @@ class Screener:
         hits = _Hits()
         scanned = self._shape(text, hits)
         norm = normalise(scanned)
+        yield
         rules = RULES + ROLE_TAG_RULES if flags.role_lock else tuple(r for r in RULES if r.type != "role_override")
         pieces = [_changed(norm.text, variant) for variant in norm.variants]  # shared by the rules and the model
-        self._match(norm, pieces, rules, hits, flags)
-        self._model(norm, pieces, hits)
+        yield from self._match(norm, pieces, rules, hits, flags)
+        yield from self._model(norm, pieces, hits)
         self._classify(norm.text, hits)
         return self._verdict(hits)
 
@@ -132,15 +146,17 @@ class Screener:
         return text
 
     def _match(self, norm: Normalised, pieces: list[list[str]], rules: tuple[Rule, ...], hits: _Hits,
-               flags: GuardFlags) -> None:
+               flags: GuardFlags) -> Iterator[None]:
         for trick in norm.tricks:
             if trick in _TRICK_WEIGHTS:
                 hits.add(trick, "anomaly", _TRICK_WEIGHTS[trick])
         _apply(rules, norm.text, hits, "")
+        yield
         for changed in pieces:
             unseen = tuple(r for r in rules if r.name not in hits.weights)
             if sum(_apply(unseen, piece, hits, "", _OBFUSCATION_BONUS) for piece in changed):
                 hits.add("obfuscation", "anomaly", 0.2)
+            yield
         for encoding, decoded in norm.decoded:
             hits.add(f"encoded_{encoding}", "anomaly", _ENCODING_WEIGHTS.get(encoding, 0.0))
             _apply(rules, decoded, hits, f"@{encoding}", _OBFUSCATION_BONUS)
@@ -158,15 +174,18 @@ class Screener:
             hits.add(*cue)
         if _repetitive(norm.text):
             hits.add("repetition", "anomaly", 0.35)
+        yield
 
-    def _model(self, norm: Normalised, pieces: list[list[str]], hits: _Hits) -> None:
+    def _model(self, norm: Normalised, pieces: list[list[str]], hits: _Hits) -> Iterator[None]:
         if self.model is None:
             return
         # the folded text and its sentence windows (a planted note in a pasted document), then up to
         # two variants (leetspeak, despaced, ROT13, reversed…) and two decoded blobs, whole
         texts = [*(piece for changed in pieces[:2] for piece in changed),
                  *(decoded for _, decoded in norm.decoded[:2])]
-        probability = max([self.model.score_max(norm.text), *(self.model.score(text) for text in texts)])
+        probability = self.model.score_max(norm.text)
+        yield
+        probability = max([probability, *(self.model.score(text) for text in texts)])
         weight = _model_weight(probability, self.thresholds)
         if weight > 0:
             hits.add("model", "injection", weight)
