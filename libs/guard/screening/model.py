@@ -38,8 +38,12 @@ _BIGRAM_MUL = np.uint64(0x100000001B3)
 _WORD = re.compile(r"\w+")
 with np.errstate(over="ignore"):  # order·P^order, wrapping: the seed term of an n-gram's hash
     _SEEDS = {order: np.uint64(order) * _PRIME ** np.uint64(order) for order in CHAR_ORDERS}
-# Sentence ends, line breaks and the quotes / brackets that wrap a pasted document or a planted note.
-_SEGMENT_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s*[\"«»“”<>{}\[\]|]+\s*|\s+-{2,}\s+|\s+[-–—]\s+")
+# Sentence ends, line breaks and the quotes / brackets that wrap a pasted document or a planted note:
+# r"(?<=[.!?;])\s+|\n+|\s*[Q]+\s*|\s+-{2,}\s+|\s+[-–—]\s+", written to start with the one character class
+# every match starts with (whitespace or a quote), so the regex engine skips to those characters (3× faster).
+_QUOTES = r"[\"«»“”<>{}\[\]|]"
+_SEGMENT_END = re.compile(r"[\s\"«»“”<>{}\[\]|](?:(?<=[.!?;]\s)\s*|(?<=\n)\n*|(?<=\s)\s*" + _QUOTES + r"+\s*|"
+                          r"(?<=" + _QUOTES + r")" + _QUOTES + r"*\s*|(?<=\s)\s*-{2,}\s+|(?<=\s)\s*[-–—]\s+)")
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
 
@@ -64,8 +68,12 @@ def _char_hashes(text: str) -> npt.NDArray[np.uint64]:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
-def _word_hashes(text: str) -> npt.NDArray[np.uint64]:
-    words = np.fromiter(map(zlib.crc32, map(str.encode, _WORD.findall(text))), dtype=np.uint64)
+def _word_codes(text: str) -> npt.NDArray[np.uint64]:
+    """The CRC-32 of each word, in order."""
+    return np.fromiter(map(zlib.crc32, map(str.encode, _WORD.findall(text))), dtype=np.uint64)
+
+
+def _word_hashes(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     unigrams = words ^ _WORD_SEED
     bigrams = (words[:-1] * _BIGRAM_MUL + words[1:] + np.uint64(7)) if words.size > 1 else words[:0]
     return np.concatenate([unigrams, bigrams])
@@ -77,10 +85,13 @@ def clip(text: str) -> str:
     return text[:HEAD_CHARS] + " " + text[-TAIL_CHARS:]
 
 
-def _all_slots(folded: str, bits: int) -> IntArray:
-    folded = clip(folded)
+def _all_slots(folded: str, bits: int, words: npt.NDArray[np.uint64] | None = None) -> IntArray:
+    """`words`: the word codes of `folded`, when known (then `folded` is already clipped)."""
+    if words is None:
+        folded = clip(folded)
+        words = _word_codes(folded)
     with np.errstate(over="ignore"):  # wrap-around is the hash
-        return _slots(np.concatenate([_char_hashes(folded), _word_hashes(folded)]), bits)
+        return _slots(np.concatenate([_char_hashes(folded), _word_hashes(words)]), bits)
 
 
 def _distinct(slots: IntArray) -> IntArray:
@@ -124,9 +135,9 @@ class HashedModel:
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigurationError(f"cannot load screening model {path}: {exc}") from exc
 
-    def logit(self, folded: str) -> float:
+    def logit(self, folded: str, words: npt.NDArray[np.uint64] | None = None) -> float:
         # the same distinct slots as `features`; summed in float64 so the order does not matter
-        slots = _distinct(_all_slots(folded, self.bits))
+        slots = _distinct(_all_slots(folded, self.bits, words))
         return self.bias + float(self.weights[slots].sum(dtype=np.float64)) * row_scale(int(slots.size))
 
     def score(self, folded: str) -> float:
@@ -134,22 +145,39 @@ class HashedModel:
 
     def score_max(self, folded: str) -> float:
         """The highest probability over the whole text and its sentence windows (see `segments`)."""
-        logit = max([self.logit(folded), *(self.logit(part) for part in segments(folded))])
-        return float(1.0 / (1.0 + np.exp(-np.clip(logit, -30.0, 30.0))))
+        clipped = clip(folded)
+        parts = _SEGMENT_END.split(clipped)
+        # no separator holds a word character: the words of the text, and of a window, are those of its
+        # parts, found once
+        words = [_word_codes(part) for part in parts]
+        logits = [self.logit(clipped, np.concatenate(words))]
+        for window, joined in _windows(parts, folded, MAX_SEGMENTS):
+            if len(window) > HEAD_CHARS + TAIL_CHARS:  # clipped again: its words are not all the parts'
+                logits.append(self.logit(window))
+            else:
+                logits.append(self.logit(window, np.concatenate([words[i] for i in joined])))
+        return float(1.0 / (1.0 + np.exp(-np.clip(max(logits), -30.0, 30.0))))
 
 
 def segments(folded: str, limit: int = MAX_SEGMENTS) -> list[str]:
     """Windows of one or two adjacent sentences of a longer text, for `HashedModel.score_max`: an
     instruction planted in a pasted review or appended to a harmless question is diluted in the whole
     text's bag of n-grams but stands out in its own sentence. Empty for a one-sentence text."""
-    parts = [part for part in _SEGMENT_END.split(clip(folded)) if part and len(part.strip()) >= 3]
-    if len(parts) < 2:
+    return [window for window, _ in _windows(_SEGMENT_END.split(clip(folded)), folded, limit)]
+
+
+def _windows(parts: list[str], folded: str, limit: int) -> list[tuple[str, tuple[int, ...]]]:
+    """`segments` with the indexes of the parts each window joins, longest first."""
+    kept = [i for i, part in enumerate(parts) if part and len(part.strip()) >= 3]
+    if len(kept) < 2:
         return []
-    windows = [part for part in parts if len(part) >= SEGMENT_MIN_CHARS]
-    windows += [a + " " + b for a, b in itertools.pairwise(parts)]
-    windows = [w for w in dict.fromkeys(windows) if w != folded]
-    windows.sort(key=len, reverse=True)
-    return windows[:limit]
+    windows: list[tuple[str, tuple[int, ...]]] = [(parts[i], (i,)) for i in kept if len(parts[i]) >= SEGMENT_MIN_CHARS]
+    windows += [(parts[i] + " " + parts[j], (i, j)) for i, j in itertools.pairwise(kept)]
+    first: dict[str, tuple[int, ...]] = {}
+    for window, joined in windows:
+        if window != folded:
+            first.setdefault(window, joined)
+    return sorted(first.items(), key=lambda item: len(item[0]), reverse=True)[:limit]
 
 
 @lru_cache(maxsize=1)
