@@ -193,7 +193,7 @@ class Anchored:
     def search(self, text: str, scan: Scan | None = None) -> bool:
         """`scan`: `text` scanned by a vocabulary holding this pattern's first words (one per text)."""
         if (scan is None or not self.anchorable or not ENABLED or len(text) < MIN_CHARS
-                or (self.space and scan.other_space) or any(guard in text for guard in self.guards)):
+                or (self.space and scan.other_space) or (self.guards and any(g in text for g in self.guards))):
             return self.pattern.search(text) is not None
         positions = scan.starts(self)
         if positions is None or len(positions) > MAX_ATTEMPTS:
@@ -230,11 +230,14 @@ class Vocabulary:
             if len(word) > WORD_CHARS:
                 self.longer[probe] = (*self.longer.get(probe, ()), word)
         self.table = np.zeros(1 << _TABLE_BITS, dtype=bool)
-        self.buckets: dict[int, tuple[str, ...]] = {}
+        # per length, per slot: (probe, whether it is a word itself, the longer words it starts)
+        self.buckets: list[dict[int, tuple[tuple[str, bool, tuple[str, ...]], ...]]] = [
+            {} for _ in range(WORD_CHARS + 1)]
         for probe in sorted(probes):
             slot = _hash_slot(probe)
             self.table[slot] = True
-            self.buckets[slot] = (*self.buckets.get(slot, ()), probe)
+            entry = (probe, probe in self.words, self.longer.get(probe, ()))
+            self.buckets[len(probe)][slot] = (*self.buckets[len(probe)].get(slot, ()), entry)
         owners: dict[str, list[int]] = {}
         for slot, anchor in enumerate(anchored):
             for word in anchor.words:
@@ -262,19 +265,20 @@ class Scan:
     def _find(vocabulary: Vocabulary, text: str) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-        rolling, startswith, words = codes, text.startswith, vocabulary.words
+        rolling, startswith = codes, text.startswith
         with np.errstate(over="ignore"):  # wrap-around is the hash
             for length in range(2, min(WORD_CHARS, codes.size) + 1):
                 rolling = rolling[:-1] * _PRIME + codes[length - 1:]
                 slots = (((rolling + np.uint64(length) * _LENGTH_SEED) * _MIX) >> _SHIFT).astype(np.intp)
                 hits = np.flatnonzero(vocabulary.table[slots])
+                buckets = vocabulary.buckets[length]
                 for at, slot in zip(hits.tolist(), slots[hits].tolist(), strict=True):
-                    for probe in vocabulary.buckets[slot]:
-                        if len(probe) != length or not startswith(probe, at):
+                    for probe, is_word, longer in buckets.get(slot, ()):  # other lengths share the table
+                        if not startswith(probe, at):
                             continue
-                        if probe in words:
+                        if is_word:
                             found.setdefault(probe, []).append(at)
-                        for word in vocabulary.longer.get(probe, ()):
+                        for word in longer:
                             if startswith(word, at):
                                 found.setdefault(word, []).append(at)
         return found
@@ -297,7 +301,7 @@ class Scan:
         return self._other_space
 
     def starts(self, anchor: Anchored) -> list[int] | None:
-        """Where `anchor`'s pattern may start in the text (None: not in this vocabulary)."""
+        """Where `anchor`'s pattern may start in the text (None: not in this vocabulary); not to be modified."""
         slot = self.vocabulary.slots.get(anchor)
         if slot is None:
             return None
@@ -307,11 +311,11 @@ class Scan:
             for word, positions in self._found.items():
                 for owner in owners.get(word, ()):
                     self._starts.setdefault(owner, []).extend(positions)
-        positions = list(self._starts.get(slot, ()))
-        for char in anchor.chars:
-            positions += self._occurrences(char)
-        if anchor.line_start:
-            positions += [0, *(at + 1 for at in self._occurrences("\n"))]
+        positions = self._starts.get(slot, [])
+        if anchor.chars or anchor.line_start:
+            positions = [*positions, *(at for char in anchor.chars for at in self._occurrences(char))]
+            if anchor.line_start:
+                positions += [0, *(at + 1 for at in self._occurrences("\n"))]
         return positions
 
     def _occurrences(self, char: str) -> list[int]:
