@@ -74,7 +74,7 @@ def _owned_target(words: list[str], i: int) -> bool:
 def cue_signal(text: str) -> tuple[str, IncidentType, float] | None:
     """('cue_override' | 'cue_reveal', type, weight) when one sentence holds action + target + 'you'."""
     for sentence in _SENTENCE.split(text):
-        words = [_verb(w) for w in _WORD.findall(sentence)]
+        words = [_verb(w) if "-" in w else w for w in _WORD.findall(sentence)]  # skips a call per plain word
         if len(words) < 3 or _YOU.isdisjoint(words):
             continue
         if not any(_owned_target(words, i) for i, w in enumerate(words) if w in _TARGET):
