@@ -40,7 +40,6 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b
 _BIDI = re.compile("[\u202d\u202e\u2066-\u2069]")
 _TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
-_SPACES = re.compile(r"\s+")
 # A digit or symbol beside a letter; written symbol first so the regex engine skips to the symbols.
 _LEET_HINT = re.compile(r"[0-9@$|€](?:(?<=[a-z].)|(?=[a-z]))")
 # Runs of four or more single letters split by one separator: "i g n o r e", "i.g.n.o.r.e".
@@ -94,14 +93,20 @@ class Normalised:
 def fold(text: str) -> str:
     """NFKC, look-alikes to Latin, casefold, accents removed, whitespace collapsed."""
     if text.isascii():
-        return _SPACES.sub(" ", text.lower().replace("`", "'")).strip()
+        return _collapse_spaces(text.lower().replace("`", "'"))
     text = unicodedata.normalize("NFKC", text)
     if _LOOKALIKE.search(text):
         text = text.translate(_CONFUSABLES)
     text = text.casefold()
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("’", "'")
-    return _SPACES.sub(" ", text.replace("`", "'")).strip()
+    return _collapse_spaces(text.replace("`", "'"))
+
+
+def _collapse_spaces(text: str) -> str:
+    """Runs of whitespace as one space, none at the ends: `re.sub(r"\\s+", " ", text).strip()`, as
+    `str.split` (the same whitespace as `\\s`) runs it at C speed instead of one substitution per space."""
+    return " ".join(text.split())
 
 
 def _printable_ratio(text: str) -> float:
@@ -213,7 +218,7 @@ def normalise(raw: str) -> Normalised:
         tricks.append("mixed_script")
     result = Normalised(text=fold(cleaned), tricks=tricks)
     if not cleaned.isascii() and _NON_LATIN.search(cleaned):  # look-alike mapping garbles real Russian, Chinese…
-        result.native = _SPACES.sub(" ", cleaned.casefold()).strip()
+        result.native = _collapse_spaces(cleaned.casefold())
     if bidi:  # right-to-left override: what is displayed is the reverse of what is stored
         result.variants.append(result.text[::-1])
     _add_variants(result)
