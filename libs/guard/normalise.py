@@ -32,6 +32,7 @@ _CONFUSABLES = str.maketrans({
     "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
     "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
 })
+_NOT_LOWER_ASCII = bytes(b for b in range(128) if not 97 <= b <= 122)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
                        "$": "s", "!": "i", "|": "l", "€": "e", "9": "g", "+": "t"})
 
@@ -101,6 +102,12 @@ def fold(text: str) -> str:
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("’", "'")
     return _collapse_spaces(text.replace("`", "'"))
+
+
+def letters(text: str) -> str:
+    """Only the letters a-z of `text`, in order: `re.sub("[^a-z]", "", text)` at C speed (the encoding
+    drops every other script, the byte table the rest)."""
+    return text.encode("ascii", "ignore").translate(None, _NOT_LOWER_ASCII).decode("ascii")
 
 
 def _collapse_spaces(text: str) -> str:
@@ -251,4 +258,4 @@ def _add_variants(result: Normalised) -> None:
         result.variants.append(despaced)
         if _LATIN.search(despaced):
             result.tricks.append("letter_spacing")
-            result.squashed = re.sub(r"[^a-z]", "", text.translate(_LEET))
+            result.squashed = letters(text.translate(_LEET))

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from libs.common.events.security import IncidentType, Severity, Verdict
-from libs.guard.normalise import Normalised, normalise
+from libs.guard.normalise import Normalised, letters, normalise
 from libs.guard.screening.cues import cue_signal
 from libs.guard.screening.model import HashedModel, default_model
 from libs.guard.screening.rules import (
@@ -38,7 +38,6 @@ _OBFUSCATION_BONUS = 0.1
 VARIANT_WHOLE_BELOW = 1200  # shorter texts: variants screened whole
 VARIANT_MARGIN = 300
 _FEW_RULES = 8
-_NON_LETTER = re.compile(r"[^a-z]+")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
@@ -166,7 +165,7 @@ class Screener:
             _apply(squashed, norm.squashed, hits, "")
         if norm.native is not None:
             _apply(NATIVE_RULES, norm.native, hits, "")
-        joined = _NON_LETTER.sub("", norm.text)
+        joined = letters(norm.text)
         if joined != norm.squashed:
             _apply(JOINED_RULES, joined, hits, "")
         cue = cue_signal(norm.text)
