@@ -46,7 +46,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # multiplicative hashing: the top bits are
 _LENGTH_SEED = np.uint64(0x51ED270B)
 _MASK = (1 << 64) - 1
 _LINE_STARTS = (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
-_OTHER_SPACE = re.compile(r"[^\S ]| {2}")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # one character class: the regex engine skips to it
 
 
 class _Unknown(Exception):
@@ -192,8 +192,8 @@ class Anchored:
 
     def search(self, text: str, scan: Scan | None = None) -> bool:
         """`scan`: `text` scanned by a vocabulary holding this pattern's first words (one per text)."""
-        if (scan is None or not self.anchorable or not ENABLED or len(text) < MIN_CHARS
-                or (self.space and scan.other_space) or (self.guards and any(g in text for g in self.guards))):
+        if (scan is None or not scan.anchoring or not self.anchorable or (self.space and scan.other_space)
+                or (self.guards and any(g in text for g in self.guards))):
             return self.pattern.search(text) is not None
         positions = scan.starts(self)
         if positions is None or len(positions) > MAX_ATTEMPTS:
@@ -251,12 +251,15 @@ class Vocabulary:
 class Scan:
     """Where the vocabulary's words occur in one text; the keys present and each pattern's starts."""
 
-    __slots__ = ("_chars", "_found", "_other_space", "_present", "_starts", "text", "vocabulary")
+    __slots__ = ("_chars", "_found", "_other_space", "_starts", "anchoring", "present", "text", "vocabulary")
 
     def __init__(self, vocabulary: Vocabulary, text: str) -> None:
         self.vocabulary, self.text = vocabulary, text
         self._found = self._find(vocabulary, text)
-        self._present: frozenset[str] | None = None
+        # the prefilter keys that occur in the text
+        self.present = frozenset([*(word for word in self._found if word in vocabulary.keys),
+                                  *(key for key in vocabulary.single_keys if key in text)])
+        self.anchoring = ENABLED and len(text) >= MIN_CHARS
         self._starts: dict[int, list[int]] | None = None
         self._chars: dict[str, list[int]] = {}
         self._other_space: bool | None = None
@@ -284,20 +287,11 @@ class Scan:
         return found
 
     @property
-    def present(self) -> frozenset[str]:
-        """The prefilter keys that occur in the text."""
-        if self._present is None:
-            keys = self.vocabulary.keys
-            self._present = frozenset([*(word for word in self._found if word in keys),
-                                       *(key for key in self.vocabulary.single_keys if key in self.text)])
-        return self._present
-
-    @property
     def other_space(self) -> bool:
         """Whether the text holds whitespace other than single plain spaces (where `\\s` was read as one
         space)."""
         if self._other_space is None:
-            self._other_space = _OTHER_SPACE.search(self.text) is not None
+            self._other_space = "  " in self.text or _OTHER_SPACE.search(self.text) is not None
         return self._other_space
 
     def starts(self, anchor: Anchored) -> list[int] | None:
