@@ -8,7 +8,9 @@ the development half (shop-dev + the first 30 unanswerable questions); the figur
 the held-out half (shop-test + the last 30 unanswerable questions); `dev_extra` is the shop questions
 written during tuning (shop-dev-extra.jsonl, answerable only).
 
-    .venv/bin/python -m bench.rag_answers [--calibrate]
+`--catalogue N` also loads N synthetic product sheets among the FAQ (bench.rag_quality.catalogue).
+
+    .venv/bin/python -m bench.rag_answers [--calibrate] [--catalogue N]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._common import bench_database, bench_settings, write_result
-from bench.rag_quality import DATA, passages
+from bench.rag_quality import DATA, catalogue, passages
 from libs.common.db import create_pool
 from libs.common.events.rag import KnowledgeHit, SearchKnowledge
 from services.chat import grounded
@@ -74,7 +76,7 @@ def measure(searched: list[tuple[str, set[str] | None, list[KnowledgeHit]]], rul
             "refused_answerable": round(refused / n, 3), "wrong_answer_rate_unanswerable": round(false_answer / m, 3)}
 
 
-async def run(calibrate: bool) -> dict[str, Any]:
+async def run(calibrate: bool, products: int = 0) -> dict[str, Any]:
     unanswerable = [r["query"] for r in _rows("unanswerable.jsonl")]
     halves: dict[str, list[tuple[str, set[str] | None]]] = {
         "dev": [(r["query"], set(r["relevant"])) for r in _rows("shop-dev.jsonl")]
@@ -84,13 +86,15 @@ async def run(calibrate: bool) -> dict[str, Any]:
         # development questions written during tuning (bench/data/rag/README.md), answerable only
         "dev_extra": [(r["query"], set(r["relevant"])) for r in _rows("shop-dev-extra.jsonl")],
     }
-    figures: dict[str, Any] = {"top_k": TOP_K, "rule": Rule().__dict__}
+    figures: dict[str, Any] = {"top_k": TOP_K, "rule": Rule().__dict__, "catalogue_products": products}
     async with bench_database() as dsn:
         settings = bench_settings(dsn)
         pool = await create_pool(settings)
         rt = await open_runtime(settings, pool, RagSettings())
         try:
             await rt.ingestor.ingest(passages("shop"))
+            if products:
+                await rt.ingestor.ingest(catalogue(products))
             searched: dict[str, list[tuple[str, set[str] | None, list[KnowledgeHit]]]] = {}
             for half, qs in halves.items():
                 searched[half] = []
@@ -118,8 +122,10 @@ async def run(calibrate: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--catalogue", type=int, default=0, metavar="N",
+                        help="also load N synthetic product sheets among the shop FAQ")
     args = parser.parse_args()
-    write_result("rag_answers", asyncio.run(run(args.calibrate)))
+    write_result("rag_answers", asyncio.run(run(args.calibrate, args.catalogue)))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,17 @@ Sets: `piaf-a`, `piaf-b` (PIAF Service-Public.fr passages, MIT, with PIAF's and 
 shop FAQ (ours). Test questions are reported; `--dev` reports the development questions instead,
 and `--grid` evaluates a grid of fusion settings on the development questions (how the defaults
 were chosen). `--small` runs the shop FAQ plus 60 questions of piaf-a (the test suite's version).
+`--catalogue N` also loads N synthetic product sheets in the shop FAQ's category (a shop's knowledge
+base holds its products too): the shop questions are then ranked among them.
 
-    .venv/bin/python -m bench.rag_quality [--dev] [--grid] [--small]
+    .venv/bin/python -m bench.rag_quality [--dev] [--grid] [--small] [--catalogue N]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,24 @@ def passages(name: str) -> list[SourceDocument]:
     rows = [json.loads(line) for line in (DATA / f"{name}-passages.jsonl").read_text(encoding="utf-8").splitlines()]
     return [SourceDocument(doc_key=f"{name}:{r['id']}", source=name, text=r["text"], title=r.get("title"),
                            category=name, metadata={"doc_id": r["id"]}) for r in rows]
+
+
+def catalogue(count: int) -> list[SourceDocument]:
+    """`count` synthetic product sheets of a home-goods shop (the names of bench.billing_catalogue),
+    in the shop FAQ's category: the FAQ questions are then answered among a catalogue, as in a shop's
+    knowledge base. No prices in the text: prices come from billing's catalogue."""
+    from bench.billing_catalogue import ENGLISH, NOUNS, QUALITIES, STYLES
+
+    docs = []
+    combos = itertools.islice(itertools.product(NOUNS, QUALITIES, STYLES), count)
+    for i, (noun, quality, style) in enumerate(combos):
+        text = (f"{noun} {quality.lower()} de la collection {style}, fabriqué en France dans notre atelier. "
+                f"Livré dans un emballage recyclable ; entretien avec un chiffon doux. "
+                f"{ENGLISH.get(noun, noun.lower())}, {quality}, {style} collection.")
+        docs.append(SourceDocument(doc_key=f"shop:product-{i:05d}", source="catalogue", text=text,
+                                   title=f"{noun} {quality} {style}", category="shop",
+                                   metadata={"doc_id": f"product-{i:05d}"}))
+    return docs
 
 
 def questions(name: str, part: str) -> list[Question]:
@@ -57,8 +78,8 @@ GRID = [Fusion("score", w, coverage_weight=c) for c in (0.0, 0.2, 0.3, 0.5) for 
        [Fusion("rrf", w, k) for w in (0.3, 0.5, 0.7) for k in (10, 60)]
 
 
-async def run(part: str, grid: bool, small: bool) -> dict[str, Any]:
-    figures: dict[str, Any] = {"part": part}
+async def run(part: str, grid: bool, small: bool, products: int = 0) -> dict[str, Any]:
+    figures: dict[str, Any] = {"part": part, "catalogue_products": products}
     async with bench_database() as dsn:
         settings = bench_settings(dsn)
         pool = await create_pool(settings)
@@ -66,6 +87,8 @@ async def run(part: str, grid: bool, small: bool) -> dict[str, Any]:
         try:
             for name in SETS:
                 await rt.ingestor.ingest(passages(name))
+            if products:
+                await rt.ingestor.ingest(catalogue(products))
             if grid:
                 figures["grid"] = await tune(rt)
             for name in SETS:
@@ -76,7 +99,7 @@ async def run(part: str, grid: bool, small: bool) -> dict[str, Any]:
                     qs = qs[:60]
                 result = await evaluate(rt.search, qs, category=name)
                 entry = {k: v for k, v in result.items() if k != "ranks"}
-                entry["passages"] = len(passages(name))
+                entry["passages"] = len(passages(name)) + (products if name == "shop" else 0)
                 entry["by_origin"] = by_origin(result, qs)
                 base, hyb = result["bm25_plain"]["recall_at_3"], result["hybrid"]["recall_at_3"]
                 entry["hybrid_r3_minus_bm25"] = round(hyb - base, 3)
@@ -113,8 +136,11 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="report the development questions")
     parser.add_argument("--grid", action="store_true", help="evaluate fusion settings on the dev questions")
     parser.add_argument("--small", action="store_true")
+    parser.add_argument("--catalogue", type=int, default=0, metavar="N",
+                        help="also load N synthetic product sheets among the shop FAQ")
     args = parser.parse_args()
-    write_result("rag_quality", asyncio.run(run("dev" if args.dev else "test", args.grid, args.small)))
+    write_result("rag_quality", asyncio.run(run("dev" if args.dev else "test", args.grid, args.small,
+                                                args.catalogue)))
 
 
 if __name__ == "__main__":
