@@ -94,19 +94,19 @@ def _all_slots(folded: str, bits: int, words: npt.NDArray[np.uint64] | None = No
         return _slots(np.concatenate([_char_hashes(folded), _word_hashes(words)]), bits)
 
 
-def _distinct(slots: IntArray) -> IntArray:
+def _distinct(slots: IntArray, bits: int) -> IntArray:
     """`np.unique(slots)`: one sort and a mask, about ten times faster than numpy's hash-based unique on
-    the ~13,000 slots of a 4,000-character text."""
-    ordered = np.sort(slots)
+    the ~13,000 slots of a 4,000-character text; sorted as 16-bit numbers when they fit (twice as fast)."""
+    ordered = np.sort(slots.astype(np.uint16) if bits <= 16 else slots)
     keep = np.empty(ordered.size, dtype=bool)
     keep[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    return ordered[keep].astype(np.int64)
 
 
 def features(folded: str, bits: int) -> IntArray:
     """Sorted distinct feature slots of a folded text (binary bag of hashed n-grams)."""
-    return _distinct(_all_slots(folded, bits))
+    return _distinct(_all_slots(folded, bits), bits)
 
 
 def row_scale(n_features: int) -> float:
@@ -137,7 +137,7 @@ class HashedModel:
 
     def logit(self, folded: str, words: npt.NDArray[np.uint64] | None = None) -> float:
         # the same distinct slots as `features`; summed in float64 so the order does not matter
-        slots = _distinct(_all_slots(folded, self.bits, words))
+        slots = _distinct(_all_slots(folded, self.bits, words), self.bits)
         return self.bias + float(self.weights[slots].sum(dtype=np.float64)) * row_scale(int(slots.size))
 
     def score(self, folded: str) -> float:
@@ -148,9 +148,12 @@ class HashedModel:
         clipped = clip(folded)
         parts = _SEGMENT_END.split(clipped)
         # no separator holds a word character: the words of the text, and of a window, are those of its
-        # parts, found once
-        words = [_word_codes(part) for part in parts]
-        logits = [self.logit(clipped, np.concatenate(words))]
+        # parts, hashed once
+        found = [_WORD.findall(part) for part in parts]
+        codes = np.fromiter(map(zlib.crc32, map(str.encode, itertools.chain.from_iterable(found))), dtype=np.uint64)
+        ends = list(itertools.accumulate(map(len, found)))
+        words = [codes[end - len(part_words):end] for part_words, end in zip(found, ends, strict=True)]
+        logits = [self.logit(clipped, codes)]
         for window, joined in _windows(parts, folded, MAX_SEGMENTS):
             if len(window) > HEAD_CHARS + TAIL_CHARS:  # clipped again: its words are not all the parts'
                 logits.append(self.logit(window))
