@@ -5,6 +5,12 @@ most `max_tokens` tokens; each chunk starts with the trail of headings above it 
 « Délais » under « Livraison » still says what it is about) and repeats the tail of the previous chunk
 of the same section up to `overlap` tokens. A block longer than a chunk is split at sentence ends,
 then at token boundaries.
+
+A FAQ written without headings — a question on its own line (« Livrez-vous en Belgique ? »,
+« **Puis-je payer en trois fois ?** », « Q : … ») followed by its answer — is cut by question/answer
+pair: the question opens a section of its own, under the headings above it, so each answer is a chunk
+that starts with its question (one chunk per pair instead of answers packed together, where the
+question a visitor asks matched the chunk of another pair as well as its own).
 """
 
 from __future__ import annotations
@@ -13,12 +19,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# names the chunking rules; part of a document's content hash, so a new version re-chunks a document
+# the next time it is ingested (2: FAQ question/answer pairs)
+CHUNKER = "chunker-2"
+
 CountTokens = Callable[[str], int]
 TokenOffsets = Callable[[str], list[tuple[int, int]]]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# a question line of a FAQ: optional « Q : » / « Question : », optional bold, ends with « ? »
+_QUESTION = re.compile(r"^(?P<prefix>(?:q|question)\s*[:.)-]\s*)?(?P<bold>\*\*|__)?(?P<q>[^*_].*?\?)\s*(?:\*\*|__)?$",
+                       re.IGNORECASE)
+_QUESTION_MAX_WORDS = 25
+QUESTION_LEVEL = 7  # below every markdown heading: the next heading of any level closes the pair
 
 
 @dataclass(frozen=True)
@@ -43,13 +58,17 @@ def split_blocks(text: str, markdown: bool = True) -> list[Block]:
             blocks.append(Block(" ".join(paragraph).strip(), tuple(h for _, h in trail)))
             paragraph.clear()
 
-    for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.strip()
+    lines = [raw.strip() for raw in text.replace("\r\n", "\n").split("\n")]
+    for i, line in enumerate(lines):
         heading = _HEADING.match(line) if markdown else None
+        question = None if heading else _question(line, lines[i + 1:], bool(paragraph))
         if heading:
             flush()
             level = len(heading.group(1))
             trail[:] = [(lvl, h) for lvl, h in trail if lvl < level] + [(level, heading.group(2))]
+        elif question:
+            flush()
+            trail[:] = [(lvl, h) for lvl, h in trail if lvl < QUESTION_LEVEL] + [(QUESTION_LEVEL, question)]
         elif not line:
             flush()
         elif _LIST_ITEM.match(line):
@@ -59,6 +78,22 @@ def split_blocks(text: str, markdown: bool = True) -> list[Block]:
             paragraph.append(line)
     flush()
     return [b for b in blocks if b.text]
+
+
+def _question(line: str, rest: list[str], in_paragraph: bool) -> str | None:
+    """The question when `line` is a FAQ question followed by an answer (the next non-empty line is
+    neither a heading nor another question). A plain line ending with « ? » counts only when it
+    starts a paragraph (« Vous vous êtes trompé d'adresse ? » inside an answer stays in it); one
+    marked « Q : » or in bold counts anywhere."""
+    match = _QUESTION.match(line)
+    if not match or len(line.split()) > _QUESTION_MAX_WORDS or _LIST_ITEM.match(line):
+        return None
+    if in_paragraph and not (match.group("prefix") or match.group("bold")):
+        return None
+    following = next((r for r in rest if r), None)
+    if following is None or following.startswith("#") or _QUESTION.match(following):
+        return None
+    return match.group("q").strip()
 
 
 def chunk_text(text: str, tokenizer: Tokenizer, max_tokens: int, overlap: int,

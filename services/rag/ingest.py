@@ -25,7 +25,7 @@ from libs.common.db import Conn
 from libs.common.events.rag import KnowledgeDocumentDeleted, KnowledgeDocumentIngested
 from libs.common.outbox import add_event
 from services.rag import lexical, repo
-from services.rag.chunking import Tokenizer, chunk_text
+from services.rag.chunking import CHUNKER, Tokenizer, chunk_text
 from services.rag.embedder import AsyncEmbedder
 from services.rag.loaders import SourceDocument
 
@@ -132,7 +132,7 @@ class Ingestor:
     def _hash(self, doc: SourceDocument) -> str:
         identity = [doc.text, doc.source, doc.title, doc.category, doc.language, doc.metadata,
                     self.embedder.model_name, self.policy.max_tokens, self.policy.overlap,
-                    self.policy.index_titles, lexical.ANALYZER]
+                    self.policy.index_titles, lexical.ANALYZER, CHUNKER]
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     async def _write(self, group: list[_Prepared]) -> list[Outcome]:

@@ -66,3 +66,39 @@ def test_a_single_huge_word_run_is_cut_at_token_windows(embedder: Embedder) -> N
 def test_headings_only_text_still_gives_a_chunk(embedder: Embedder) -> None:
     assert chunk_text("# Horaires\n## Du mardi au samedi", _tok(embedder), 200, 20) == [
         "# Horaires ## Du mardi au samedi"]
+
+
+FAQ = """# Questions fréquentes
+Livrez-vous en Belgique ?
+Oui, nous livrons la Belgique en 4 à 7 jours ouvrés.
+
+**Puis-je payer en trois fois ?**
+Oui, dès 150 € d'achat.
+Q : Comment suivre mon colis ?
+Avec le numéro de suivi reçu par courriel.
+Vous vous êtes trompé d'adresse ?
+Écrivez-nous au plus vite.
+
+## Retours
+Des questions ?
+"""
+
+
+def test_a_faq_is_cut_by_question_and_answer(embedder: Embedder) -> None:
+    blocks = split_blocks(FAQ)
+    assert [b.headings for b in blocks[:3]] == [
+        ("Questions fréquentes", "Livrez-vous en Belgique ?"),
+        ("Questions fréquentes", "Puis-je payer en trois fois ?"),  # bold marks, « Q : » go
+        ("Questions fréquentes", "Comment suivre mon colis ?")]
+    # a plain question inside an answer stays in it; a question with no answer after it stays text;
+    # a heading closes the pair
+    assert "Vous vous êtes trompé d'adresse ?" in blocks[2].text
+    assert blocks[3] == type(blocks[3])("Des questions ?", ("Questions fréquentes", "Retours"))
+    chunks = chunk_text(FAQ, _tok(embedder), max_tokens=200, overlap=20)
+    assert len(chunks) == 4
+    assert chunks[0] == ("Questions fréquentes\nLivrez-vous en Belgique ?\n"
+                         "Oui, nous livrons la Belgique en 4 à 7 jours ouvrés.")
+    # plain text (a page's text, a .txt file): the pairs are found too
+    plain = "Livrez-vous en Belgique ?\nOui, en 4 à 7 jours.\n\nPuis-je payer en trois fois ?\nOui, dès 150 €."
+    assert chunk_text(plain, _tok(embedder), max_tokens=200, overlap=20, markdown=False) == [
+        "Livrez-vous en Belgique ?\nOui, en 4 à 7 jours.", "Puis-je payer en trois fois ?\nOui, dès 150 €."]
