@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from libs.common.db import Conn
-from libs.lexical import LANGUAGES, analyze
+from libs.lexical import LANGUAGES, STOP_WORDS, analyze, fold, tokens
 from libs.lexical.synonyms import expand
 
 # names the analysis the postings were made with: changing libs.lexical's output means a new name,
@@ -58,11 +58,21 @@ def query_terms(query: str, language: str | None, synonyms: bool = True) -> list
     """The query's distinct terms with their weights: both analyses when the language is not given,
     French shop synonyms at a lower weight (libs.lexical.synonyms), a phrase's group for the whole
     phrase only."""
-    langs = [language] if language in LANGUAGES else list(LANGUAGES)
+    langs = [language] if language in LANGUAGES else _languages_of(query)
     terms = list(dict.fromkeys(t for lang in langs for t in analyze(query, lang)))[:MAX_QUERY_TERMS]
     if not synonyms or "fr" not in langs:
         return [(t, 1.0) for t in terms]
     return expand(terms, "fr", whole_phrases=True)[: 2 * MAX_QUERY_TERMS]
+
+
+def _languages_of(query: str) -> list[str]:
+    """The analyses a query without a language gets: French alone when its stop words say French
+    (the English stems of a French question only add accidental matches), both otherwise (an English
+    question over French pages still needs the French terms of its names)."""
+    words = [fold(t) for t in tokens(query)]
+    fr = sum(w in STOP_WORDS["fr"] and w not in STOP_WORDS["en"] for w in words)
+    en = sum(w in STOP_WORDS["en"] and w not in STOP_WORDS["fr"] for w in words)
+    return ["fr"] if fr > en else list(LANGUAGES)
 
 
 _STATS = """

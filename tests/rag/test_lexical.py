@@ -163,3 +163,11 @@ async def test_lexical_leg_reports_the_share_of_the_query_a_chunk_holds(rag_runt
     coverage = {doc_of[r["id"]]: r["coverage"] for r in rows}
     assert coverage[f"{tag}-both"] == pytest.approx(1.0)
     assert 0.0 < coverage[f"{tag}-one"] < 1.0
+
+
+def test_a_french_question_gets_the_french_analysis_only() -> None:
+    french = dict(lexical.query_terms("Quels sont les frais de livraison ?", None))
+    assert "frais" in french and "frai" not in french  # « frai »: the English stem of « frais »
+    english = dict(lexical.query_terms("What are the delivery costs for Belgium?", None))
+    assert "deliveri" in english and "delivery" in english  # English stems and French terms both
+    assert "paypal" in dict(lexical.query_terms("PayPal ?", None))  # no stop word: both analyses
