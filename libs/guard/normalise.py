@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 # Cyrillic and Greek letters that render like Latin ones (the common subset of Unicode confusables).
-_CONFUSABLES = str.maketrans({
+_CONFUSABLES = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
     "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m", "н": "h", "т": "t",
     "в": "b", "ь": "b", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
@@ -31,7 +31,7 @@ _CONFUSABLES = str.maketrans({
     "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
     "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
     "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
-})
+}
 _NOT_LOWER_ASCII = bytes(b for b in range(128) if not 97 <= b <= 122)
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l",
          "€": "e", "9": "g", "+": "t"}
@@ -99,7 +99,7 @@ def fold(text: str) -> str:
         return _collapse_spaces(text.lower().replace("`", "'"))
     text = unicodedata.normalize("NFKC", text)
     if _LOOKALIKE.search(text):
-        text = text.translate(_CONFUSABLES)
+        text = _replace_all(text, _CONFUSABLES)
     text = text.casefold()
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("’", "'")
@@ -236,11 +236,11 @@ def normalise(raw: str) -> Normalised:
     return result
 
 
-def _undo_leet(text: str) -> str:
-    """`text` with each leet character replaced by its letter: one `str.replace` per character (no letter
-    it gives is itself replaced) is several times faster than `str.translate` on a long non-ASCII text."""
-    for char, letter in _LEET.items():
-        text = text.replace(char, letter)
+def _replace_all(text: str, table: dict[str, str]) -> str:
+    """`text.translate(str.maketrans(table))` for a table whose replacements hold none of its characters:
+    one `str.replace` per character present is far faster than `str.translate` on a long non-ASCII text."""
+    for char in table.keys() & set(text):
+        text = text.replace(char, table[char])
     return text
 
 
@@ -248,7 +248,7 @@ def _add_variants(result: Normalised) -> None:
     text = result.text
     leet: str | None = None
     if _LEET_HINT.search(text):
-        leet = _undo_leet(text)
+        leet = _replace_all(text, _LEET)
         if leet != text:
             result.variants.append(leet)
             result.tricks.append("leetspeak")
@@ -269,4 +269,4 @@ def _add_variants(result: Normalised) -> None:
         result.variants.append(despaced)
         if _LATIN.search(despaced):
             result.tricks.append("letter_spacing")
-            result.squashed = letters(leet if leet is not None else _undo_leet(text))
+            result.squashed = letters(leet if leet is not None else _replace_all(text, _LEET))

@@ -88,4 +88,7 @@ def test_the_patterns_written_for_speed_match_like_their_readable_forms() -> Non
             assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)], repr(text)
         assert (n._LEET_HINT.search(text) is None) == (leet.search(text) is None)
         assert n.letters(text) == re.sub("[^a-z]", "", text)
+        assert n._replace_all(text, n._LEET) == text.translate(str.maketrans(n._LEET))
+        lookalikes = text.replace("a", "а").replace("F", "ɢ").replace("g", "ß")  # Cyrillic а, small capital G
+        assert n._replace_all(lookalikes, n._CONFUSABLES) == lookalikes.translate(str.maketrans(n._CONFUSABLES))
         assert n._collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()
