@@ -7,8 +7,8 @@ message. The verdict is exactly the full search's: a match exists iff one starts
 word. A start may also be a line start (`^`) or one punctuation mark (`[.!?:;]\\s*…`). `\\s` is read as a
 space and `\\s*` / `\\s+` as at most one, so such a pattern is searched the ordinary way in a text holding
 another whitespace character or two spaces in a row (the folded text never does: see normalise.fold). An
-alternative that may start anywhere but needs a character ("[a-z0-9]+_key" needs "_") is left out of the
-first words, and the pattern is searched the ordinary way in a text holding that character. Patterns whose
+alternative that may start anywhere but needs some text ("[a-z0-9]+_key" needs "_key") is left out of the
+first words, and the pattern is searched the ordinary way in a text holding that text. Patterns whose
 first words cannot be listed (a character class, `.`…) or that occur too often in a text are searched the
 ordinary way.
 
@@ -55,22 +55,27 @@ class _Unknown(Exception):
 
 class _Reading:
     """What an analysis assumed about the texts: `space` when it read `\\s` as one plain space, `guards` the
-    characters without which the alternatives it left out cannot match."""
+    strings without one of which the alternatives it left out cannot match."""
 
     def __init__(self) -> None:
         self.space = False
         self.guards: set[str] = set()
 
 
-def _required(items: list[tuple[Any, Any]]) -> str | None:
-    """A character that every match of `items` holds, when one is plain to see ("…_key" holds "_")."""
-    for op, av in items:
+def _required(items: list[tuple[Any, Any]], reading: _Reading) -> frozenset[str] | None:
+    """Strings one of which every match of `items` holds, when plain to see: its first literal character
+    with the literal text that may follow it ("[a-z0-9]+_(?:key|token)" holds "_key" or "_token")."""
+    for index, (op, av) in enumerate(items):
         if op is C.LITERAL:
-            return chr(av)
+            try:
+                closed, open_ = _extend({chr(av)}, items[index + 1:], WORD_CHARS, reading)
+            except _Unknown:
+                return frozenset({chr(av)})
+            return frozenset(closed | open_)
         if op is C.SUBPATTERN:
-            found = _required(list(av[-1]))
+            found = _required(list(av[-1]), reading)
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
-            found = _required(list(av[2]))
+            found = _required(list(av[2]), reading)
         else:
             continue
         if found is not None:
@@ -101,11 +106,11 @@ def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
             branches = []
             for branch in av[1]:
                 ended, still = _extend(open_, list(branch), limit, reading)
-                required = None if all(map(_worth_anchoring, ended)) else _required(list(branch))
+                required = None if all(map(_worth_anchoring, ended)) else _required(list(branch), reading)
                 if required is None:
                     branches.append((ended, still))
                 else:  # an alternative that may start anywhere: left out while the text lacks `required`
-                    reading.guards.add(required)
+                    reading.guards |= required
             closed = closed.union(*(ended for ended, _ in branches))
             open_ = set().union(*(still for _, still in branches))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
@@ -181,7 +186,9 @@ class Anchored:
         self.pattern = pattern
         found = _first_words(pattern, WORD_CHARS)
         starts, reading = found if found is not None else (frozenset(), _Reading())
-        self.space, self.guards = reading.space, tuple(sorted(reading.guards))
+        # a guard holding another is found only where that one is: the shorter suffices
+        self.space = reading.space
+        self.guards = tuple(sorted(g for g in reading.guards if not any(o != g and o in g for o in reading.guards)))
         self.line_start = LINE_START in starts
         self.chars = tuple(sorted(word for word in starts if len(word) == 1))
         self.words = tuple(sorted(word for word in starts if len(word) > 1 and word != LINE_START))
