@@ -162,10 +162,10 @@ def _first_words(pattern: re.Pattern[str], limit: int) -> tuple[frozenset[str], 
     prefixes = closed | open_
     if not prefixes or not all(map(_worth_anchoring, prefixes)):
         return None
-    # a prefix that extends another is covered by it
+    # a prefix that extends another is covered by it; in sorted order those extensions follow it
     kept: list[str] = []
-    for prefix in sorted(prefixes, key=len):
-        if not any(prefix.startswith(k) for k in kept):
+    for prefix in sorted(prefixes):
+        if not kept or not prefix.startswith(kept[-1]):
             kept.append(prefix)
     return frozenset(kept), reading
 
