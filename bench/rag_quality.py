@@ -103,7 +103,8 @@ async def run(part: str, grid: bool, small: bool, products: int = 0) -> dict[str
                 entry["by_origin"] = by_origin(result, qs)
                 base, hyb = result["bm25_plain"]["recall_at_3"], result["hybrid"]["recall_at_3"]
                 entry["hybrid_r3_minus_bm25"] = round(hyb - base, 3)
-                entry["target_met"] = bool(hyb >= base + 0.05 or hyb >= base + (1 - base) / 2) \
+                # on the rounded difference: 172 vs 162 of 200 is +0.05, which 0.86 < 0.81 + 0.05 in floats denied
+                entry["target_met"] = bool(round(hyb - base, 3) >= 0.05 or hyb >= base + (1 - base) / 2) \
                     if name != "shop" else bool(hyb >= 0.90)
                 figures[name] = entry
             if part == "dev" and not small:  # the shop questions written during tuning (README)
