@@ -99,7 +99,7 @@ def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
             open_ = {p + char for p in open_}
         elif op is C.IN and len(av) <= 8 and all(o is C.LITERAL for o, _ in av):
             open_ = {p + chr(c) for p in open_ for _, c in av}
-        elif op is C.SUBPATTERN:
+        elif op is C.SUBPATTERN and not av[1] & re.IGNORECASE:  # "(?i:…)" matches other letters too
             ended, open_ = _extend(open_, list(av[-1]), limit, reading)
             closed |= ended
         elif op is C.BRANCH:
