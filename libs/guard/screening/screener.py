@@ -37,7 +37,7 @@ _ENCODING_WEIGHTS = {"base64": 0.3, "hex": 0.3, "codepoints": 0.5}
 _OBFUSCATION_BONUS = 0.1
 VARIANT_WHOLE_BELOW = 1200  # shorter texts: variants screened whole
 VARIANT_MARGIN = 300
-_FEW_RULES = 8
+_FEW_RULES = 8  # tables this small are searched without a scan (see _apply)
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
