@@ -131,7 +131,9 @@ def _score(sentence: str, terms: Sequence[tuple[str, float]]) -> float:
 
 def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:
     """(sentence, marker): the best one or two sentences of the first passage, then the best of the
-    next documents when they hold question terms the chosen sentences do not."""
+    next documents when they hold question terms the chosen sentences do not. A FAQ's own questions
+    («Puis-je modifier ma commande ?») share the visitor's words but answer nothing: never chosen
+    (they may still come as the antecedent of an answer that leans on them, «Oui, tant que…»)."""
     terms = question_terms(question)
     chosen: list[tuple[str, int]] = []
     covered: set[str] = set()
@@ -139,7 +141,10 @@ def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[s
         candidates = sentences(passage.text, passage.title)
         if not candidates:
             continue
-        scored = sorted(((_score(s, terms), -i, s) for i, s in enumerate(candidates)), reverse=True)
+        scored = sorted(((_score(s, terms), -i, s) for i, s in enumerate(candidates)
+                         if not s.rstrip(" »\")").endswith("?")), reverse=True)
+        if not scored:
+            continue
         if rank == 0:
             best = [scored[0]]
             if len(scored) > 1 and scored[1][0] > 0 and scored[1][0] >= scored[0][0] / 2:

@@ -39,6 +39,19 @@ def test_a_sentence_that_leans_on_the_one_before_comes_with_it() -> None:
     assert grounded._with_antecedents(["Un.", "Deux.", "Trois."], [2]) == [2]
 
 
+def test_a_faqs_own_question_is_never_the_answer() -> None:
+    faq = Chunk("c5", "Puis-je modifier ma commande après l'avoir validée ? Tant qu'elle n'est pas préparée, "
+                "vous pouvez modifier votre commande depuis votre espace client. Passé ce délai, contactez-nous.",
+                "faq", "Modifier une commande", "commande-modifier", 0.5, True)
+    reply, used = grounded_answer("Puis-je modifier ma commande ?", "fr", [faq], [], [])
+    first = reply.splitlines()[0]
+    assert first.startswith("Tant qu'elle n'est pas préparée") and "validée ?" not in first
+    assert [c.doc_id for c in used] == ["commande-modifier"]
+    only_questions = Chunk("c6", "Puis-je modifier ma commande ? Et l'annuler ?", "faq", None, "questions", 0.5, True)
+    reply, used = grounded_answer("Puis-je modifier ma commande ?", "fr", [only_questions], [], [])
+    assert used == [] and "conseiller" in reply  # nothing that answers: the honest reply
+
+
 def test_nothing_relevant_is_an_honest_i_dont_know() -> None:
     weak = Chunk("x", "Nos lampes sont garanties cinq ans.", "faq", "Garantie", "garantie", 0.46, False)
     reply, used = grounded_answer("Quelle est la capitale du Japon ?", "fr", [weak], [], [])
