@@ -205,6 +205,8 @@ class Anchored:
         positions = scan.starts(self)
         if positions is None or len(positions) > MAX_ATTEMPTS:
             return self.pattern.search(text) is not None
+        if not positions:  # the usual case once the keys matched
+            return False
         match = self.pattern.match
         return any(match(text, at) is not None for at in positions)
 
