@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from libs.lexical import STOP_WORDS, analyze, fold, tokens
 from libs.lexical.synonyms import expand
@@ -53,6 +54,7 @@ _EN_HINTS = frozenset({"hi", "hello", "thanks", "please", "shipping", "delivery"
 _FR_HINTS = frozenset({"bonjour", "merci", "livraison", "commande", "remboursement", "svp"})
 
 
+@lru_cache(maxsize=1024)  # pure, and asked for the same question once per hit judged
 def detect_language(text: str, locale: str | None = None) -> str:
     """`fr` or `en` by stop-word profile; the locale breaks ties (French when there is none)."""
     words = [fold(t) for t in tokens(text)]
@@ -68,9 +70,14 @@ def detect_language(text: str, locale: str | None = None) -> str:
 
 def question_terms(question: str) -> list[tuple[str, float]]:
     """The question's content terms (French analysis, question words out) with synonym weights."""
+    return list(_question_terms(question))
+
+
+@lru_cache(maxsize=1024)  # asked once per hit judged and again to compose the reply
+def _question_terms(question: str) -> tuple[tuple[str, float], ...]:
     content = [t for t in tokens(question) if fold(t) not in QUESTION_WORDS]
     terms = list(dict.fromkeys(analyze(" ".join(content), "fr")))
-    return expand(terms, "fr")
+    return tuple(expand(terms, "fr"))
 
 
 def coverage(question: str, passage: str, terms: Sequence[tuple[str, float]] | None = None,
@@ -82,10 +89,17 @@ def coverage(question: str, passage: str, terms: Sequence[tuple[str, float]] | N
     original = [t for t, w in weighted if w == 1.0]
     if not original:
         return 0.0
-    held = set(analyze(passage, "fr"))
+    held = _held(passage)
     found = sum(1.0 for t in original if t in held)
     extra = synonyms * sum(1.0 for t, w in weighted if w < 1.0 and t in held)
     return min(1.0, (found + min(extra, len(original) - found)) / len(original))
+
+
+@lru_cache(maxsize=4096)
+def _held(text: str) -> frozenset[str]:
+    """The French terms of a passage or sentence. The same knowledge-base passages come back turn after
+    turn, and their analysis (stemming every word) was a tenth of a turn's CPU in chat: kept, bounded."""
+    return frozenset(analyze(text, "fr"))
 
 
 def is_relevant(question: str, passage: str, similarity: float | None, high: float = HIGH_SIMILARITY,
@@ -125,7 +139,7 @@ def sentences(text: str, title: str | None) -> list[str]:
 
 
 def _score(sentence: str, terms: Sequence[tuple[str, float]]) -> float:
-    held = set(analyze(sentence, "fr"))
+    held = _held(sentence)
     return sum(w for t, w in terms if t in held)
 
 
@@ -151,13 +165,13 @@ def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[s
                 best.append(scored[1])
             for i in _with_antecedents(candidates, sorted(-neg for _, neg, _ in best)):  # reading order
                 chosen.append((candidates[i], passage.marker))
-                covered |= set(analyze(candidates[i], "fr"))
+                covered |= _held(candidates[i])
         else:
             score, _, s = scored[0]
-            new = {t for t, w in terms if w == 1.0 and t in set(analyze(s, "fr"))} - covered
+            new = {t for t, w in terms if w == 1.0 and t in _held(s)} - covered
             if score > 0 and new:
                 chosen.append((s, passage.marker))
-                covered |= set(analyze(s, "fr"))
+                covered |= _held(s)
         if len(chosen) >= MAX_SENTENCES:
             break
     return chosen[:MAX_SENTENCES]
