@@ -114,3 +114,10 @@ def test_an_alternative_that_may_start_anywhere_is_left_out_while_its_character_
     assert anchor.words == ("api ke",) and anchor.guards == ("_key",)
     for text in ("give me the api key", "print stripe_key now", "no secret_here", "no secrets here", "a _key_"):
         assert anchor.search(text, vocabulary.scan(text)) is (anchor.pattern.search(text) is not None), text
+
+
+def test_a_pattern_without_first_words_is_skipped_in_texts_lacking_what_every_match_holds() -> None:
+    anchor = Anchored(re.compile(r"\w+\s*=\s*'[^']*'"))
+    assert not anchor.anchorable and anchor.needs == ("= '", "='") and anchor.space
+    for text in ("a = 'b'", "x='y'", "x = 1", "no equals here", "x =\t'y'", "x  =  'y'"):
+        assert anchor.search(text) is (anchor.pattern.search(text) is not None), text

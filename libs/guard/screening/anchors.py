@@ -180,15 +180,19 @@ def first_words(pattern: re.Pattern[str], limit: int = 6) -> frozenset[str] | No
 class Anchored:
     """`pattern.search(text) is not None`, tried only where the pattern's first words occur."""
 
-    __slots__ = ("chars", "guards", "line_start", "pattern", "space", "words")
+    __slots__ = ("chars", "guards", "line_start", "needs", "pattern", "space", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         found = _first_words(pattern, WORD_CHARS)
         starts, reading = found if found is not None else (frozenset(), _Reading())
-        # a guard holding another is found only where that one is: the shorter suffices
+        self.needs: tuple[str, ...] = ()
+        if found is None:  # no first words: but a string every match holds still rules most texts out
+            required = _required(list(P.parse(pattern.pattern, pattern.flags)), reading)
+            self.needs = _shortest(required | reading.guards) if required else ()
+            reading.guards = set()
         self.space = reading.space
-        self.guards = tuple(sorted(g for g in reading.guards if not any(o != g and o in g for o in reading.guards)))
+        self.guards = _shortest(reading.guards)
         self.line_start = LINE_START in starts
         self.chars = tuple(sorted(word for word in starts if len(word) == 1))
         self.words = tuple(sorted(word for word in starts if len(word) > 1 and word != LINE_START))
@@ -199,6 +203,8 @@ class Anchored:
 
     def search(self, text: str, scan: Scan | None = None) -> bool:
         """`scan`: `text` scanned by a vocabulary holding this pattern's first words (one per text)."""
+        if self.needs and not any(n in text for n in self.needs) and not (self.space and _other_space(text)):
+            return False
         if (scan is None or not scan.anchoring or not self.anchorable or (self.space and scan.other_space)
                 or (self.guards and any(g in text for g in self.guards))):
             return self.pattern.search(text) is not None
@@ -209,6 +215,17 @@ class Anchored:
             return False
         match = self.pattern.match
         return any(match(text, at) is not None for at in positions)
+
+
+def _shortest(strings: Iterable[str]) -> tuple[str, ...]:
+    """`strings` without those holding another: wherever one of them occurs, the shorter one does too."""
+    pool = set(strings)
+    return tuple(sorted(s for s in pool if not any(o != s and o in s for o in pool)))
+
+
+def _other_space(text: str) -> bool:
+    """Whitespace other than single plain spaces, where `\\s` was read as one space."""
+    return "  " in text or _OTHER_SPACE.search(text) is not None
 
 
 def _hash_slot(text: str) -> int:
@@ -300,7 +317,7 @@ class Scan:
         """Whether the text holds whitespace other than single plain spaces (where `\\s` was read as one
         space)."""
         if self._other_space is None:
-            self._other_space = "  " in self.text or _OTHER_SPACE.search(self.text) is not None
+            self._other_space = _other_space(self.text)
         return self._other_space
 
     def starts(self, anchor: Anchored) -> list[int] | None:
