@@ -192,7 +192,8 @@ class Visitors:
             return
         self.sessions[w] = {"id": reply["session_id"], "token": reply["session_token"]}
         self.visitors[w] = reply["visitor"]
-        self.modes[reply["mode"]] = self.modes.get(reply["mode"], 0) + 1
+        mode = reply["mode"] if not reply.get("fallback_reason") else f"{reply['mode']}:{reply['fallback_reason']}"
+        self.modes[mode] = self.modes.get(mode, 0) + 1  # a fallback says why the LLM did not answer
 
     async def stream(self, w: int, i: int) -> float:
         """A streamed turn; returns the time to the first token (ms)."""
