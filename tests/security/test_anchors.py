@@ -121,3 +121,18 @@ def test_a_pattern_without_first_words_is_skipped_in_texts_lacking_what_every_ma
     assert not anchor.anchorable and anchor.needs == ("= '", "='") and anchor.space
     for text in ("a = 'b'", "x='y'", "x = 1", "no equals here", "x =\t'y'", "x  =  'y'"):
         assert anchor.search(text) is (anchor.pattern.search(text) is not None), text
+
+
+def test_a_pattern_without_first_words_is_tried_just_before_a_character_it_holds_a_bounded_way_in(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anchors, "MIN_CHARS", 0)
+    anchor = Anchored(re.compile(r"(?:\b\w{1,12}\s*=\s*\"[^\"]{1,60}\"\s*){2,}.{0,40}?\+"))
+    assert anchor.lead == ("=", 13) and anchor.lead_space  # "\b" and "\s*" (one space at most) read nothing more
+    assert Anchored(re.compile(r"\w+\s*=\s*'[^']*'")).lead is None  # "\w+": no bound
+    rng = random.Random(5)
+    words = ["a", 'k = "v"', 'b2="x"', 'thirteenchars="x"', 'twelve_chars = "x"', "=", '"', "+", "and", "  ", "\t"]
+    texts = ['a = "ign" b = "ore" a+b', 'x="1" y="2" then x + y', 'one = "v" only', "= = = +", "a\t=\t\"b\" c=\"d\" +"]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(5, 400))) for _ in range(300)]
+    texts += ['k = "v" ' * 100 + "+"]  # more starts than attempts: one search from the first "="
+    for text in texts:
+        assert anchor.search(text) is (anchor.pattern.search(text) is not None), text[:120]

@@ -145,6 +145,53 @@ def _extend(open_: set[str], items: list[tuple[Any, Any]], limit: int,
     return closed, open_
 
 
+class _Unbounded(Exception):
+    pass
+
+
+def _lead(items: list[tuple[Any, Any]], reading: _Reading) -> tuple[str, int] | None:
+    """The first literal character every match of `items` holds (the one `_required` starts from) and the
+    most characters a match holds before it, when bounded ("\\b\\w{1,12}\\s*=" → ("=", 13), `\\s` read
+    as a space and `\\s*` / `\\s+` as at most one, recorded in `reading.space`)."""
+    width = 0
+    for op, av in items:
+        if op is C.LITERAL:
+            return chr(av), width
+        inner = None
+        if op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            inner = _lead(list(av[-1]), reading)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            inner = _lead(list(av[2]), reading)  # the first repetition holds it
+        if inner is not None:
+            return inner[0], width + inner[1]
+        try:
+            width += _most(op, av, reading)
+        except _Unbounded:
+            return None
+    return None
+
+
+def _most(op: Any, av: Any, reading: _Reading) -> int:
+    """The most characters one item of a parsed pattern matches (raises _Unbounded)."""
+    if op in (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY):
+        return 1
+    if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+        return 0  # consumes nothing
+    if op is C.SUBPATTERN:
+        return sum(_most(o, a, reading) for o, a in av[-1])
+    if op is C.BRANCH:
+        return max(sum(_most(o, a, reading) for o, a in branch) for branch in av[1])
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        low, high, body = av
+        if list(body) == [(C.IN, _SPACE_CLASS)]:
+            reading.space = True
+            high = min(high, max(low, 1))
+        if high >= C.MAXREPEAT:
+            raise _Unbounded
+        return int(high) * sum(_most(o, a, reading) for o, a in body)
+    raise _Unbounded
+
+
 def _worth_anchoring(prefix: str) -> bool:
     if prefix == LINE_START or len(prefix) >= MIN_PREFIX:
         return True
@@ -180,17 +227,24 @@ def first_words(pattern: re.Pattern[str], limit: int = 6) -> frozenset[str] | No
 class Anchored:
     """`pattern.search(text) is not None`, tried only where the pattern's first words occur."""
 
-    __slots__ = ("chars", "guards", "line_start", "needs", "pattern", "space", "words")
+    __slots__ = ("chars", "guards", "lead", "lead_space", "line_start", "needs", "pattern", "space", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         found = _first_words(pattern, WORD_CHARS)
         starts, reading = found if found is not None else (frozenset(), _Reading())
         self.needs: tuple[str, ...] = ()
+        self.lead: tuple[str, int] | None = None
+        self.lead_space = False
         if found is None:  # no first words: but a string every match holds still rules most texts out
-            required = _required(list(P.parse(pattern.pattern, pattern.flags)), reading)
+            parsed = list(P.parse(pattern.pattern, pattern.flags))
+            required = _required(parsed, reading)
             self.needs = _shortest(required | reading.guards) if required else ()
             reading.guards = set()
+            # …and a character every match holds a bounded way in gives the places it may start
+            leading = _Reading()
+            self.lead = _lead(parsed, leading) if not pattern.flags & re.IGNORECASE else None
+            self.lead_space = leading.space
         self.space = reading.space
         self.guards = _shortest(reading.guards)
         self.line_start = LINE_START in starts
@@ -205,6 +259,9 @@ class Anchored:
         """`scan`: `text` scanned by a vocabulary holding this pattern's first words (one per text)."""
         if self.needs and not any(n in text for n in self.needs) and not (self.space and _other_space(text)):
             return False
+        if self.lead is not None and ENABLED and len(text) >= MIN_CHARS and not (
+                self.lead_space and (scan.other_space if scan is not None else _other_space(text))):
+            return self._search_before(text, *self.lead)
         if (scan is None or not scan.anchoring or not self.anchorable or (self.space and scan.other_space)
                 or (self.guards and any(g in text for g in self.guards))):
             return self.pattern.search(text) is not None
@@ -215,6 +272,29 @@ class Anchored:
             return False
         match = self.pattern.match
         return any(match(text, at) is not None for at in positions)
+
+
+    def _search_before(self, text: str, char: str, lead: int) -> bool:
+        """A match holds `char` at most `lead` characters in: it starts at most that far before an
+        occurrence of `char`, and after the first one."""
+        occurrences = _occurrences(text, char, MAX_ATTEMPTS + 1)
+        if not occurrences:
+            return False
+        positions = sorted({start for at in occurrences for start in range(max(at - lead, 0), at + 1)})
+        if len(positions) > MAX_ATTEMPTS:  # (so are they when the occurrences were cut short)
+            return self.pattern.search(text, max(occurrences[0] - lead, 0)) is not None
+        match = self.pattern.match
+        return any(match(text, at) is not None for at in positions)
+
+
+def _occurrences(text: str, char: str, limit: int) -> list[int]:
+    """Where `char` occurs in `text`, the first `limit` places."""
+    found: list[int] = []
+    at = text.find(char)
+    while at >= 0 and len(found) < limit:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
 
 
 def _shortest(strings: Iterable[str]) -> tuple[str, ...]:
