@@ -92,3 +92,14 @@ def test_the_patterns_written_for_speed_match_like_their_readable_forms() -> Non
         lookalikes = text.replace("a", "а").replace("F", "ɢ").replace("g", "ß")  # Cyrillic а, small capital G
         assert n._replace_all(lookalikes, n._CONFUSABLES) == lookalikes.translate(str.maketrans(n._CONFUSABLES))
         assert n._collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()
+    hyphens = {
+        n._HYPHENATED: re.compile(r"\b[a-z]{2,}(?:-[a-z]{2,})+\b"),
+        n._HYPHEN_IN_WORD: re.compile(r"(?<=[a-z]{2})(?<!\bci)(?<!\bla)(?<!\bvis)(?<!\bpeut)(?<!\bdire)-(?!(?:moi|toi|"
+                                      r"tu|vous|nous|ils?|elles?|on|le|la|les|lui|leur|je|ce|ci|dessus|dessous|meme|"
+                                      r"bas|haut|la|y|en|a|t)\b)(?=[a-z]{2})"),
+    }
+    pieces = ["ci", "la", "vis", "peut", "dire", "xci", "ab", "a", "moi", "tu", "les", "lesx", "dessus", "t", "é", "1"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) + rng.choice(["-", "-", " ", "", "_"]) for _ in range(rng.randrange(30)))
+        for fast, plain in hyphens.items():
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)], repr(text)
