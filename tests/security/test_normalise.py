@@ -81,6 +81,8 @@ def test_the_patterns_written_for_speed_match_like_their_readable_forms() -> Non
         n._PICTO_IN_WORD: re.compile("(?<=\\w)[\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]+(?=\\w)"),
     }
     leet = re.compile(r"[a-z][0-9@$|€]|[0-9@$|€][a-z]")  # only ever searched: the same verdict
+    leet_table = str.maketrans(dict[str, str | int | None](n._LEET))  # mypy: maketrans wants this value type
+    confusables_table = str.maketrans(dict[str, str | int | None](n._CONFUSABLES))
     rng = random.Random(3)
     for _ in range(20000):
         text = "".join(rng.choice("0a9Ff :,\ngé@|🔥↑ \t") for _ in range(rng.randrange(40)))
@@ -88,9 +90,9 @@ def test_the_patterns_written_for_speed_match_like_their_readable_forms() -> Non
             assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)], repr(text)
         assert (n._LEET_HINT.search(text) is None) == (leet.search(text) is None)
         assert n.letters(text) == re.sub("[^a-z]", "", text)
-        assert n._replace_all(text, n._LEET) == text.translate(str.maketrans(n._LEET))
+        assert n._replace_all(text, n._LEET) == text.translate(leet_table)
         lookalikes = text.replace("a", "а").replace("F", "ɢ").replace("g", "ß")  # Cyrillic а, small capital G
-        assert n._replace_all(lookalikes, n._CONFUSABLES) == lookalikes.translate(str.maketrans(n._CONFUSABLES))
+        assert n._replace_all(lookalikes, n._CONFUSABLES) == lookalikes.translate(confusables_table)
         assert n._collapse_spaces(text) == re.sub(r"\s+", " ", text).strip()
     hyphens = {
         n._HYPHENATED: re.compile(r"\b[a-z]{2,}(?:-[a-z]{2,})+\b"),
