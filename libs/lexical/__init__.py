@@ -16,7 +16,7 @@ from libs.lexical.analyzer import (
     term_frequencies,
     tokens,
 )
-from libs.lexical.stopwords import STOP_WORDS
+from libs.lexical.stopwords import STOP_WORDS, stop_word_votes
 
 __all__ = ["LANGUAGES", "STOP_WORDS", "Analyzer", "analyze", "analyzer", "fold", "normalise",
-           "term_frequencies", "tokens"]
+           "stop_word_votes", "term_frequencies", "tokens"]

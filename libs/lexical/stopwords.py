@@ -12,6 +12,8 @@ FAQ's development questions of bench/data/rag)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 _FR = """
 a ai aie aient aies ait as au aura aurai auraient aurais aurait auras aurez auriez aurions aurons
 auront aux avaient avais avait avec avez aviez avions avons ayant ayez ayons c ce ceci cela celle
@@ -59,3 +61,15 @@ REQUEST_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(_REQUEST_FR.split()),
     "en": frozenset(),
 }
+
+
+def stop_word_votes(words: Iterable[str]) -> tuple[int, int]:
+    """(French, English): how many of the folded `words` are stop words of one of the two languages
+    only — the profile that tells a French text from an English one. Words of both lists (« a »,
+    « on », « me ») say nothing."""
+    fr = en = 0
+    for word in words:
+        in_fr, in_en = word in STOP_WORDS["fr"], word in STOP_WORDS["en"]
+        fr += in_fr and not in_en
+        en += in_en and not in_fr
+    return fr, en

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from libs.lexical import STOP_WORDS, analyze, fold, tokens
+from libs.lexical import analyze, fold, stop_word_votes, tokens
 from libs.lexical.synonyms import expand
 
 # below this share of the question's weighted content terms, a hit needs a high cosine on its own
@@ -58,11 +58,10 @@ _FR_HINTS = frozenset({"bonjour", "merci", "livraison", "commande", "rembourseme
 def detect_language(text: str, locale: str | None = None) -> str:
     """`fr` or `en` by stop-word profile; the locale breaks ties (French when there is none)."""
     words = [fold(t) for t in tokens(text)]
-    fr = sum(w in STOP_WORDS["fr"] or w in _FR_HINTS for w in words)
-    en = sum(w in STOP_WORDS["en"] or w in _EN_HINTS for w in words)
-    # words in both lists (« a », « on », « me ») say nothing
-    both = sum(w in STOP_WORDS["fr"] and w in STOP_WORDS["en"] for w in words)
-    fr, en = fr - both, en - both
+    fr, en = stop_word_votes(words)
+    # the hints are in neither stop-word list (tests/chat/test_grounded.py)
+    fr += sum(w in _FR_HINTS for w in words)
+    en += sum(w in _EN_HINTS for w in words)
     if fr != en and max(fr, en) >= 1 and (abs(fr - en) >= 1 and (max(fr, en) >= 2 or not locale)):
         return "en" if en > fr else "fr"
     return "en" if (locale or "fr").lower().startswith("en") else "fr"

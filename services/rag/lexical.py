@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from libs.common.db import Conn
-from libs.lexical import LANGUAGES, STOP_WORDS, analyze, fold, tokens
+from libs.lexical import LANGUAGES, analyze, fold, stop_word_votes, tokens
 from libs.lexical.synonyms import expand
 
 # names the analysis the postings were made with: changing libs.lexical's output means a new name,
@@ -69,9 +69,7 @@ def _languages_of(query: str) -> list[str]:
     """The analyses a query without a language gets: French alone when its stop words say French
     (the English stems of a French question only add accidental matches), both otherwise (an English
     question over French pages still needs the French terms of its names)."""
-    words = [fold(t) for t in tokens(query)]
-    fr = sum(w in STOP_WORDS["fr"] and w not in STOP_WORDS["en"] for w in words)
-    en = sum(w in STOP_WORDS["en"] and w not in STOP_WORDS["fr"] for w in words)
+    fr, en = stop_word_votes(fold(t) for t in tokens(query))
     return ["fr"] if fr > en else list(LANGUAGES)
 
 

@@ -86,3 +86,12 @@ def test_relevance_needs_the_question_words_unless_the_passage_is_very_close(
 ])
 def test_language_by_stop_word_profile(text: str, locale: str | None, lang: str) -> None:
     assert language_of(text, locale) == lang
+
+
+def test_language_hints_are_in_neither_stop_word_list() -> None:
+    """detect_language adds the hints to the stop-word votes: a hint that were a stop word too would
+    count twice."""
+    from libs.lexical import STOP_WORDS
+
+    for hints in (grounded._FR_HINTS, grounded._EN_HINTS):
+        assert not hints & (STOP_WORDS["fr"] | STOP_WORDS["en"])
