@@ -16,9 +16,11 @@ from prometheus_client import CollectorRegistry
 
 from libs.common import metrics
 from libs.common.settings import REPO_ROOT
-from services.agents import metrics as agents_metrics
+
+# the two service modules are imported for their series, which join the platform registry on import
+from services.agents import metrics as _agents_metrics  # noqa: F401
 from services.gateway.metrics import GatewayMetrics
-from services.workflows import metrics as workflows_metrics
+from services.workflows import metrics as _workflows_metrics  # noqa: F401
 
 DASHBOARD = REPO_ROOT / "deploy" / "grafana" / "comptoir.json"
 ALERTS = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -26,10 +28,6 @@ SERIES = re.compile(r"\bcomptoir_[a-z0-9_]+")
 # label names an expression may use besides the metric's own: histogram buckets, Prometheus target labels
 EXTRA_LABELS = {"le", "namespace", "pod", "job", "instance"}
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset"}
-
-
-# the services' own series join the platform registry when their module is imported (as their service does)
-SERVICE_METRICS = (agents_metrics, workflows_metrics)
 
 
 def registries() -> list[CollectorRegistry]:
