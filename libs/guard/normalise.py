@@ -18,6 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+import numpy as np
+import numpy.typing as npt
+
 # Cyrillic and Greek letters that render like Latin ones (the common subset of Unicode confusables).
 _CONFUSABLES = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
@@ -273,3 +276,10 @@ def _add_variants(result: Normalised) -> None:
         if _LATIN.search(despaced):
             result.tricks.append("letter_spacing")
             result.squashed = letters(leet if leet is not None else _replace_all(text, _LEET))
+
+
+def code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The text's code points as an array, for the numpy passes of screening (the rule scan, the
+    model's n-gram hashes, the variants' changed spans). A lone surrogate (JSON allows "\\ud800")
+    is a code point like any other, never an encoding error."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

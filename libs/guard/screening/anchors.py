@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from libs.guard.normalise import code_points
+
 C: Any = importlib.import_module("re._constants")  # sre's parser: private, but the same tree since 3.11
 P: Any = importlib.import_module("re._parser")
 
@@ -373,7 +375,7 @@ class Scan:
     @staticmethod
     def _find(vocabulary: Vocabulary, text: str) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        codes = code_points(text).astype(np.uint64)
         rolling, startswith = codes, text.startswith
         with np.errstate(over="ignore"):  # wrap-around is the hash
             for length in range(2, min(WORD_CHARS, codes.size) + 1):

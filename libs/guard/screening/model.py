@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from libs.common.errors import ConfigurationError
+from libs.guard.normalise import code_points
 
 DEFAULT_PATH = Path(__file__).with_name("screening_model.npz")
 CHAR_ORDERS = (3, 4, 5)
@@ -56,7 +57,7 @@ def _slots(hashes: npt.NDArray[np.uint64], bits: int) -> IntArray:
 def _char_hashes(text: str) -> npt.NDArray[np.uint64]:
     """Hash of each character n-gram: order·P^n + Σ c_j·P^(n-1-j) (mod 2^64). The unseeded rolling sums of
     order n extend those of order n-1 by one multiply-add, so all orders share one pass."""
-    codes = np.frombuffer((" " + text + " ").encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    codes = code_points(" " + text + " ").astype(np.uint64)
     parts = []
     rolling = codes
     for order in range(2, max(CHAR_ORDERS) + 1):

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from libs.common.events.security import IncidentType, Severity, Verdict
-from libs.guard.normalise import Normalised, letters, normalise
+from libs.guard.normalise import Normalised, code_points, letters, normalise
 from libs.guard.screening.cues import cue_signal
 from libs.guard.screening.model import HashedModel, default_model
 from libs.guard.screening.rules import (
@@ -240,7 +239,7 @@ def _changed(text: str, variant: str) -> list[str]:
     short texts, and variants that change most of the text or its length, are screened whole."""
     if len(text) < VARIANT_WHOLE_BELOW or len(variant) != len(text):
         return [variant]
-    differ = np.flatnonzero(_code_points(text) != _code_points(variant))
+    differ = np.flatnonzero(code_points(text) != code_points(variant))
     if not differ.size:
         return []
     starts, ends = np.maximum(differ - VARIANT_MARGIN, 0), differ + VARIANT_MARGIN
@@ -251,10 +250,6 @@ def _changed(text: str, variant: str) -> list[str]:
     if int((last - first).sum()) > len(text) // 2:
         return [variant]
     return [variant[start:end] for start, end in zip(first.tolist(), last.tolist(), strict=True)]
-
-
-def _code_points(text: str) -> npt.NDArray[np.uint32]:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _model_weight(probability: float, limits: Thresholds) -> float:
