@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 
 from libs.guard.screening import GuardFlags, Screener, Screening
+from libs.guard.screening.screener import advance
 
 INLINE_CHARS = 300
 
@@ -26,13 +27,9 @@ async def screen(screener: Screener, text: str, flags: GuardFlags | None = None)
     if screener.classifier is not None:
         return await asyncio.to_thread(screener.screen, text, flags)
     steps = screener.steps(text, flags)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result: Screening = done.value  # the generator's return value
-            return result
+    while (result := advance(steps)) is None:
         # twice: timers that came due during the step join the loop's ready queue behind this task, so
         # one pause would run the next step before them
         await asyncio.sleep(0)
         await asyncio.sleep(0)
+    return result

@@ -95,6 +95,16 @@ def _severity(score: float) -> Severity:
     return "medium" if score >= 0.5 else "low"
 
 
+def advance(steps: Generator[None, None, Screening]) -> Screening | None:
+    """Run the next step of `Screener.steps`; the Screening once its last step has run, else None."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        result: Screening = done.value  # the generator's return value
+        return result
+    return None
+
+
 class Screener:
     def __init__(self, thresholds: Thresholds | None = None, classifier: Classifier | None = None,
                  model: HashedModel | bool | None = True) -> None:
@@ -105,12 +115,9 @@ class Screener:
 
     def screen(self, text: str, flags: GuardFlags | None = None) -> Screening:
         steps = self.steps(text, flags)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                result: Screening = done.value  # the generator's return value
-                return result
+        while (result := advance(steps)) is None:
+            pass
+        return result
 
     def steps(self, text: str, flags: GuardFlags | None = None) -> Generator[None, None, Screening]:
         """`screen` as a generator that pauses between its steps (normalisation, the rules on the text, on
