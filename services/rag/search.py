@@ -105,7 +105,8 @@ class KnowledgeSearch:
         vector = (await self.embedder.embed([query]))[0]
         hits = await self.search_vector(request, query, vector, fusion or self.fusion)
         took = (time.perf_counter() - started) * 1000
-        return KnowledgeSearchResults(query=query, hits=hits, table=self.table, took_ms=round(took, 2))
+        return KnowledgeSearchResults(query=query, hits=hits, table=self.table, took_ms=round(took, 2),
+                                      high_similarity=self.embedder.high_similarity)
 
     async def search_vector(self, request: SearchKnowledge, query: str, vector: np.ndarray,
                             fusion: Fusion) -> list[KnowledgeHit]:

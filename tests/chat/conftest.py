@@ -173,7 +173,8 @@ def build_stub_services(state: dict[str, Any]) -> list[ServiceApp]:
 
     @rag.on_request("rag.search")
     async def search(req: SearchKnowledge, ctx: HandlerContext) -> KnowledgeSearchResults:
-        return KnowledgeSearchResults(query=req.query, hits=_search(req.query, req.k), table="stub", took_ms=0.1)
+        return KnowledgeSearchResults(query=req.query, hits=_search(req.query, req.k), table="stub", took_ms=0.1,
+                                      high_similarity=state.get("high_similarity"))
 
     @rag.on_request("rag.embed")
     async def embed(req: EmbedTexts, ctx: HandlerContext) -> Embeddings:

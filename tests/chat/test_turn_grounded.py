@@ -39,6 +39,21 @@ async def test_nothing_relevant_is_an_honest_i_dont_know(harness: ChatHarness) -
     assert not reply.handoff
 
 
+async def test_the_models_high_similarity_raises_the_relevance_bar(harness: ChatHarness) -> None:
+    # two content words shared: cosine 0.65 in the stub, coverage 0.4. Over MiniLM's bar
+    # (CHAT_MIN_RELEVANCE 0.6) the hit is answered from on its cosine alone; a model whose cosines run
+    # higher (rag's word vectors say 0.8) makes the same hit not relevant enough: an honest refusal
+    question = "Opale en verre : faut-il un variateur ou une ampoule spéciale ?"
+    answered = await harness.turn(question)
+    assert answered.citations and answered.citations[0].chunk_id == "c-opale"
+    harness.state["high_similarity"] = 0.8
+    try:
+        refused = await harness.turn(question)
+    finally:
+        harness.state["high_similarity"] = None
+    assert refused.citations == [] and "ne trouve pas" in refused.reply
+
+
 async def test_greeting_gets_a_greeting_not_an_apology(harness: ChatHarness) -> None:
     reply = await harness.turn("Bonjour !")
     assert reply.reply.startswith("Bonjour ! Je suis l'assistant de Maison Lumière")

@@ -48,6 +48,9 @@ class KnowledgeSearchResults(Message):
     hits: list[KnowledgeHit]
     table: str
     took_ms: float
+    # the embedding model's cosine from which a hit is close on its own (None: the caller's own
+    # threshold): models whose cosines run higher say so (services/rag/word_vectors.py)
+    high_similarity: float | None = None
 
 
 @message_type("rag.embed")
