@@ -21,7 +21,7 @@ class BillingSettings(BaseSettings):
     # the most one catalogue line may hold (10,000 candles is a call to the shop, not a chat quote)
     max_line_quantity: int = Field(1000, ge=1, le=100_000)
     catalogue_sync_interval_s: float = Field(3600.0, gt=0)  # Wix / Stripe full sync
-    embed_interval_s: float = Field(30.0, gt=0)  # products without vectors are embedded this often
+    embed_interval_s: float = Field(30.0, gt=0)  # products without vectors (or of another model) embedded this often
     embed_timeout_s: float = Field(2.0, gt=0)
     # "none": quotes carry no payment link unless one is asked for.
     payment_provider: Literal["none", "stripe", "wix"] = "none"

@@ -135,7 +135,7 @@ ORDER BY p.embedding::vector({width}) <=> $1::vector({width}) LIMIT $4
 """
 UNEMBEDDED = """
 SELECT id, name, description, search_extra FROM billing_products
-WHERE active AND embedding IS NULL ORDER BY id LIMIT $1
+WHERE active AND (embedding IS NULL OR embedding_model IS DISTINCT FROM $2) ORDER BY id LIMIT $1
 """
 SET_EMBEDDING = "UPDATE billing_products SET embedding = $2::vector, embedding_model = $3 WHERE id = $1"
 LAST_SYNC = """
@@ -224,10 +224,16 @@ async def search(pool: asyncpg.Pool, query: str, limit: int, category: str | Non
 
 
 async def embed_pending(pool: asyncpg.Pool, embed: Embed, batch: int = 128) -> int:
-    """Embed products whose searchable text has no vector yet; 0 when rag is unreachable."""
+    """Embed products whose searchable text has no vector yet, or a vector of another model than the
+    one rag runs now (RAG_MODEL was switched: such vectors are never matched); 0 when rag is
+    unreachable."""
+    probe = await embed(["catalogue"])  # which model rag runs, before choosing what is stale
+    if probe is None:
+        return 0
+    model = probe[0]
     done = 0
     while True:
-        rows = await pool.fetch(UNEMBEDDED, batch)
+        rows = await pool.fetch(UNEMBEDDED, batch, model)
         if not rows:
             return done
         texts = [f"{r['name']}. {r['search_extra']}. {r['description']}"[:2000] for r in rows]

@@ -155,6 +155,23 @@ async def test_the_vector_leg_joins_the_lexical_one_when_rag_answers(
     assert found.lexical_only and found.products[0].name == "Lampe Lumière d'Automne"
 
 
+async def test_products_of_another_model_are_embedded_again(
+        shop: None, make_billing: BillingFactory, pool: asyncpg.Pool) -> None:
+    """rag switched models (RAG_MODEL): vectors of the old one are never matched, so they are redone."""
+    first = a_hash_embed()
+    assert await products.embed_pending(pool, first) >= 4
+    assert await products.embed_pending(pool, first) == 0  # nothing stale: nothing redone
+
+    async def other(texts: list[str]) -> tuple[str, list[list[float]]] | None:
+        found = await first(texts)
+        assert found is not None
+        return "hash-64-b", found[1]
+    active = await pool.fetchval("SELECT count(*) FROM billing_products WHERE active")
+    assert await products.embed_pending(pool, other) == active
+    assert await pool.fetchval("SELECT count(*) FROM billing_products WHERE active AND embedding_model <> "
+                               "'hash-64-b'") == 0
+
+
 async def quote(billing: Billing, *lines: QuoteLineIn) -> QuoteView:
     return await create_quote(CreateQuote(type="product", lines=list(lines), provider="none"), billing)
 
