@@ -87,7 +87,7 @@ async def search(ctx: HandlerContext, deps: ChatDeps, text: str) -> list[Chunk]:
     for hit in results.hits:
         similarity = hit.similarity
         passage = f"{hit.metadata.get('title') or ''}\n{hit.content}"
-        relevant = grounded.is_relevant(text, passage, similarity, high)
+        relevant = grounded.is_relevant(text, passage, similarity, high, passage_language=hit.language)
         chunks.append(
             Chunk(
                 id=hit.id,

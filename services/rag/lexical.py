@@ -23,6 +23,7 @@ import asyncpg
 
 from libs.common.db import Conn
 from libs.lexical import LANGUAGES, analyze, fold, stop_word_votes, tokens
+from libs.lexical.glossary import to_french
 from libs.lexical.synonyms import expand
 
 # names the analysis the postings were made with: changing libs.lexical's output means a new name,
@@ -59,10 +60,20 @@ def query_terms(query: str, language: str | None, synonyms: bool = True) -> list
     French shop synonyms at a lower weight (libs.lexical.synonyms), a phrase's group for the whole
     phrase only."""
     langs = [language] if language in LANGUAGES else _languages_of(query)
-    terms = list(dict.fromkeys(t for lang in langs for t in analyze(query, lang)))[:MAX_QUERY_TERMS]
+    texts = [(query, lang) for lang in langs]
+    if language == "en" or (language is None and _is_english(query)):
+        # the French words of the shop's English vocabulary first (libs.lexical.glossary): an English
+        # question over French pages; the question's own terms follow (names match as they are)
+        texts.insert(0, (to_french(query), "fr"))
+    terms = list(dict.fromkeys(t for text, lang in texts for t in analyze(text, lang)))[:MAX_QUERY_TERMS]
     if not synonyms or "fr" not in langs:
         return [(t, 1.0) for t in terms]
     return expand(terms, "fr", whole_phrases=True)[: 2 * MAX_QUERY_TERMS]
+
+
+def _is_english(query: str) -> bool:
+    fr, en = stop_word_votes(fold(t) for t in tokens(query))
+    return en > fr
 
 
 def _languages_of(query: str) -> list[str]:

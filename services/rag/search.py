@@ -139,7 +139,9 @@ class KnowledgeSearch:
         for chunk_id, score in ordered:
             row = rows[chunk_id]
             similarity = _similarity(row)
-            if threshold > -1.0 and (similarity is None or similarity < threshold):
+            # the threshold is for hits only the vector leg found: a passage holding the query's
+            # terms is kept whatever its cosine (an English question's cosine to French pages is low)
+            if threshold > -1.0 and chunk_id not in l_rank and (similarity is None or similarity < threshold):
                 continue
             hits.append(_hit(row, score, similarity))
             if len(hits) == request.k:

@@ -76,6 +76,25 @@ def test_relevance_needs_the_question_words_unless_the_passage_is_very_close(
     assert grounded.is_relevant(question, passage, similarity) is relevant
 
 
+@pytest.mark.parametrize(("question", "similarity", "language", "relevant"), [
+    ("Do you ship to Switzerland?", 0.12, "fr", True),  # French rendering « livraison … suisse »
+    ("Do you ship to Switzerland?", 0.12, "en", False),  # an English page: its own words and cosine
+    ("Who wrote Hamlet?", 0.12, "fr", False),  # nothing of it in the page
+])
+def test_an_english_question_over_a_french_page_is_judged_by_its_french_words(
+        question: str, similarity: float, language: str, relevant: bool) -> None:
+    passage = "Livraison à l'étranger\nNous livrons la Belgique, la Suisse et l'Italie en 4 à 7 jours."
+    assert grounded.is_relevant(question, passage, similarity, passage_language=language) is relevant
+
+
+def test_the_english_answer_quotes_the_french_sentence_that_answers() -> None:
+    passage = Chunk("s", "Nous réparons en atelier. Nous livrons la Belgique, la Suisse et l'Italie en 4 à 7 jours.",
+                    "faq", "Livraison à l'étranger", "international", 0.12, True, "fr")
+    reply, used = grounded_answer("Do you ship to Switzerland?", "en", [passage], [], [])
+    assert used == [passage] and "la Suisse" in reply and "réparons" not in reply
+    assert reply.startswith("Our information is in French")
+
+
 @pytest.mark.parametrize(("text", "locale", "lang"), [
     ("Bonjour, est-ce que vous livrez en Belgique ?", None, "fr"),
     ("Hi, do you ship to Belgium?", None, "en"),

@@ -85,6 +85,21 @@ async def test_threshold_drops_weak_vector_hits(rag_runtime: RagRuntime) -> None
     assert len(loose) == 4 and strict == []
 
 
+async def test_the_threshold_spares_hits_the_lexical_leg_found(rag_runtime: RagRuntime) -> None:
+    """An English question over French pages: MiniLM's cosine to the right passage is under the 0.2
+    threshold, yet its French rendering's terms (libs.lexical.glossary) find it: kept, and first."""
+    tag = _tag()
+    await rag_runtime.ingestor.ingest(_docs(tag, suisse="Nous livrons la Belgique, la Suisse et l'Italie en 4 à 7 "
+                                            "jours ouvrés.", **PASSAGES))
+    results = await rag_runtime.search.search(SearchKnowledge(query="Do you ship to Switzerland?",
+                                                              source=f"{tag}.jsonl", k=3, threshold=0.2))
+    assert results.hits and results.hits[0].metadata["doc_id"] == f"{tag}-suisse"
+    assert results.hits[0].similarity is not None and results.hits[0].similarity < 0.2
+    vector_only = await _search(rag_runtime, "Do you ship to Switzerland?", mode="vector", source=f"{tag}.jsonl",
+                                threshold=0.2, k=5)
+    assert f"{tag}-suisse" not in vector_only  # the vector leg alone still drops it
+
+
 async def test_reingest_skips_unchanged_and_replaces_changed(rag_runtime: RagRuntime, pool: asyncpg.Pool
                                                              ) -> None:
     tag = _tag()
