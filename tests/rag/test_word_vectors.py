@@ -15,9 +15,9 @@ import pytest
 from libs.common.errors import ConfigurationError
 from libs.common.events.rag import SearchKnowledge
 from libs.common.settings import Settings
-from services.rag.config import WORD_VECTORS_NAME, RagSettings
+from services.rag.config import WORD_VECTORS_NAME, RagSettings, model_dir
 from services.rag.loaders import SourceDocument
-from services.rag.runtime import load_embedder, open_runtime
+from services.rag.runtime import ensure_model, load_embedder, open_runtime
 from services.rag.word_vectors import (
     HIGH_SIMILARITY,
     STORED_DIM,
@@ -137,3 +137,13 @@ async def test_search_with_word_vectors_finds_a_paraphrase(
     finally:
         await rt.ingestor.delete_source(category)
         await rt.close()
+
+
+def test_rag_model_names_the_word_vectors_and_builds_them_on_first_use(tmp_path: Path, settings: Settings) -> None:
+    local = settings.model_copy(update={"data_dir": tmp_path})
+    rag = RagSettings(model=WORD_VECTORS_NAME)
+    folder = ensure_model(rag, local)
+    assert folder == model_dir(rag, local) == tmp_path / "models" / WORD_VECTORS_NAME
+    assert isinstance(load_embedder(rag, local), WordVectorEmbedder)
+    with pytest.raises(ConfigurationError, match=r"has no model\.onnx nor word_vectors\.json"):
+        ensure_model(RagSettings(model_dir=tmp_path / "empty"), local)
