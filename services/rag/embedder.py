@@ -26,6 +26,45 @@ from services.rag.model_build import MAX_TOKENS, MODEL_FILE, TOKENIZER_FILE
 Pooling = Literal["mean", "cls"]
 
 
+class VectorCache:
+    """A bounded LRU of text → vector, shared by the event loop (AsyncEmbedder reads it) and the
+    inference thread (which writes it)."""
+
+    def __init__(self, size: int) -> None:
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            hit = self._data.get(text)
+            if hit is not None:
+                self._data.move_to_end(text)
+            return hit
+
+    def get_all(self, texts: Sequence[str]) -> list[np.ndarray] | None:
+        """Every text's vector, or None (and nothing touched) when one is missing."""
+        with self._lock:
+            rows = [self._data.get(text) for text in texts]
+            if not rows or any(row is None for row in rows):
+                return None
+            for text in texts:
+                self._data.move_to_end(text)
+            return [row for row in rows if row is not None]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._data[text] = vector
+            if len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
 class TextEmbedder(Protocol):
     """What the service needs of a model: `Embedder` (ONNX) or `WordVectorEmbedder` (word vectors)."""
 
@@ -77,10 +116,7 @@ class Embedder:
         self.pooling: Pooling = pooling
         self.model_name = model_dir.name
         self.high_similarity: float | None = None
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        # the cache is read on the event loop (AsyncEmbedder) and written by the inference thread
-        self._cache_lock = threading.Lock()
+        self._cache = VectorCache(cache_size)
 
     def token_count(self, text: str) -> int:
         return len(self.counter.encode(text, add_special_tokens=False).ids)
@@ -93,14 +129,12 @@ class Embedder:
         """L2-normalised float32 embeddings, one row per text, in input order."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         missing: dict[str, list[int]] = {}
-        with self._cache_lock:
-            for i, text in enumerate(texts):
-                hit = self._cache.get(text)
-                if hit is not None:
-                    self._cache.move_to_end(text)
-                    out[i] = hit
-                else:
-                    missing.setdefault(text, []).append(i)
+        for i, text in enumerate(texts):
+            hit = self._cache.get(text)
+            if hit is not None:
+                out[i] = hit
+            else:
+                missing.setdefault(text, []).append(i)
         metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts) - sum(map(len, missing.values())))
         if missing:
             unique = list(missing)
@@ -109,27 +143,16 @@ class Embedder:
             metrics.embedded_texts.labels(self.model_name, "miss").inc(len(unique))
             for text, vector in zip(unique, vectors, strict=True):
                 out[missing[text]] = vector
-                self._remember(text, vector)
+                self._cache.put(text, vector)
         return out
 
     def cached(self, texts: Sequence[str]) -> np.ndarray | None:
         """The embeddings when every text is in the cache (no inference needed), else None."""
-        with self._cache_lock:
-            rows = [self._cache.get(text) for text in texts]
-            if not rows or any(row is None for row in rows):
-                return None
-            for text in texts:
-                self._cache.move_to_end(text)
+        rows = self._cache.get_all(texts)
+        if rows is None:
+            return None
         metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts))
-        return np.stack(rows)  # type: ignore[arg-type]
-
-    def _remember(self, text: str, vector: np.ndarray) -> None:
-        if self._cache_size <= 0:
-            return
-        with self._cache_lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        return np.stack(rows)
 
     def _embed_uncached(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)

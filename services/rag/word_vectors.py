@@ -26,8 +26,6 @@ import re
 import shutil
 import struct
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +37,7 @@ from libs.common.errors import ConfigurationError
 from libs.common.logging import get_logger
 from libs.lexical import STOP_WORDS, fold
 from services.rag.config import WORD_VECTORS_NAME
+from services.rag.embedder import VectorCache
 
 log = get_logger(__name__)
 
@@ -183,9 +182,7 @@ class WordVectorEmbedder:
         self.model_name = str(meta.get("name", NAME))
         self.batch_size = batch_size
         self.high_similarity: float | None = HIGH_SIMILARITY
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()  # embed runs on the loop (short texts) and in the thread
+        self._cache = VectorCache(cache_size)  # embed runs on the loop (short texts) and in the thread
         self._row = lru_cache(maxsize=65536)(self._lookup)
 
     def _lookup(self, word: str) -> int:
@@ -224,26 +221,15 @@ class WordVectorEmbedder:
         misses = 0
         with metrics.embedding_seconds.labels(self.model_name).time():
             for i, text in enumerate(texts):
-                with self._cache_lock:
-                    hit = self._cache.get(text)
-                    if hit is not None:
-                        self._cache.move_to_end(text)
+                hit = self._cache.get(text)
                 if hit is None:
                     misses += 1
                     hit = self._one(text)
-                    self._remember(text, hit)
+                    self._cache.put(text, hit)
                 out[i] = hit
         metrics.embedded_texts.labels(self.model_name, "hit").inc(len(texts) - misses)
         metrics.embedded_texts.labels(self.model_name, "miss").inc(misses)
         return out
-
-    def _remember(self, text: str, vector: np.ndarray) -> None:
-        if self._cache_size <= 0:
-            return
-        with self._cache_lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
 
     def cached(self, texts: Sequence[str]) -> np.ndarray | None:
         """Short texts are embedded here and now: cheaper than the thread hop the caller would make."""
