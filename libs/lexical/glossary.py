@@ -120,9 +120,11 @@ def _table() -> tuple[dict[tuple[str, ...], str], int]:
 
 
 @lru_cache(maxsize=1024)
-def to_french(text: str) -> str:
+def to_french(text: str, names_only: bool = False) -> str:
     """The text with the shop's English words and phrases replaced by French ones (longest phrase
-    first); English stop words go, other unknown words (names among them) are kept."""
+    first); English stop words go, other unknown words are kept, or with `names_only` only those that
+    look like names (a capital after the first word, or a digit: « Opale », « PayPal », « E27 »): an
+    ordinary English word the glossary does not know cannot be in a French page."""
     table, longest = _table()
     words = [m.group() for m in _WORD.finditer(text)]
     folded = [fold(w.replace("’", "'").lower()) for w in words]
@@ -136,7 +138,11 @@ def to_french(text: str) -> str:
                 i += size
                 break
         else:
-            if folded[i] not in STOP_WORDS["en"]:
+            if folded[i] not in STOP_WORDS["en"] and (not names_only or _looks_like_a_name(words[i], i)):
                 out.append(words[i])
             i += 1
     return " ".join(out)
+
+
+def _looks_like_a_name(word: str, position: int) -> bool:
+    return any(c.isdigit() for c in word) or (position > 0 and word[:1].isupper())

@@ -79,8 +79,9 @@ def question_terms(question: str) -> list[tuple[str, float]]:
 
 
 def _french_rendering(question: str) -> str | None:
-    """An English question in the French words of the shop's English vocabulary (None: not English)."""
-    return to_french(question) if detect_language(question) == "en" else None
+    """An English question in the French words of the shop's English vocabulary and its names (None:
+    not English); its other English words, which no French page holds, do not dilute the coverage."""
+    return to_french(question, names_only=True) if detect_language(question) == "en" else None
 
 
 @lru_cache(maxsize=1024)  # asked once per hit judged and again to compose the reply

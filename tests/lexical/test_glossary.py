@@ -22,3 +22,10 @@ def test_unknown_words_and_empty_text_pass_through() -> None:
     assert to_french("Hamlet Shakespeare") == "Hamlet Shakespeare"
     assert to_french("") == ""
     assert to_french("l'étranger ?") == "l'étranger"
+
+
+def test_names_only_keeps_the_names_and_drops_other_english_words() -> None:
+    assert to_french("Which payment methods do you accept?", names_only=True) == "paiement payer"
+    assert to_french("Do you accept PayPal for the Opale E27?", names_only=True) == "PayPal Opale E27"
+    assert to_french("Bake sourdough bread", names_only=True) == ""  # nothing a French page could hold
+    assert to_french("Which payment methods do you accept?") == "paiement payer methods accept"
