@@ -30,6 +30,7 @@ from libs.common.events.rag import KnowledgeHit, SearchKnowledge
 from services.chat import grounded
 from services.chat.fallback import Chunk, grounded_answer
 from services.rag.config import RagSettings
+from services.rag.evaluation import first_relevant_rank, ranked_documents, scores
 from services.rag.runtime import open_runtime
 
 TOP_K = 4
@@ -80,13 +81,10 @@ def measure(searched: list[tuple[str, set[str] | None, list[KnowledgeHit]]], rul
 
 def recall(searched: list[tuple[str, set[str] | None, list[KnowledgeHit]]]) -> dict[str, float]:
     """Document-level recall@1 and @3 of the search itself, over the answerable questions."""
-    answerable = [(relevant, hits) for _, relevant, hits in searched if relevant is not None]
-    out = {}
-    for k in (1, 3):
-        found = sum(bool(relevant & set(list(dict.fromkeys(h.metadata.get("doc_id") for h in hits))[:k]))
-                    for relevant, hits in answerable)
-        out[f"recall_at_{k}"] = round(found / (len(answerable) or 1), 3)
-    return out
+    ranks = [first_relevant_rank(ranked_documents(hits), frozenset(relevant))
+             for _, relevant, hits in searched if relevant is not None]
+    figures = scores(ranks)
+    return {k: figures[k] for k in ("recall_at_1", "recall_at_3")}
 
 
 async def run(calibrate: bool, products: int = 0) -> dict[str, Any]:

@@ -32,7 +32,8 @@ _SPECIAL_FOLDS = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "
                                 "ı": "i"})
 # word characters (letters with their accents, digits) possibly joined by an apostrophe
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'(?=[^\W_])")
+# French elisions (« l'», « qu'»…) in front of a word; also read by rag's word vectors
+ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'(?=[^\W_])")
 MAX_TOKEN_CHARS = 40
 
 
@@ -52,7 +53,7 @@ def tokens(text: str) -> list[str]:
     """Normalised word tokens with elisions split off (accents kept)."""
     out: list[str] = []
     for match in _TOKEN.finditer(normalise(text)):
-        token = _ELISION.sub("", match.group())
+        token = ELISION.sub("", match.group())
         # words still joined by an apostrophe (« aujourd'hui », English « don't ») are split
         out.extend(part for part in token.split("'") if part)
     return out

@@ -21,7 +21,7 @@ from services.rag.config import DEFAULT_MODEL_NAME, WORD_VECTORS_NAME, RagSettin
 from services.rag.fetch import fetch_url, is_url
 from services.rag.ingest import Outcome
 from services.rag.loaders import Defaults, LoadError, SourceDocument, expand_paths, load_file
-from services.rag.runtime import RagRuntime, open_runtime
+from services.rag.runtime import RagRuntime, build_model, open_runtime
 from services.rag.search import validate_query
 
 
@@ -236,17 +236,13 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare_model(args: argparse.Namespace) -> int:
-    from services.rag.model_build import prepare_model
-    from services.rag.word_vectors import prepare_word_vectors
-
     rag = RagSettings()
     if args.model:
         rag = rag.model_copy(update={"model": args.model, "model_dir": None})
     folder = model_dir(rag, get_settings())
-    if rag.model_dir is None and rag.model == WORD_VECTORS_NAME:
-        print(f"model written to {prepare_word_vectors(folder)}")
-    else:
-        print(f"model written to {prepare_model(folder, quantize=not args.no_quantize)}")
+    # a RAG_MODEL_DIR without --model gets the ONNX model built into it
+    name = rag.model if rag.model_dir is None else DEFAULT_MODEL_NAME
+    print(f"model written to {build_model(name, folder, quantize=not args.no_quantize)}")
     return 0
 
 

@@ -59,9 +59,13 @@ def query_terms(query: str, language: str | None, synonyms: bool = True) -> list
     """The query's distinct terms with their weights: both analyses when the language is not given,
     French shop synonyms at a lower weight (libs.lexical.synonyms), a phrase's group for the whole
     phrase only."""
-    langs = [language] if language in LANGUAGES else _languages_of(query)
+    fr, en = stop_word_votes(fold(t) for t in tokens(query))
+    # without a language: French alone when its stop words say French (the English stems of a French
+    # question only add accidental matches), both otherwise (an English question over French pages
+    # still needs the French terms of its names)
+    langs = [language] if language in LANGUAGES else (["fr"] if fr > en else list(LANGUAGES))
     texts = [(query, lang) for lang in langs]
-    if language == "en" or (language is None and _is_english(query)):
+    if language == "en" or (language is None and en > fr):
         # the French words of the shop's English vocabulary first (libs.lexical.glossary): an English
         # question over French pages; the question's own terms follow (names match as they are)
         texts.insert(0, (to_french(query), "fr"))
@@ -69,19 +73,6 @@ def query_terms(query: str, language: str | None, synonyms: bool = True) -> list
     if not synonyms or "fr" not in langs:
         return [(t, 1.0) for t in terms]
     return expand(terms, "fr", whole_phrases=True)[: 2 * MAX_QUERY_TERMS]
-
-
-def _is_english(query: str) -> bool:
-    fr, en = stop_word_votes(fold(t) for t in tokens(query))
-    return en > fr
-
-
-def _languages_of(query: str) -> list[str]:
-    """The analyses a query without a language gets: French alone when its stop words say French
-    (the English stems of a French question only add accidental matches), both otherwise (an English
-    question over French pages still needs the French terms of its names)."""
-    fr, en = stop_word_votes(fold(t) for t in tokens(query))
-    return ["fr"] if fr > en else list(LANGUAGES)
 
 
 _STATS = """

@@ -48,11 +48,15 @@ def ensure_model(rag: RagSettings, settings: Settings) -> Path:
     if not is_default_model(rag):
         raise ConfigurationError(f"RAG_MODEL_DIR={folder} has no {MODEL_FILE} nor {WORD_VECTORS_MANIFEST}")
     log.info("rag.model_building", folder=str(folder), model=rag.model)
-    if rag.model == WORD_VECTORS_NAME:
-        prepare_word_vectors(folder)
-    else:
-        prepare_model(folder)
+    build_model(rag.model, folder)
     return folder
+
+
+def build_model(name: str, folder: Path, quantize: bool = True) -> Path:
+    """Build the model `name` (RAG_MODEL's values) into `folder` from its PyPI package; the path written."""
+    if name == WORD_VECTORS_NAME:
+        return prepare_word_vectors(folder)
+    return prepare_model(folder, quantize=quantize)
 
 
 def load_embedder(rag: RagSettings, settings: Settings) -> TextEmbedder:

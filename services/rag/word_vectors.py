@@ -36,6 +36,7 @@ from libs.common import metrics
 from libs.common.errors import ConfigurationError
 from libs.common.logging import get_logger
 from libs.lexical import STOP_WORDS, fold
+from libs.lexical.analyzer import ELISION
 from services.rag.config import WORD_VECTORS_NAME
 from services.rag.embedder import VectorCache
 
@@ -50,7 +51,6 @@ STORED_DIM = 384  # the knowledge table's width; the vectors' own width is padde
 # questions (docs/benchmarks.md)
 HIGH_SIMILARITY = 0.8
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
-_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'(?=[^\W_])")
 _STOP = STOP_WORDS["fr"] | STOP_WORDS["en"]
 _MASK = (1 << 64) - 1
 _M = 0xC6A4A7935BD1E995
@@ -200,7 +200,7 @@ class WordVectorEmbedder:
         """The content words whose vectors make the embedding."""
         out = []
         for m in _WORD.finditer(text.replace("’", "'")):
-            word = _ELISION.sub("", m.group().lower())
+            word = ELISION.sub("", m.group().lower())
             if len(word) > 1 and fold(word) not in _STOP:
                 out.append(word)
         return out
